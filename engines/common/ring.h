@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* engines/common/ring.h: handing items from forked workers to the parent.
+ *
+ * Everything lives in one MAP_SHARED|MAP_ANONYMOUS mapping made before the
+ * fork: nothing is named in /dev/shm, so nothing can leak when a process
+ * dies. Item i travels in slot i % slots; a producer waits until the parent
+ * has consumed item i - slots, so memory stays bounded and the parent reads
+ * in order. Every wait is a timed wait (a few ms) that calls `poll` so the
+ * caller can notice a dead child or a stop request and give up. */
+#ifndef GNX_ENGINES_RING_H
+#define GNX_ENGINES_RING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gnx/engine.h"
+
+struct gnx_ring;
+
+/* Returns nonzero to abandon a wait (a child died, a stop was requested);
+ * that value is then returned by the waiting call. */
+typedef int (*gnx_ring_poll_fn)(void *arg);
+
+/* `slots` slots of at most `slot_bytes` each (virtual size, MAP_NORESERVE:
+ * only pages written are committed). Returns 0, -EINVAL or -ENOMEM. */
+int gnx_ring_new(struct gnx_ring **out, unsigned slots, size_t slot_bytes);
+void gnx_ring_free(struct gnx_ring *r);
+
+/* Start gate: each of `n` workers calls gnx_ring_gate_arrive then waits in
+ * gnx_ring_gate_wait; the parent calls gnx_ring_gate_open once all n have
+ * arrived (it waits for them, polling). Reusable only once per ring. */
+int gnx_ring_gate_open(struct gnx_ring *r, unsigned n, gnx_ring_poll_fn poll, void *arg);
+int gnx_ring_gate_arrive_and_wait(struct gnx_ring *r, gnx_ring_poll_fn poll, void *arg);
+
+/* Producer: copy b into item's slot and publish it. Records wait_out spans
+ * on w (stage = the producing stage) while the slot is still in use.
+ * Returns 0, GNX_E2BIG (b->len > slot_bytes), or poll's value. */
+int gnx_ring_put(struct gnx_ring *r, uint64_t item, const struct gnx_buf *b,
+                 struct gnx_worker *w, unsigned stage,
+                 gnx_ring_poll_fn poll, void *arg);
+
+/* Consumer: wait until item is published and point *data/*len at it, valid
+ * until gnx_ring_release(item). Records a wait_in span on w (stage = sink).
+ * Returns 0 or poll's value. */
+int gnx_ring_get(struct gnx_ring *r, uint64_t item, const uint8_t **data, size_t *len,
+                 struct gnx_worker *w, unsigned stage,
+                 gnx_ring_poll_fn poll, void *arg);
+void gnx_ring_release(struct gnx_ring *r, uint64_t item);
+
+/* A shared 64-bit counter in the ring's mapping, for claiming items:
+ * returns the next index (atomic fetch-and-add). */
+uint64_t gnx_ring_claim(struct gnx_ring *r);
+
+#endif

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* harness/runner.c: one measured repetition. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "harness/runner.h"
+
+unsigned gnx_cpus_allowed(void) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) {
+      return (unsigned)n;
+    }
+  }
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (unsigned)n : 1;
+}
+
+/* Reset the kernel's peak-RSS mark so VmHWM is this run's peak, not the
+ * process lifetime's. Returns 0 when the reset worked. */
+static int gnx__peak_rss_reset(void) {
+  int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return -errno;
+  }
+  ssize_t n = write(fd, "5", 1);
+  close(fd);
+  return n == 1 ? 0 : -EIO;
+}
+
+static long gnx__vmhwm_kb(void) {
+  FILE *f = fopen("/proc/self/status", "re");
+  if (!f) {
+    return -1;
+  }
+  char line[256];
+  long kb = -1;
+  while (fgets(line, sizeof line, f)) {
+    if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) {
+      break;
+    }
+  }
+  fclose(f);
+  return kb;
+}
+
+static double gnx__tv_s(struct timeval tv) { return (double)tv.tv_sec + tv.tv_usec / 1e6; }
+
+int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_params,
+                    const struct gnx_workload *wl, const void *shared,
+                    const struct gnx_workload_info *info, const struct gnx_fault *fault,
+                    const volatile sig_atomic_t *stop, unsigned cpus,
+                    struct gnx_run_result *res) {
+  memset(res, 0, sizeof *res);
+  /* Room for every span a worker can record: per item and stage, one exec
+   * and a few waits; capped, with drops counted, for huge item counts. */
+  uint64_t cap = (info->items + 2) * (wl->n_stages + 1) * 4 + 64;
+  if (cap > (1u << 21)) {
+    cap = 1u << 21;
+  }
+  int rc = gnx_trace_init(&res->trace, 128, (uint32_t)cap);
+  if (rc < 0) {
+    res->rc = rc;
+    snprintf(res->errmsg, sizeof res->errmsg, "cannot map the trace buffers: %s",
+             gnx_strerror(rc));
+    return rc;
+  }
+  struct gnx_run run = {
+      .wl = wl,
+      .shared = shared,
+      .info = info,
+      .params = engine_params,
+      .trace = &res->trace,
+      .stop = stop,
+      .fault = fault,
+      .cpus = cpus,
+      .main_pid = getpid(),
+  };
+  int hwm = gnx__peak_rss_reset() == 0;
+  struct rusage s0, c0, s1, c1;
+  getrusage(RUSAGE_SELF, &s0);
+  getrusage(RUSAGE_CHILDREN, &c0);
+  rc = e->run(&run);
+  getrusage(RUSAGE_SELF, &s1);
+  getrusage(RUSAGE_CHILDREN, &c1);
+
+  res->rc = rc;
+  snprintf(res->errmsg, sizeof res->errmsg, "%s", run.errmsg);
+  res->summary = run.summary;
+  if (rc < 0 && res->summary) {
+    json_decref(res->summary);
+    res->summary = NULL;
+  }
+  res->wall_ns = run.t_end > run.t_start ? run.t_end - run.t_start : 0;
+  res->startup_ns = run.t_start > run.t_begin ? run.t_start - run.t_begin : 0;
+  res->user_s = gnx__tv_s(s1.ru_utime) - gnx__tv_s(s0.ru_utime) + gnx__tv_s(c1.ru_utime) -
+                gnx__tv_s(c0.ru_utime);
+  res->sys_s = gnx__tv_s(s1.ru_stime) - gnx__tv_s(s0.ru_stime) + gnx__tv_s(c1.ru_stime) -
+               gnx__tv_s(c0.ru_stime);
+  res->nvcsw = (s1.ru_nvcsw - s0.ru_nvcsw) + (c1.ru_nvcsw - c0.ru_nvcsw);
+  res->nivcsw = (s1.ru_nivcsw - s0.ru_nivcsw) + (c1.ru_nivcsw - c0.ru_nivcsw);
+  res->minflt = (s1.ru_minflt - s0.ru_minflt) + (c1.ru_minflt - c0.ru_minflt);
+  res->majflt = (s1.ru_majflt - s0.ru_majflt) + (c1.ru_majflt - c0.ru_majflt);
+  res->maxrss_kb = hwm ? gnx__vmhwm_kb() : s1.ru_maxrss;
+  res->maxrss_source = hwm ? "VmHWM" : "ru_maxrss";
+  if (run.child_maxrss_kb > res->maxrss_kb) {
+    res->maxrss_kb = run.child_maxrss_kb;
+  }
+  return rc;
+}
+
+void gnx_run_result_free(struct gnx_run_result *res) {
+  if (res->summary) {
+    json_decref(res->summary);
+  }
+  gnx_trace_free(&res->trace);
+  memset(res, 0, sizeof *res);
+}

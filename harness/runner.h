@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* harness/runner.h: execute one repetition of one engine, measured. Used by
+ * `gnxbench run` and by the tests, so both run engines the same way. */
+#ifndef GNX_HARNESS_RUNNER_H
+#define GNX_HARNESS_RUNNER_H
+
+#include "gnx/engine.h"
+
+struct gnx_run_result {
+  int rc;                 /* the engine's return code */
+  char errmsg[256];       /* the engine's details when rc < 0 */
+  uint64_t wall_ns;       /* t_start .. t_end: after the start barrier */
+  uint64_t startup_ns;    /* t_begin .. t_start: spawning workers */
+  double user_s, sys_s;   /* CPU time of this process and reaped children */
+  long maxrss_kb;         /* peak RSS during the run (self or a child) */
+  const char *maxrss_source; /* "VmHWM" (reset per run) or "ru_maxrss" */
+  long nvcsw, nivcsw, minflt, majflt;
+  json_t *summary;        /* owned; NULL on failure */
+  struct gnx_trace trace; /* owned: every worker's spans */
+};
+
+/* Run engine e on the workload's prepared shared data. Never exits; every
+ * failure is in res->rc / res->errmsg. Returns res->rc. */
+int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_params,
+                    const struct gnx_workload *wl, const void *shared,
+                    const struct gnx_workload_info *info, const struct gnx_fault *fault,
+                    const volatile sig_atomic_t *stop, unsigned cpus,
+                    struct gnx_run_result *res);
+
+void gnx_run_result_free(struct gnx_run_result *res);
+
+/* CPUs this process may run on (sched_getaffinity). */
+unsigned gnx_cpus_allowed(void);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* gnx/option.h: options that workloads and engines declare.
+ *
+ * A plugin lists its options in a table ending with GNX_OPTIONS_END. The
+ * harness turns each into a --name command-line flag, validates the value by
+ * type before anything runs, applies the default, and hands the plugin a
+ * gnx_params. Plugins read values with gnx_param_*(), which never fail for a
+ * declared name (asking for an undeclared name is a bug and aborts). */
+#ifndef GNX_OPTION_H
+#define GNX_OPTION_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+enum gnx_opt_type {
+  GNX_OPT_U64 = 1, /* unsigned integer; accepts k/m/g suffixes (x1000) */
+  GNX_OPT_STR,     /* free text; the plugin validates it in setup */
+  GNX_OPT_DOUBLE,  /* floating-point number */
+};
+
+struct gnx_option {
+  const char *name;      /* flag without dashes: "work" -> --work */
+  enum gnx_opt_type type;
+  const char *def;       /* default as it would be typed, or NULL: unset */
+  const char *help;      /* one line */
+  uint64_t min, max;     /* for U64: inclusive range; max 0 means no limit */
+};
+
+#define GNX_OPTIONS_END {NULL, 0, NULL, NULL, 0, 0}
+
+struct gnx_param {
+  const struct gnx_option *opt;
+  const char *value; /* the text given, or opt->def, or NULL */
+  int given;         /* 1 when typed on the command line */
+};
+
+struct gnx_params {
+  uint64_t n;                  /* the size being run (--sizes value) */
+  const struct gnx_param *v;   /* one per declared option */
+  size_t count;
+};
+
+uint64_t gnx_param_u64(const struct gnx_params *p, const char *name);
+double gnx_param_double(const struct gnx_params *p, const char *name);
+/* NULL when the option is unset and has no default. */
+const char *gnx_param_str(const struct gnx_params *p, const char *name);
+/* 1 when the user typed the option, 0 when it took its default. */
+int gnx_param_given(const struct gnx_params *p, const char *name);
+
+/* Parse "25k", "1m", "100000" (k, m, g multiply by 1000; no sign, no
+ * exponent, no overflow). Returns 0 or GNX_EUSAGE. */
+int gnx_parse_u64(const char *s, uint64_t *out);
+
+#endif

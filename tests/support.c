@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/registry.h"
+#include "tests/support.h"
+
+static volatile sig_atomic_t gnx_test_stop;
+
+int gnx_test_run(const char *wl_name, const char *eng_name, uint64_t n, const char *const *opts,
+                 struct gnx_test_out *out) {
+  memset(out, 0, sizeof *out);
+  const struct gnx_workload *wl = gnx_workload_find(wl_name);
+  const struct gnx_engine *e = gnx_engine_find(eng_name);
+  if (!wl || !e) {
+    snprintf(out->errmsg, sizeof out->errmsg, "no %s named %s", wl ? "engine" : "workload",
+             wl ? eng_name : wl_name);
+    return out->rc = GNX_EUSAGE;
+  }
+  struct gnx_kv kv[64];
+  char names[64][64];
+  size_t n_kv = 0;
+  for (size_t i = 0; opts && opts[i] && n_kv < 64; i++) {
+    const char *eq = strchr(opts[i], '=');
+    if (!eq || (size_t)(eq - opts[i]) >= sizeof names[0]) {
+      continue;
+    }
+    memcpy(names[n_kv], opts[i], (size_t)(eq - opts[i]));
+    names[n_kv][eq - opts[i]] = '\0';
+    kv[n_kv].name = names[n_kv];
+    kv[n_kv].value = eq + 1;
+    n_kv++;
+  }
+  struct gnx_params wp, ep;
+  if (gnx_params_build(wl->options, n, kv, n_kv, &wp) < 0) {
+    return out->rc = -ENOMEM;
+  }
+  if (gnx_params_build(e->options, n, kv, n_kv, &ep) < 0) {
+    gnx_params_free(&wp);
+    return out->rc = -ENOMEM;
+  }
+  void *shared = NULL;
+  struct gnx_workload_info info = {0};
+  char why[GNX_WHY_MAX] = "";
+  int rc = wl->setup(&wp, &shared, &info, why);
+  if (rc < 0) {
+    snprintf(out->errmsg, sizeof out->errmsg, "setup: %s: %s", gnx_strerror(rc), why);
+  } else {
+    struct gnx_fault f = {0};
+    struct gnx_run_result res;
+    rc = gnx_runner_exec(e, &ep, wl, shared, &info, &f, &gnx_test_stop, gnx_cpus_allowed(), &res);
+    snprintf(out->errmsg, sizeof out->errmsg, "%s", res.errmsg);
+    out->wall_s = res.wall_ns / 1e9;
+    out->n_workers = res.trace.n_workers;
+    if (rc == 0 && res.summary) {
+      out->summary = json_incref(res.summary);
+      if (wl->check) {
+        out->check_rc = wl->check(shared, out->summary, &out->detail);
+      }
+    }
+    gnx_run_result_free(&res);
+    wl->teardown(shared);
+  }
+  gnx_params_free(&wp);
+  gnx_params_free(&ep);
+  return out->rc = rc;
+}
+
+void gnx_test_out_free(struct gnx_test_out *out) {
+  if (out->summary) {
+    json_decref(out->summary);
+  }
+  if (out->detail) {
+    json_decref(out->detail);
+  }
+  memset(out, 0, sizeof *out);
+}
+
+int gnx_test_json_equal(const json_t *a, const json_t *b) { return a && b && json_equal(a, b); }

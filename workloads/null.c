@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/* workloads/null.c: items that do no work, to measure the harness itself.
+ *
+ * Each item is 8 bytes (its index) passed through three stages. With
+ * --cost STAGE=US,... a stage spins for that many microseconds per item
+ * (CPU-bound, like real work), so tests can build a pipeline with a known
+ * bottleneck and check what the analysis says about it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gnx/engine.h"
+#include "gnx/workload.h"
+
+#define NULL_STAGES 4 /* gen, s1, s2, s3 */
+
+static const struct gnx_option null_options[] = {
+    {"batch", GNX_OPT_U64, "1", "records per item (items = ceil(n / batch))", 1, 0},
+    {"cost", GNX_OPT_STR, NULL, "busy microseconds per item per stage, e.g. s2=500,gen=10", 0, 0},
+    GNX_OPTIONS_END,
+};
+
+struct null_shared {
+  uint64_t cost_ns[NULL_STAGES];
+};
+
+struct null_sink {
+  uint64_t items, sum, hash;
+};
+
+static const char *const null_stage_names[NULL_STAGES] = {"gen", "s1", "s2", "s3"};
+
+/* Parse "s2=500,gen=10" into per-stage nanoseconds. */
+static int null_parse_cost(const char *spec, uint64_t cost_ns[NULL_STAGES]) {
+  if (!spec) {
+    return 0;
+  }
+  char *copy = strdup(spec);
+  if (!copy) {
+    return -ENOMEM;
+  }
+  int rc = 0;
+  char *save = NULL;
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(tok, '=');
+    uint64_t us = 0;
+    int stage = -1;
+    if (eq) {
+      *eq = '\0';
+      for (int s = 0; s < NULL_STAGES; s++) {
+        if (strcmp(tok, null_stage_names[s]) == 0) {
+          stage = s;
+        }
+      }
+    }
+    if (stage < 0 || gnx_parse_u64(eq + 1, &us) < 0) {
+      rc = GNX_EUSAGE;
+      break;
+    }
+    cost_ns[stage] = us * 1000;
+  }
+  free(copy);
+  return rc;
+}
+
+static int null_setup(const struct gnx_params *p, void **shared, struct gnx_workload_info *info,
+                      char *why) {
+  struct null_shared *s = calloc(1, sizeof *s);
+  if (!s) {
+    return -ENOMEM;
+  }
+  int rc = null_parse_cost(gnx_param_str(p, "cost"), s->cost_ns);
+  if (rc < 0) {
+    snprintf(why, GNX_WHY_MAX,
+             "--cost '%s': expected STAGE=MICROSECONDS,... with stages gen, s1, s2, s3",
+             gnx_param_str(p, "cost"));
+    free(s);
+    return rc;
+  }
+  uint64_t batch = gnx_param_u64(p, "batch");
+  info->items = (p->n + batch - 1) / batch;
+  info->sink_wait_ns = 0;
+  *shared = s;
+  return 0;
+}
+
+static void null_teardown(void *shared) { free(shared); }
+
+static void null_spin(uint64_t ns) {
+  if (!ns) {
+    return;
+  }
+  uint64_t end = gnx_now_ns() + ns;
+  while (gnx_now_ns() < end) {
+  }
+}
+
+static int null_gen(const void *shared, void *state, uint64_t item, const struct gnx_buf *in,
+                    struct gnx_buf *out) {
+  null_spin(((const struct null_shared *)shared)->cost_ns[0]);
+  return gnx_buf_append(out, &item, sizeof item);
+}
+
+#define NULL_PASS(k)                                                                      \
+  static int null_s##k(const void *shared, void *state, uint64_t item,                   \
+                       const struct gnx_buf *in, struct gnx_buf *out) {                  \
+    null_spin(((const struct null_shared *)shared)->cost_ns[k]);                         \
+    return gnx_buf_copy(out, in);                                                         \
+  }
+NULL_PASS(1)
+NULL_PASS(2)
+NULL_PASS(3)
+
+static const struct gnx_stage_ops null_stages[NULL_STAGES] = {
+    {"gen", null_gen}, {"s1", null_s1}, {"s2", null_s2}, {"s3", null_s3}};
+
+static int null_sink_open(const void *shared, void **sink) {
+  *sink = calloc(1, sizeof(struct null_sink));
+  return *sink ? 0 : -ENOMEM;
+}
+
+static int null_sink_put(void *sink, uint64_t item, const struct gnx_buf *in) {
+  struct null_sink *k = sink;
+  uint64_t v;
+  if (in->len != sizeof v) {
+    return GNX_ESTAGE;
+  }
+  memcpy(&v, in->data, sizeof v);
+  if (v != item || k->items != item) { /* out of order or wrong bytes */
+    return GNX_EVERIFY;
+  }
+  k->items++;
+  k->sum += v;
+  k->hash = (k->hash ^ v) * 0x100000001B3ull;
+  return 0;
+}
+
+static int null_sink_close(void *sink, json_t **summary) {
+  struct null_sink *k = sink;
+  int rc = 0;
+  if (summary) {
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)k->hash);
+    *summary = json_pack("{s:I, s:I, s:s}", "items", (json_int_t)k->items, "sum",
+                         (json_int_t)k->sum, "hash", hex);
+    rc = *summary ? 0 : -ENOMEM;
+  }
+  free(k);
+  return rc;
+}
+
+const struct gnx_workload gnx_workload_null = {
+    .abi = GNX_WORKLOAD_ABI,
+    .name = "null",
+    .summary = "no work: measures the harness per item; --cost gives stages a known cost",
+    .flags = GNX_WORKLOAD_F_DIAGNOSTIC,
+    .options = null_options,
+    .setup = null_setup,
+    .teardown = null_teardown,
+    .stages = null_stages,
+    .n_stages = NULL_STAGES,
+    .sink_name = "sink",
+    .sink_open = null_sink_open,
+    .sink_put = null_sink_put,
+    .sink_close = null_sink_close,
+};
