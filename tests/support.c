@@ -11,6 +11,18 @@ static volatile sig_atomic_t gnx_test_stop;
 
 int gnx_test_run(const char *wl_name, const char *eng_name, uint64_t n, const char *const *opts,
                  struct gnx_test_out *out) {
+  return gnx_test_run_stop(wl_name, eng_name, n, opts, NULL, NULL, out);
+}
+
+int gnx_test_run_fault(const char *wl_name, const char *eng_name, uint64_t n,
+                       const char *const *opts, const struct gnx_fault *fault,
+                       struct gnx_test_out *out) {
+  return gnx_test_run_stop(wl_name, eng_name, n, opts, fault, NULL, out);
+}
+
+int gnx_test_run_stop(const char *wl_name, const char *eng_name, uint64_t n,
+                      const char *const *opts, const struct gnx_fault *fault,
+                      const volatile sig_atomic_t *stop, struct gnx_test_out *out) {
   memset(out, 0, sizeof *out);
   const struct gnx_workload *wl = gnx_workload_find(wl_name);
   const struct gnx_engine *e = gnx_engine_find(eng_name);
@@ -48,9 +60,10 @@ int gnx_test_run(const char *wl_name, const char *eng_name, uint64_t n, const ch
   if (rc < 0) {
     snprintf(out->errmsg, sizeof out->errmsg, "setup: %s: %s", gnx_strerror(rc), why);
   } else {
-    struct gnx_fault f = {0};
+    struct gnx_fault none = {0};
     struct gnx_run_result res;
-    rc = gnx_runner_exec(e, &ep, wl, shared, &info, &f, &gnx_test_stop, gnx_cpus_allowed(), &res);
+    rc = gnx_runner_exec(e, &ep, wl, shared, &info, fault ? fault : &none,
+                         stop ? stop : &gnx_test_stop, gnx_cpus_allowed(), &res);
     snprintf(out->errmsg, sizeof out->errmsg, "%s", res.errmsg);
     out->wall_s = res.wall_ns / 1e9;
     out->n_workers = res.trace.n_workers;

@@ -4,6 +4,7 @@
 #define GNX_TESTS_SUPPORT_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "harness/runner.h"
@@ -23,6 +24,14 @@ struct gnx_test_out {
  * (e.g. "work=64", "workers=2"). Returns out->rc. */
 int gnx_test_run(const char *wl, const char *eng, uint64_t n, const char *const *opts,
                  struct gnx_test_out *out);
+/* As gnx_test_run, injecting `fault` (NULL: none; see struct gnx_fault). */
+int gnx_test_run_fault(const char *wl, const char *eng, uint64_t n, const char *const *opts,
+                       const struct gnx_fault *fault, struct gnx_test_out *out);
+/* As gnx_test_run_fault, with the stop flag the engine watches (NULL: one
+ * that is never set), so a test can request a stop from another thread. */
+int gnx_test_run_stop(const char *wl, const char *eng, uint64_t n, const char *const *opts,
+                      const struct gnx_fault *fault, const volatile sig_atomic_t *stop,
+                      struct gnx_test_out *out);
 void gnx_test_out_free(struct gnx_test_out *out);
 
 /* Assert-style helper: 1 when both summaries are equal JSON. */

@@ -1,0 +1,555 @@
+/* SPDX-License-Identifier: MIT */
+/* harness/cmd-run.c: `gnxbench run`: the measured, verified comparison.
+ *
+ * For each workload and size: set up the shared data once (not timed),
+ * then warm-up runs, then repetitions with the engines interleaved
+ * (serial, threads, ..., serial, threads, ...) so that drift on a shared
+ * machine hits all engines alike. Every run's result is compared with the
+ * serial result and with the workload's own reference. The report is
+ * rewritten after each workload and size, so an interruption or a crash
+ * later on loses nothing already measured. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/cli.h"
+#include "harness/cmd.h"
+#include "harness/context.h"
+#include "harness/registry.h"
+#include "harness/runner.h"
+#include "harness/stats.h"
+#include "reports/report.h"
+
+static volatile sig_atomic_t gnx_stop;
+
+/* First SIGINT/SIGTERM: ask everything to stop and write what was measured.
+ * A second one: die now (children die with us through PDEATHSIG). */
+static void gnx__on_signal(int sig) {
+  if (gnx_stop) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+  }
+  gnx_stop = sig;
+}
+
+static void gnx__install_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = gnx__on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
+
+/* One repetition's measurements, kept after its trace is released. */
+struct gnx_rep {
+  int rc;
+  char errmsg[256];
+  json_t *summary; /* owned */
+  json_t *json;    /* the report's view of this repetition */
+  double wall_s;
+};
+
+static int gnx__declares(const struct gnx_option *opts, const char *name) {
+  for (const struct gnx_option *o = opts; o && o->name; o++) {
+    if (strcmp(o->name, name) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* A typed option must belong to a selected engine or workload: silently
+ * ignoring --transport when procpool is not run would mislead. */
+static int gnx__check_options_apply(const struct gnx_cli *cli, char *why, size_t len) {
+  for (size_t k = 0; k < cli->n_kv; k++) {
+    int used = 0;
+    for (size_t i = 0; i < cli->n_engines; i++) {
+      used |= gnx__declares(cli->engines[i]->options, cli->kv[k].name);
+    }
+    for (size_t i = 0; i < cli->n_workloads; i++) {
+      used |= gnx__declares(cli->workloads[i]->options, cli->kv[k].name);
+    }
+    if (!used) {
+      char owners[256] = "";
+      for (size_t i = 0; i < gnx_n_engines; i++) {
+        if (gnx__declares(gnx_engines[i]->options, cli->kv[k].name)) {
+          size_t l = strlen(owners);
+          snprintf(owners + l, sizeof owners - l, "%s%s", l ? ", " : "", gnx_engines[i]->name);
+        }
+      }
+      for (size_t i = 0; i < gnx_n_workloads; i++) {
+        if (gnx__declares(gnx_workloads[i]->options, cli->kv[k].name)) {
+          size_t l = strlen(owners);
+          snprintf(owners + l, sizeof owners - l, "%s%s", l ? ", " : "", gnx_workloads[i]->name);
+        }
+      }
+      snprintf(why, len, "--%s applies only to %s, which is not selected", cli->kv[k].name, owners);
+      return GNX_EUSAGE;
+    }
+  }
+  if (cli->fault.enabled) {
+    int forks = 0;
+    for (size_t i = 0; i < cli->n_engines; i++) {
+      forks |= (cli->engines[i]->flags & GNX_ENGINE_F_FORKS) != 0;
+    }
+    if (!forks) {
+      snprintf(why, len, "--fault applies only to engines that fork workers (procpool, subproc); "
+                         "none is selected");
+      return GNX_EUSAGE;
+    }
+  }
+  return 0;
+}
+
+static json_t *gnx__params_json(const struct gnx_params *p) {
+  json_t *o = json_object();
+  for (size_t i = 0; i < p->count; i++) {
+    if (p->v[i].value) {
+      json_object_set_new(o, p->v[i].opt->name, json_string(p->v[i].value));
+    }
+  }
+  return o;
+}
+
+/* Per-stage totals and per-worker facts from one repetition's trace. */
+static json_t *gnx__trace_json(const struct gnx_trace *t, const struct gnx_workload *wl,
+                               json_t **workers_out) {
+  unsigned ns = wl->n_stages + 1;
+  json_t *stages = json_array();
+  json_t *workers = json_array();
+  for (unsigned s = 0; s < ns; s++) {
+    uint64_t sum[GNX_SPAN__COUNT] = {0}, items = 0, nworkers = 0;
+    for (uint32_t w = 0; w < t->n_workers; w++) {
+      const struct gnx_trace_worker *tw = t->workers[w];
+      int touched = 0;
+      for (uint32_t i = 0; i < tw->len; i++) {
+        const struct gnx_span *sp = &tw->spans[i];
+        if (sp->stage != s || sp->kind >= GNX_SPAN__COUNT) {
+          continue;
+        }
+        sum[sp->kind] += sp->t1 - sp->t0;
+        if (sp->kind == GNX_SPAN_EXEC) {
+          items++;
+          touched = 1;
+        }
+      }
+      nworkers += touched;
+    }
+    json_array_append_new(
+        stages, json_pack("{s:i, s:s, s:I, s:I, s:f, s:f, s:f, s:f}", "stage", (int)s, "name",
+                          s < wl->n_stages ? wl->stages[s].name : wl->sink_name, "workers",
+                          (json_int_t)nworkers, "items", (json_int_t)items, "exec_s",
+                          sum[GNX_SPAN_EXEC] / 1e9, "wait_in_s", sum[GNX_SPAN_WAIT_IN] / 1e9,
+                          "wait_out_s", sum[GNX_SPAN_WAIT_OUT] / 1e9, "wait_lock_s",
+                          sum[GNX_SPAN_WAIT_LOCK] / 1e9));
+  }
+  for (uint32_t w = 0; w < t->n_workers; w++) {
+    const struct gnx_trace_worker *tw = t->workers[w];
+    json_array_append_new(
+        workers, json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:I, s:I}", "name", tw->name, "pid",
+                           tw->pid, "tid", tw->tid, "stage", tw->stage, "cpu_begin", tw->cpu_begin,
+                           "cpu_end", tw->cpu_end, "spans", (json_int_t)tw->len, "dropped",
+                           (json_int_t)tw->dropped));
+  }
+  *workers_out = workers;
+  return stages;
+}
+
+static json_t *gnx__rep_json(const struct gnx_run_result *r, const struct gnx_workload *wl) {
+  json_t *workers = NULL;
+  json_t *stages = gnx__trace_json(&r->trace, wl, &workers);
+  return json_pack("{s:b, s:f, s:f, s:f, s:f, s:I, s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "ok",
+                   r->rc == 0, "wall_s", r->wall_ns / 1e9, "startup_s", r->startup_ns / 1e9,
+                   "user_s", r->user_s, "sys_s", r->sys_s, "maxrss_kb", (json_int_t)r->maxrss_kb,
+                   "maxrss_source", r->maxrss_source ? r->maxrss_source : "none", "nvcsw",
+                   (json_int_t)r->nvcsw, "nivcsw", (json_int_t)r->nivcsw, "minflt",
+                   (json_int_t)r->minflt, "majflt", (json_int_t)r->majflt, "stages", stages,
+                   "workers", workers);
+}
+
+static json_t *gnx__stats_json(const double *x, size_t n) {
+  if (n == 0) {
+    return json_null();
+  }
+  struct gnx_stats s;
+  gnx_stats_compute(x, n, &s);
+  return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "n", (json_int_t)s.n,
+                   "median", s.median, "lo", s.lo, "hi", s.hi, "level", s.level, "min", s.min,
+                   "max", s.max, "mean", s.mean, "cv", s.cv);
+}
+
+struct gnx_group {
+  const struct gnx_cli *cli;
+  const struct gnx_workload *wl;
+  uint64_t size;
+  struct gnx_params wparams;
+  struct gnx_params eparams[GNX_CLI_MAX];
+  void *shared;
+  struct gnx_workload_info info;
+  struct gnx_rep *reps; /* [engine][rep] */
+  int failed[GNX_CLI_MAX];
+  char failmsg[GNX_CLI_MAX][320];
+};
+
+static void gnx__progress(const struct gnx_cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void gnx__progress(const struct gnx_cli *cli, const char *fmt, ...) {
+  if (cli->quiet || !isatty(STDERR_FILENO)) {
+    return;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("\r\033[K", stderr);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fflush(stderr);
+}
+
+/* Run engine e once; on keep, store it as repetition r. Returns the rc. */
+static int gnx__run_one(struct gnx_group *g, size_t e, size_t r, int keep) {
+  const struct gnx_cli *cli = g->cli;
+  struct gnx_run_result res;
+  fflush(NULL); /* forked workers must not inherit unflushed output */
+  int rc = gnx_runner_exec(cli->engines[e], &g->eparams[e], g->wl, g->shared, &g->info,
+                           &cli->fault, &gnx_stop, gnx_cpus_allowed(), &res);
+  if (rc < 0 && !g->failed[e]) {
+    g->failed[e] = rc;
+    snprintf(g->failmsg[e], sizeof g->failmsg[e], "%s%s%.256s", gnx_strerror(rc),
+             res.errmsg[0] ? ": " : "", res.errmsg);
+  }
+  if (keep) {
+    struct gnx_rep *rep = &g->reps[e * cli->reps + r];
+    rep->rc = rc;
+    snprintf(rep->errmsg, sizeof rep->errmsg, "%s", res.errmsg);
+    rep->summary = res.summary ? json_incref(res.summary) : NULL;
+    rep->json = gnx__rep_json(&res, g->wl);
+    rep->wall_s = res.wall_ns / 1e9;
+  }
+  gnx_run_result_free(&res);
+  return rc;
+}
+
+/* Build the report cells of one group and append them to results. Returns
+ * 1 when every cell ran and verified. */
+static int gnx__group_cells(struct gnx_group *g, json_t *results) {
+  const struct gnx_cli *cli = g->cli;
+  size_t R = cli->reps;
+  /* serial is engines[0]; its first good summary is the reference. */
+  const json_t *ref = NULL;
+  for (size_t r = 0; r < R && !ref; r++) {
+    if (g->reps[r].rc == 0) {
+      ref = g->reps[r].summary;
+    }
+  }
+  json_t *check = NULL;
+  int check_ok = 1;
+  if (ref && g->wl->check) {
+    json_t *detail = NULL;
+    int crc = g->wl->check(g->shared, ref, &detail);
+    check_ok = crc == 0;
+    check = detail ? detail : json_object();
+    json_object_set_new(check, "status", json_string(crc == 0 ? "pass" : "fail"));
+    if (crc < 0 && crc != GNX_EVERIFY) {
+      json_object_set_new(check, "error", json_string(gnx_strerror(crc)));
+    }
+  } else {
+    check = json_pack("{s:s}", "status", ref ? "none" : "not run");
+  }
+  int all_ok = 1;
+  for (size_t e = 0; e < cli->n_engines; e++) {
+    json_t *reps = json_array();
+    double walls[1024], ratios[1024];
+    size_t nw = 0, nr = 0;
+    int equal = ref != NULL, ran = 0;
+    const json_t *summary = NULL;
+    for (size_t r = 0; r < R; r++) {
+      struct gnx_rep *rep = &g->reps[e * R + r];
+      if (rep->json) {
+        json_array_append(reps, rep->json);
+        ran = 1;
+      }
+      if (rep->rc != 0) {
+        continue;
+      }
+      summary = summary ? summary : rep->summary;
+      equal &= ref && rep->summary && json_equal(rep->summary, ref);
+      walls[nw++] = rep->wall_s;
+      /* speedup per repetition: serial and this engine ran side by side */
+      struct gnx_rep *base = &g->reps[r];
+      if (base->rc == 0 && rep->wall_s > 0) {
+        ratios[nr++] = base->wall_s / rep->wall_s;
+      }
+    }
+    const char *status = g->failed[e] ? (g->failed[e] == GNX_EINTR ? "interrupted" : "failed")
+                                      : (ran ? "ok" : "not run");
+    int verified = !g->failed[e] && ran && equal && check_ok;
+    all_ok &= verified;
+    json_t *err = json_null();
+    if (g->failed[e]) {
+      err = json_string(g->failmsg[e]);
+    } else if (ran && !equal) {
+      err = json_string(ref ? "result differs from the serial engine's result"
+                            : "no serial result to compare with");
+    } else if (ran && !check_ok) {
+      err = json_string("result differs from the workload's reference");
+    }
+    json_t *opts = gnx__params_json(&g->wparams);
+    json_t *eopts = gnx__params_json(&g->eparams[e]);
+    json_object_update(opts, eopts);
+    json_decref(eopts);
+    json_t *cell = json_pack(
+        "{s:s, s:I, s:s, s:I, s:o, s:s, s:o, s:b, s:{s:b, s:O}, s:O, s:o, s:{s:o, s:o}}",
+        "workload", g->wl->name, "size", (json_int_t)g->size, "engine", cli->engines[e]->name,
+        "items", (json_int_t)g->info.items, "options", opts, "status", status, "error", err,
+        "verified", verified, "verification", "equal_to_serial", equal && ran, "reference", check,
+        "summary", summary ? (json_t *)summary : json_null(), "reps", reps, "stats", "wall_s",
+        gnx__stats_json(walls, nw), "speedup", gnx__stats_json(ratios, nr));
+    json_array_append_new(results, cell);
+  }
+  json_decref(check);
+  return all_ok;
+}
+
+static void gnx__group_free(struct gnx_group *g) {
+  if (g->reps) {
+    for (size_t i = 0; i < g->cli->n_engines * g->cli->reps; i++) {
+      json_decref(g->reps[i].summary);
+      json_decref(g->reps[i].json);
+    }
+    free(g->reps);
+  }
+  if (g->shared) {
+    g->wl->teardown(g->shared);
+  }
+  gnx_params_free(&g->wparams);
+  for (size_t e = 0; e < g->cli->n_engines; e++) {
+    gnx_params_free(&g->eparams[e]);
+  }
+}
+
+static int gnx__mkdir_p(const char *path) {
+  char buf[PATH_MAX];
+  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+    return -ENAMETOOLONG;
+  }
+  for (char *p = buf + 1; *p; p++) {
+    if (*p == '/') {
+      *p = '\0';
+      if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
+        return -errno;
+      }
+      *p = '/';
+    }
+  }
+  if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
+    return -errno;
+  }
+  return 0;
+}
+
+/* Make the output directory and prove it is writable before any run.
+ * *created says whether we made it (so a usage error can remove it). */
+static int gnx__prepare_out(const char *dir, int *created, char *why, size_t len) {
+  struct stat st;
+  *created = stat(dir, &st) != 0;
+  int rc = gnx__mkdir_p(dir);
+  if (rc == 0 && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+    rc = -ENOTDIR;
+  }
+  if (rc == 0 && access(dir, W_OK | X_OK) != 0) {
+    rc = -errno;
+  }
+  if (rc < 0) {
+    snprintf(why, len, "--out %s: cannot create or write the directory (%s); choose a writable one",
+             dir, gnx_strerror(rc));
+  }
+  return rc;
+}
+
+static void gnx__point_latest(const char *run_id) {
+  (void)unlink("results/latest");
+  if (symlink(run_id, "results/latest") < 0) {
+    fprintf(stderr, "gnxbench: warning: cannot point results/latest at %s: %s\n", run_id,
+            strerror(errno));
+  }
+}
+
+int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
+  struct gnx_cli cli;
+  char why[512];
+  int rc = gnx_cli_parse(argc, argv, &cli, why, sizeof why);
+  if (rc == 1) {
+    return 0;
+  }
+  if (rc == 0) {
+    rc = gnx__check_options_apply(&cli, why, sizeof why);
+  }
+  if (rc < 0) {
+    fprintf(stderr, "gnxbench: %s\n", why);
+    return 2;
+  }
+
+  char run_id[64], out[PATH_MAX];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(run_id, sizeof run_id, "%Y%m%d-%H%M%S", &tm);
+  snprintf(run_id + strlen(run_id), sizeof run_id - strlen(run_id), "-%d", (int)getpid());
+  snprintf(out, sizeof out, "%s", cli.out ? cli.out : "results/");
+  if (!cli.out) {
+    strncat(out, run_id, sizeof out - strlen(out) - 1);
+  }
+  int created = 0;
+  if (gnx__prepare_out(out, &created, why, sizeof why) < 0) {
+    fprintf(stderr, "gnxbench: %s\n", why);
+    return 2;
+  }
+
+  json_t *report = json_pack("{s:i, s:{s:s, s:s}, s:o, s:{s:o, s:o, s:o, s:I, s:I, s:o, s:b}, "
+                             "s:s, s:o}",
+                             "schema_version", GNX_REPORT_SCHEMA_VERSION, "tool", "name",
+                             "gnxbench", "version", GNX_VERSION, "context",
+                             gnx_context_new(full_argc, full_argv), "config", "engines",
+                             json_array(), "workloads", json_array(), "sizes", json_array(),
+                             "reps", (json_int_t)cli.reps, "warmup", (json_int_t)cli.warmup,
+                             "skipped_engines", json_array(), "serial_added", cli.serial_added,
+                             "status", "running", "results", json_array());
+  json_t *config = json_object_get(report, "config");
+  for (size_t i = 0; i < cli.n_engines; i++) {
+    json_array_append_new(json_object_get(config, "engines"), json_string(cli.engines[i]->name));
+  }
+  for (size_t i = 0; i < cli.n_skipped; i++) {
+    const struct gnx_engine *e = gnx_engine_find(cli.skipped_engines[i]);
+    json_array_append_new(json_object_get(config, "skipped_engines"),
+                          json_pack("{s:s, s:s}", "engine", e->name, "reason", e->unavailable));
+    if (!cli.quiet) {
+      fprintf(stderr, "gnxbench: note: engine %s is skipped: %s\n", e->name, e->unavailable);
+    }
+  }
+  for (size_t i = 0; i < cli.n_workloads; i++) {
+    json_array_append_new(json_object_get(config, "workloads"),
+                          json_string(cli.workloads[i]->name));
+  }
+  for (size_t i = 0; i < cli.n_sizes; i++) {
+    json_array_append_new(json_object_get(config, "sizes"), json_integer((json_int_t)cli.sizes[i]));
+  }
+  json_t *results = json_object_get(report, "results");
+
+  gnx__install_signals();
+  int exit_code = 0, wrote = 0;
+  size_t n_groups = cli.n_workloads * cli.n_sizes, gi = 0;
+  for (size_t w = 0; w < cli.n_workloads && !gnx_stop && exit_code != 2; w++) {
+    for (size_t s = 0; s < cli.n_sizes && !gnx_stop && exit_code != 2; s++, gi++) {
+      struct gnx_group g;
+      memset(&g, 0, sizeof g);
+      g.cli = &cli;
+      g.wl = cli.workloads[w];
+      g.size = cli.sizes[s];
+      int brc = gnx_params_build(g.wl->options, g.size, cli.kv, cli.n_kv, &g.wparams);
+      for (size_t e = 0; e < cli.n_engines && brc == 0; e++) {
+        brc = gnx_params_build(cli.engines[e]->options, g.size, cli.kv, cli.n_kv, &g.eparams[e]);
+      }
+      g.reps = calloc(cli.n_engines * cli.reps, sizeof *g.reps);
+      if (brc < 0 || !g.reps) {
+        fprintf(stderr, "gnxbench: out of memory\n");
+        exit_code = 1;
+        gnx__group_free(&g);
+        break;
+      }
+      gnx__progress(&cli, "[%zu/%zu] %s n=%llu: setting up", gi + 1, n_groups, g.wl->name,
+                    (unsigned long long)g.size);
+      char swhy[GNX_WHY_MAX] = "";
+      int src = g.wl->setup(&g.wparams, &g.shared, &g.info, swhy);
+      if (src < 0) {
+        g.shared = NULL;
+        fprintf(stderr, "%sgnxbench: %s: %s\n", isatty(2) && !cli.quiet ? "\r\033[K" : "",
+                g.wl->name, swhy[0] ? swhy : gnx_strerror(src));
+        exit_code = src == -ENOMEM ? 1 : 2;
+        gnx__group_free(&g);
+        break;
+      }
+      /* warm-up, then measured repetitions, engines interleaved */
+      for (size_t r = 0; r < cli.warmup + cli.reps && !gnx_stop; r++) {
+        int keep = r >= cli.warmup;
+        for (size_t e = 0; e < cli.n_engines && !gnx_stop; e++) {
+          if (g.failed[e]) {
+            continue;
+          }
+          gnx__progress(&cli, "[%zu/%zu] %s n=%llu: %-8s %s %zu/%llu", gi + 1, n_groups,
+                        g.wl->name, (unsigned long long)g.size, cli.engines[e]->name,
+                        keep ? "rep" : "warm-up", keep ? r - cli.warmup + 1 : r + 1,
+                        (unsigned long long)(keep ? cli.reps : cli.warmup));
+          int erc = gnx__run_one(&g, e, keep ? r - cli.warmup : 0, keep);
+          if (erc == GNX_EUSAGE) { /* an engine option the engine rejected */
+            fprintf(stderr, "%sgnxbench: %s: %s\n", isatty(2) && !cli.quiet ? "\r\033[K" : "",
+                    cli.engines[e]->name, g.failmsg[e]);
+            exit_code = 2;
+            break;
+          }
+        }
+        if (exit_code == 2) {
+          break;
+        }
+      }
+      gnx__progress(&cli, "%s", "");
+      if (exit_code == 2) {
+        gnx__group_free(&g);
+        break;
+      }
+      if (!gnx__group_cells(&g, results)) {
+        exit_code = exit_code ? exit_code : 1;
+      }
+      gnx__group_free(&g);
+      json_object_set_new(report, "status", json_string("running"));
+      if (gnx_report_write(report, out, why, sizeof why) < 0) {
+        fprintf(stderr, "gnxbench: %s\n", why);
+        exit_code = 1;
+      } else {
+        wrote = 1;
+      }
+      if (!cli.quiet) {
+        gnx_table_print(stdout, report, g.wl->name, g.size);
+        fflush(stdout);
+      }
+    }
+  }
+
+  const char *status = gnx_stop ? "incomplete" : exit_code == 2 ? "incomplete" : "complete";
+  json_object_set_new(report, "status", json_string(status));
+  json_object_set_new(report, "interrupted", json_boolean(gnx_stop != 0));
+  if (exit_code == 2 && !wrote) {
+    /* a usage error before anything was measured: leave nothing behind */
+    if (created) {
+      (void)rmdir(out);
+    }
+  } else if (gnx_report_write(report, out, why, sizeof why) < 0) {
+    fprintf(stderr, "gnxbench: %s\n", why);
+    exit_code = exit_code ? exit_code : 1;
+  } else {
+    if (!cli.out) {
+      gnx__point_latest(run_id);
+    }
+    if (!cli.quiet) {
+      printf("\nreport: %s/report.json%s\n", out, gnx_stop ? " (incomplete: interrupted)" : "");
+    }
+  }
+  json_decref(report);
+  if (gnx_stop) {
+    fprintf(stderr, "gnxbench: interrupted by %s; the report holds what was measured\n",
+            gnx_stop == SIGTERM ? "SIGTERM" : "SIGINT");
+    return 130;
+  }
+  if (exit_code == 1 && !cli.quiet) {
+    fprintf(stderr, "gnxbench: some runs failed or did not verify (see the tables above)\n");
+  }
+  return exit_code;
+}

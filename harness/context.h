@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* harness/context.h: where and how a run happened, for the report. */
+#ifndef GNX_HARNESS_CONTEXT_H
+#define GNX_HARNESS_CONTEXT_H
+
+#include <jansson.h>
+
+/* The report's "context" object: host, CPU, topology, kernel, compiler and
+ * flags, build type, git revision, date, the exact command line. */
+json_t *gnx_context_new(int argc, char **argv);
+
+/* Topology for `gnxbench list`: one line per fact, on f. */
+void gnx_context_print(FILE *f);
+
+#endif

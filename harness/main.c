@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* harness/main.c: gnxbench, which parallel strategy should this pipeline
+ * use, and why. Dispatches to the subcommands; `run` is the default. */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/cli.h"
+#include "harness/cmd.h"
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+    printf("gnxbench %s (%s, %s build)\n", GNX_VERSION, GNX_GIT_REV, GNX_BUILD_TYPE);
+    return 0;
+  }
+  if (argc >= 2 && strcmp(argv[1], "list") == 0) {
+    return gnx_cmd_list(argc - 2, argv + 2);
+  }
+  if (argc >= 2 && strcmp(argv[1], "run") == 0) {
+    return gnx_cmd_run(argc - 2, argv + 2, argc, argv);
+  }
+  if (argc >= 2 && argv[1][0] != '-') {
+    fprintf(stderr, "gnxbench: unknown command '%s'; commands: run (the default), list; "
+                    "see gnxbench --help\n", argv[1]);
+    return 2;
+  }
+  int rc = gnx_cmd_run(argc - 1, argv + 1, argc, argv);
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    return rc ? rc : 1;
+  }
+  return rc;
+}

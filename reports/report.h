@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* reports/report.h: report.json and everything derived from it.
+ *
+ * The report is a jansson object built by the harness (schema in
+ * docs/report-schema.json). json.c is the only code that writes or reads
+ * the file; every other output is derived from the loaded object. */
+#ifndef GNX_REPORTS_REPORT_H
+#define GNX_REPORTS_REPORT_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define GNX_REPORT_SCHEMA_VERSION 1
+
+/* Write dir/report.json atomically (temporary file, fsync, rename), so a
+ * reader or a crash never sees half a report. Returns 0 or -errno with a
+ * one-line reason in why. */
+int gnx_report_write(const json_t *report, const char *dir, char *why, size_t len);
+
+/* Load and minimally validate a report (object, known schema_version,
+ * results array). Returns NULL with a one-line reason in why. */
+json_t *gnx_report_load(const char *path, char *why, size_t len);
+
+/* The console table for one workload and size: engine, median wall with its
+ * interval, speedup vs serial with its interval, verified. */
+void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64_t size);
+
+#endif

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* reports/table.c: the console table, derived from the report object. */
+#include <math.h>
+#include <string.h>
+
+#include "reports/report.h"
+
+static double gnx__num(const json_t *o, const char *key) {
+  json_t *v = json_object_get(o, key);
+  return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static void gnx__fmt_time(char *buf, size_t len, double s) {
+  if (isnan(s)) {
+    snprintf(buf, len, "-");
+  } else if (s >= 1) {
+    snprintf(buf, len, "%.3f s", s);
+  } else {
+    snprintf(buf, len, "%.1f ms", s * 1e3);
+  }
+}
+
+void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64_t size) {
+  json_t *results = json_object_get(report, "results");
+  size_t i;
+  json_t *cell;
+  int header = 0;
+  json_array_foreach(results, i, cell) {
+    if (strcmp(json_string_value(json_object_get(cell, "workload")), workload) != 0 ||
+        (uint64_t)json_integer_value(json_object_get(cell, "size")) != size) {
+      continue;
+    }
+    if (!header) {
+      fprintf(f, "\n%s, n=%llu (%lld items)\n", workload, (unsigned long long)size,
+              (long long)json_integer_value(json_object_get(cell, "items")));
+      fprintf(f, "  %-10s %12s  %-23s %8s  %-17s %s\n", "engine", "median wall", "95% interval",
+              "speedup", "95% interval", "verified");
+      header = 1;
+    }
+    const char *engine = json_string_value(json_object_get(cell, "engine"));
+    const char *status = json_string_value(json_object_get(cell, "status"));
+    json_t *wall = json_object_get(json_object_get(cell, "stats"), "wall_s");
+    json_t *sp = json_object_get(json_object_get(cell, "stats"), "speedup");
+    char med[32], lo[32], hi[32], ci[80] = "-", spd[32] = "-", spci[80] = "-";
+    gnx__fmt_time(med, sizeof med, gnx__num(wall, "median"));
+    if (wall) {
+      gnx__fmt_time(lo, sizeof lo, gnx__num(wall, "lo"));
+      gnx__fmt_time(hi, sizeof hi, gnx__num(wall, "hi"));
+      snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
+    }
+    if (sp && !isnan(gnx__num(sp, "median"))) {
+      snprintf(spd, sizeof spd, "%.2fx", gnx__num(sp, "median"));
+      snprintf(spci, sizeof spci, "[%.2f, %.2f]", gnx__num(sp, "lo"), gnx__num(sp, "hi"));
+    }
+    const char *verified = json_is_true(json_object_get(cell, "verified")) ? "yes" : "NO";
+    if (status && strcmp(status, "ok") != 0) {
+      verified = status;
+    }
+    fprintf(f, "  %-10s %12s  %-23s %8s  %-17s %s\n", engine, med, ci, spd, spci, verified);
+    json_t *err = json_object_get(cell, "error");
+    if (json_is_string(err)) {
+      fprintf(f, "  %-10s   %s\n", "", json_string_value(err));
+    }
+  }
+}

@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: MIT
+# The command line: help, version, list, every usage error path, and the
+# report of a real run validated against the published schema.
+. "$(dirname "$0")/lib.sh"
+
+quick_help_and_version() {
+  run_gnx --help
+  [ "$RC" -eq 0 ] || fail "--help exited $RC"
+  grep -q -- "--engines" "$OUT" || fail "--help does not document --engines"
+  grep -q "exit status: 0" "$OUT" || fail "--help does not document exit codes"
+  run_gnx --version
+  [ "$RC" -eq 0 ] && grep -qE '^gnxbench [0-9]+\.[0-9]+' "$OUT" || fail "--version: $(cat "$OUT")"
+}
+
+quick_list() {
+  run_gnx list
+  [ "$RC" -eq 0 ] || fail "list exited $RC"
+  for w in serial etl null; do
+    grep -qE "^  $w " "$OUT" || fail "list does not name $w"
+  done
+  grep -q -- "--work N" "$OUT" || fail "list does not show etl's --work option"
+  grep -q "topology" "$OUT" || fail "list does not show the topology"
+  run_gnx list extra
+  [ "$RC" -eq 2 ] || fail "list with an argument exited $RC"
+}
+
+quick_unknown_engine() {
+  expect_usage_error "unknown engine 'bogus'; valid engines: serial" --engines bogus --sizes 10
+  expect_usage_error "empty or malformed" --engines serial,,serial --sizes 10
+  expect_usage_error "listed twice" --engines serial,serial --sizes 10
+}
+
+quick_unknown_workload() {
+  expect_usage_error "unknown workload 'nope'; valid workloads: .*etl" --workloads nope --sizes 10
+}
+
+quick_bad_sizes() {
+  for s in abc 0 -5 10e99 1.5k 25kk 99999999999999999999999 2g ""; do
+    expect_usage_error "^gnxbench: --sizes: " --engines serial --workloads null --sizes "$s"
+  done
+}
+
+quick_bad_counts() {
+  expect_usage_error "--reps: 'x' is not a count" --reps x --workloads null --sizes 10
+  expect_usage_error "--reps: '0' is not a count" --reps 0 --workloads null --sizes 10
+  expect_usage_error "--warmup: '-1' is not a count" --warmup -1 --workloads null --sizes 10
+  expect_usage_error "--work: 'lots' is not a whole number" --work lots --workloads etl --sizes 10
+}
+
+quick_repeated_flag() {
+  expect_usage_error "--reps is given twice" --reps 2 --reps 3 --workloads null --sizes 10
+  expect_usage_error "--sizes is given twice" --sizes 10 --sizes=20 --workloads null
+}
+
+quick_unknown_option() {
+  expect_usage_error "unknown option --frobnicate" --frobnicate 3
+  expect_usage_error "unexpected argument 'stray'" --reps 2 stray
+  expect_usage_error "unknown command 'stray'" stray
+  expect_usage_error "--sizes needs a value" --sizes
+  expect_usage_error "unknown command 'frob'" frob
+}
+
+quick_option_of_unselected_plugin() {
+  expect_usage_error "--work applies only to etl, which is not selected" --workloads null --sizes 10 --work 5
+}
+
+quick_bad_fault_spec() {
+  expect_usage_error "--fault: 'worker=x' is not" --fault worker=x --workloads null --sizes 10
+}
+
+quick_unwritable_out() {
+  expect_usage_error "--out /proc/gnx-nope: cannot create" --workloads null --sizes 10 --out /proc/gnx-nope
+  touch afile
+  expect_usage_error "--out afile/sub: cannot create" --workloads null --sizes 10 --out afile/sub
+}
+
+quick_null_report_is_valid() {
+  run_gnx --workloads null --sizes 1k,2500 --reps 2 --warmup 0 --batch 10
+  [ "$RC" -eq 0 ] || fail "exited $RC: $(cat "$ERR")"
+  [ -L results/latest ] || fail "results/latest is not a link"
+  validate results/latest/report.json
+  [ "$(json_get results/latest/report.json "r['status']")" = complete ] || fail "status is not complete"
+  [ "$(json_get results/latest/report.json "len(r['results'])")" -ge 2 ] || fail "too few cells"
+  [ "$(json_get results/latest/report.json "r['results'][1]['summary']['items']")" = 250 ] || fail "wrong items"
+  # the validator is real: a report missing a required field is rejected
+  /usr/bin/python3 -c "import json; r=json.load(open('results/latest/report.json')); del r['results'][0]['verified']; json.dump(r, open('broken.json','w'))"
+  if /usr/bin/python3 "$VALIDATE" "$SCHEMA" broken.json >/dev/null; then fail "the validator accepted a broken report"; fi
+}
+
+quick_etl_serial_table_and_report() {
+  run_gnx --engines serial --workloads etl --sizes 2500 --reps 2 --warmup 0 --work 64 --out out1
+  [ "$RC" -eq 0 ] || fail "exited $RC: $(cat "$ERR")"
+  grep -qE "^etl, n=2500 \(3 items\)" "$OUT" || fail "no table header: $(cat "$OUT")"
+  grep -qE "^  serial .* yes$" "$OUT" || fail "serial row not verified: $(cat "$OUT")"
+  validate out1/report.json
+  [ "$(json_get out1/report.json "r['results'][0]['verification']['reference']['status']")" = pass ] ||
+    fail "the spec reference check did not pass"
+  [ ! -e results ] || fail "--out given, but results/ was created"
+}
+
+slow_etl_serial_100k() {
+  run_gnx --engines serial --workloads etl --sizes 100k
+  [ "$RC" -eq 0 ] || fail "exited $RC: $(cat "$ERR")"
+  grep -qE "^  serial .* yes$" "$OUT" || fail "serial row not verified: $(cat "$OUT")"
+  validate results/latest/report.json
+}
+
+run_case "$1"

@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: MIT
+# Shared helpers of the integration tests. Each test script defines
+# quick_<case>() / slow_<case>() functions; CMake adds one test per function
+# and runs `bash script.sh <function>` with GNX (the binary), GNX_SRC and
+# GNX_BUILD set.
+set -u
+
+GNX=${GNX:?GNX must point at the gnxbench binary}
+GNX_SRC=${GNX_SRC:?}
+SCHEMA="$GNX_SRC/docs/report-schema.json"
+VALIDATE="$GNX_SRC/tests/validate-report.py"
+
+WORK=$(mktemp -d /tmp/gnx-test.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK" || exit 1
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+
+# run_gnx ARGS...: runs gnxbench, leaving $RC, $OUT (stdout file), $ERR (stderr file).
+run_gnx() {
+  OUT="$WORK/stdout.$$" ERR="$WORK/stderr.$$"
+  "$GNX" "$@" >"$OUT" 2>"$ERR"
+  RC=$?
+}
+
+# expect_usage_error PATTERN ARGS...: exit 2, exactly one stderr line matching
+# PATTERN, and nothing written (no results/ directory left behind).
+expect_usage_error() {
+  local pattern=$1; shift
+  rm -rf results
+  run_gnx "$@"
+  [ "$RC" -eq 2 ] || fail "gnxbench $* exited $RC, expected 2; stderr: $(cat "$ERR")"
+  [ "$(wc -l <"$ERR")" -eq 1 ] || fail "gnxbench $*: expected one stderr line, got: $(cat "$ERR")"
+  grep -qE -- "$pattern" "$ERR" || fail "gnxbench $*: stderr '$(cat "$ERR")' does not match /$pattern/"
+  if [ -d results ] && [ -n "$(ls -A results)" ]; then
+    fail "gnxbench $*: left results behind: $(ls -R results)"
+  fi
+  return 0
+}
+
+# validate REPORT: the report matches docs/report-schema.json.
+validate() {
+  /usr/bin/python3 "$VALIDATE" "$SCHEMA" "$1"
+  local rc=$?
+  [ "$rc" -eq 77 ] && skip "python3-jsonschema is not installed"
+  [ "$rc" -eq 0 ] || fail "$1 does not match the schema"
+}
+
+# jq-free JSON queries through python: json_get FILE EXPR (python expression on r)
+json_get() {
+  /usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+run_case() {
+  declare -F "$1" >/dev/null || fail "no test case $1"
+  "$1"
+  echo "PASS: $1"
+}
