@@ -53,9 +53,11 @@ static void gnx__install_signals(void) {
 struct gnx_rep {
   int rc;
   char errmsg[256];
-  json_t *summary; /* owned */
-  json_t *json;    /* the report's view of this repetition */
+  json_t *summary;        /* owned */
+  json_t *json;           /* the report's view of this repetition */
   double wall_s;
+  struct gnx_trace trace; /* kept until the group's median is known */
+  uint64_t t_start_ns;
 };
 
 static int gnx__declares(const struct gnx_option *opts, const char *name) {
@@ -233,14 +235,59 @@ static int gnx__run_one(struct gnx_group *g, size_t e, size_t r, int keep) {
     rep->summary = res.summary ? json_incref(res.summary) : NULL;
     rep->json = gnx__rep_json(&res, g->wl);
     rep->wall_s = res.wall_ns / 1e9;
+    rep->trace = res.trace; /* moved: the mapping outlives the result */
+    rep->t_start_ns = res.t_start_ns;
+    memset(&res.trace, 0, sizeof res.trace);
   }
   gnx_run_result_free(&res);
   return rc;
 }
 
+/* Write the Chrome trace of the median repetition of engine e; returns the
+ * report's reference to it, or null. */
+static json_t *gnx__write_trace(struct gnx_group *g, size_t e, const char *out) {
+  size_t R = g->cli->reps, idx[1024], n = 0;
+  for (size_t r = 0; r < R; r++) {
+    if (g->reps[e * R + r].rc == 0) {
+      idx[n++] = r;
+    }
+  }
+  if (n == 0) {
+    return json_null();
+  }
+  /* order the good repetitions by wall time; take the lower median */
+  for (size_t i = 1; i < n; i++) {
+    for (size_t k = i; k > 0 && g->reps[e * R + idx[k]].wall_s < g->reps[e * R + idx[k - 1]].wall_s;
+         k--) {
+      size_t t = idx[k];
+      idx[k] = idx[k - 1];
+      idx[k - 1] = t;
+    }
+  }
+  size_t r = idx[(n - 1) / 2];
+  const struct gnx_rep *rep = &g->reps[e * R + r];
+  const char *names[64];
+  unsigned nn = 0;
+  for (; nn < g->wl->n_stages && nn < 63; nn++) {
+    names[nn] = g->wl->stages[nn].name;
+  }
+  names[nn++] = g->wl->sink_name;
+  char file[256], path[PATH_MAX + 300], title[256], why[512];
+  snprintf(file, sizeof file, "trace-%s-%llu-%s.json", g->wl->name, (unsigned long long)g->size,
+           g->cli->engines[e]->name);
+  snprintf(path, sizeof path, "%s/%s", out, file);
+  snprintf(title, sizeof title, "%s n=%llu %s, repetition %zu (median wall %.3f ms)", g->wl->name,
+           (unsigned long long)g->size, g->cli->engines[e]->name, r + 1, rep->wall_s * 1e3);
+  if (gnx_chrome_write(path, &rep->trace, names, nn, rep->t_start_ns, title, why, sizeof why) < 0) {
+    fprintf(stderr, "gnxbench: warning: %s\n", why);
+    return json_null();
+  }
+  return json_pack("{s:s, s:I}", "file", file, "rep", (json_int_t)r);
+}
+
 /* Build the report cells of one group and append them to results. Returns
  * 1 when every cell ran and verified. */
-static int gnx__group_cells(struct gnx_group *g, json_t *results) {
+static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *out) {
   const struct gnx_cli *cli = g->cli;
   size_t R = cli->reps;
   /* serial is engines[0]; its first good summary is the reference. */
@@ -307,12 +354,13 @@ static int gnx__group_cells(struct gnx_group *g, json_t *results) {
     json_object_update(opts, eopts);
     json_decref(eopts);
     json_t *cell = json_pack(
-        "{s:s, s:I, s:s, s:I, s:o, s:s, s:o, s:b, s:{s:b, s:O}, s:O, s:o, s:{s:o, s:o}}",
+        "{s:s, s:I, s:s, s:I, s:o, s:s, s:o, s:b, s:{s:b, s:O}, s:O, s:o, s:{s:o, s:o}, s:o}",
         "workload", g->wl->name, "size", (json_int_t)g->size, "engine", cli->engines[e]->name,
         "items", (json_int_t)g->info.items, "options", opts, "status", status, "error", err,
         "verified", verified, "verification", "equal_to_serial", equal && ran, "reference", check,
         "summary", summary ? (json_t *)summary : json_null(), "reps", reps, "stats", "wall_s",
-        gnx__stats_json(walls, nw), "speedup", gnx__stats_json(ratios, nr));
+        gnx__stats_json(walls, nw), "speedup", gnx__stats_json(ratios, nr), "trace",
+        gnx__write_trace(g, e, out));
     json_array_append_new(results, cell);
   }
   json_decref(check);
@@ -324,6 +372,7 @@ static void gnx__group_free(struct gnx_group *g) {
     for (size_t i = 0; i < g->cli->n_engines * g->cli->reps; i++) {
       json_decref(g->reps[i].summary);
       json_decref(g->reps[i].json);
+      gnx_trace_free(&g->reps[i].trace);
     }
     free(g->reps);
   }
@@ -505,7 +554,7 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
         gnx__group_free(&g);
         break;
       }
-      if (!gnx__group_cells(&g, results)) {
+      if (!gnx__group_cells(&g, results, out)) {
         exit_code = exit_code ? exit_code : 1;
       }
       gnx__group_free(&g);

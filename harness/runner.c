@@ -100,6 +100,7 @@ int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_
   }
   res->wall_ns = run.t_end > run.t_start ? run.t_end - run.t_start : 0;
   res->startup_ns = run.t_start > run.t_begin ? run.t_start - run.t_begin : 0;
+  res->t_start_ns = run.t_start;
   res->user_s = gnx__tv_s(s1.ru_utime) - gnx__tv_s(s0.ru_utime) + gnx__tv_s(c1.ru_utime) -
                 gnx__tv_s(c0.ru_utime);
   res->sys_s = gnx__tv_s(s1.ru_stime) - gnx__tv_s(s0.ru_stime) + gnx__tv_s(c1.ru_stime) -

@@ -11,6 +11,7 @@ struct gnx_run_result {
   char errmsg[256];       /* the engine's details when rc < 0 */
   uint64_t wall_ns;       /* t_start .. t_end: after the start barrier */
   uint64_t startup_ns;    /* t_begin .. t_start: spawning workers */
+  uint64_t t_start_ns;    /* the start barrier, CLOCK_MONOTONIC (trace origin) */
   double user_s, sys_s;   /* CPU time of this process and reaped children */
   long maxrss_kb;         /* peak RSS during the run (self or a child) */
   const char *maxrss_source; /* "VmHWM" (reset per run) or "ru_maxrss" */

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "gnx/trace.h"
+
 #define GNX_REPORT_SCHEMA_VERSION 1
 
 /* Write dir/report.json atomically (temporary file, fsync, rename), so a
@@ -25,5 +27,10 @@ json_t *gnx_report_load(const char *path, char *why, size_t len);
 /* The console table for one workload and size: engine, median wall with its
  * interval, speedup vs serial with its interval, verified. */
 void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64_t size);
+
+/* Write a run's trace as a Chrome Trace Event file (see chrome.c). Times
+ * are relative to t0 (the start barrier). Returns 0 or -errno with why. */
+int gnx_chrome_write(const char *path, const struct gnx_trace *t, const char *const *stage_names,
+                     unsigned n_names, uint64_t t0, const char *title, char *why, size_t len);
 
 #endif

@@ -25,6 +25,8 @@ void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64
   size_t i;
   json_t *cell;
   int header = 0;
+  double level = 1;
+  long long n = 0;
   json_array_foreach(results, i, cell) {
     if (strcmp(json_string_value(json_object_get(cell, "workload")), workload) != 0 ||
         (uint64_t)json_integer_value(json_object_get(cell, "size")) != size) {
@@ -33,8 +35,8 @@ void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64
     if (!header) {
       fprintf(f, "\n%s, n=%llu (%lld items)\n", workload, (unsigned long long)size,
               (long long)json_integer_value(json_object_get(cell, "items")));
-      fprintf(f, "  %-10s %12s  %-23s %8s  %-17s %s\n", "engine", "median wall", "95% interval",
-              "speedup", "95% interval", "verified");
+      fprintf(f, "  %-10s %12s  %-23s %8s  %-17s %s\n", "engine", "median wall", "interval",
+              "speedup", "interval", "verified");
       header = 1;
     }
     const char *engine = json_string_value(json_object_get(cell, "engine"));
@@ -44,6 +46,8 @@ void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64
     char med[32], lo[32], hi[32], ci[80] = "-", spd[32] = "-", spci[80] = "-";
     gnx__fmt_time(med, sizeof med, gnx__num(wall, "median"));
     if (wall) {
+      level = fmin(level, gnx__num(wall, "level"));
+      n = json_integer_value(json_object_get(wall, "n"));
       gnx__fmt_time(lo, sizeof lo, gnx__num(wall, "lo"));
       gnx__fmt_time(hi, sizeof hi, gnx__num(wall, "hi"));
       snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
@@ -61,5 +65,13 @@ void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64
     if (json_is_string(err)) {
       fprintf(f, "  %-10s   %s\n", "", json_string_value(err));
     }
+  }
+  /* Say what the interval is worth: with few repetitions even [min, max]
+   * covers the median with less than 95 % probability. */
+  if (header && level < 0.95) {
+    fprintf(f, "  intervals: [min, max] of %lld repetitions, covering the median with %.0f %% "
+               "probability; use --reps 6 or more for 95 %%\n", n, level * 100);
+  } else if (header) {
+    fprintf(f, "  intervals: 95 %% confidence intervals of the median (order statistics)\n");
   }
 }
