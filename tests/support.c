@@ -58,7 +58,7 @@ int gnx_test_run_stop(const char *wl_name, const char *eng_name, uint64_t n,
   char why[GNX_WHY_MAX] = "";
   int rc = wl->setup(&wp, &shared, &info, why);
   if (rc < 0) {
-    snprintf(out->errmsg, sizeof out->errmsg, "setup: %s: %s", gnx_strerror(rc), why);
+    snprintf(out->errmsg, sizeof out->errmsg, "setup: %s: %.200s", gnx_strerror(rc), why);
   } else {
     struct gnx_fault none = {0};
     struct gnx_run_result res;
