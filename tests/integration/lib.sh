@@ -11,6 +11,23 @@ SCHEMA="$GNX_SRC/docs/report-schema.json"
 VALIDATE="$GNX_SRC/tests/validate-report.py"
 
 WORK=$(mktemp -d /tmp/gnx-test.XXXXXX)
+# Every process this test starts (and their children) carries this tag, so
+# leftovers can be found without confusing them with other tests' runs.
+export GNX_TEST_TAG="gnxtest-$$-$RANDOM"
+
+# tagged_pids: processes, other than this shell, that carry our tag.
+tagged_pids() {
+  local f pid env
+  for f in /proc/[0-9]*/environ; do
+    pid=${f#/proc/}; pid=${pid%/environ}
+    [ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] && continue
+    { env=$(tr '\0' '\n' <"$f"); } 2>/dev/null
+    if grep -qx "GNX_TEST_TAG=$GNX_TEST_TAG" <<<"$env"; then
+      case "$(cat /proc/$pid/comm 2>/dev/null)" in bash|tr|grep|sh) continue ;; esac
+      echo "$pid $(cat /proc/$pid/comm 2>/dev/null)"
+    fi
+  done
+}
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK" || exit 1
 

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: MIT
+# Engines through the command line: every engine verified against serial,
+# a dying worker process, and SIGINT during a run. After each: no gnxbench
+# process left, no new /dev/shm object, and the report holds what was
+# measured.
+. "$(dirname "$0")/lib.sh"
+
+need_engines() {
+  "$GNX" list >"$WORK/list.txt" 2>&1
+  for e in "$@"; do
+    grep -qE "^  $e " "$WORK/list.txt" || skip "engine $e is not built"
+    if grep -A1 -E "^  $e " "$WORK/list.txt" | grep -q "NOT AVAILABLE"; then skip "engine $e is not available"; fi
+  done
+}
+
+shm_snapshot() { ls /dev/shm 2>/dev/null | sort; }
+
+# no_leftovers: no process whose parent is gone or that still runs our binary,
+# and /dev/shm as it was before.
+no_leftovers() {
+  sleep 0.3
+  local left
+  left=$(tagged_pids)
+  [ -z "$left" ] || fail "processes left behind: $left"
+
+  [ "$(shm_snapshot)" = "$SHM_BEFORE" ] || fail "/dev/shm changed: $(shm_snapshot)"
+}
+
+quick_all_engines_verified() {
+  need_engines serial
+  run_gnx --engines all --workloads etl --sizes 1,999,2500 --work 16 --reps 2 --warmup 0 --out o
+  [ "$RC" -eq 0 ] || fail "exited $RC: $(cat "$ERR") $(cat "$OUT")"
+  validate o/report.json
+  n=$(json_get o/report.json "len([c for c in r['results'] if c['verified'] and c['status']=='ok'])")
+  total=$(json_get o/report.json "len(r['results'])")
+  [ "$n" = "$total" ] || fail "$n of $total cells verified"
+  engines=$(json_get o/report.json "len(r['config']['engines'])")
+  [ "$total" = $((engines * 3)) ] || fail "expected $((engines * 3)) cells, got $total"
+}
+
+quick_procpool_worker_killed() {
+  need_engines procpool threads
+  SHM_BEFORE=$(shm_snapshot)
+  run_gnx --engines procpool,threads --workloads etl --sizes 20k --work 16 --reps 1 --warmup 0 \
+    --workers 2 --fault worker=1,item=5,mode=kill --out o
+  [ "$RC" -eq 1 ] || fail "exited $RC, expected 1: $(cat "$ERR")"
+  grep -qE "procpool .*worker 1 .*killed by signal 9 \(SIGKILL\)" "$OUT" ||
+    fail "no message naming the worker and the signal: $(cat "$OUT")"
+  grep -qE "^  threads .* yes$" "$OUT" || fail "the threads run did not happen or verify: $(cat "$OUT")"
+  validate o/report.json
+  [ "$(json_get o/report.json "[c['status'] for c in r['results'] if c['engine']=='procpool'][0]")" = failed ] ||
+    fail "procpool not marked failed in the report"
+  no_leftovers
+}
+
+quick_subproc_worker_aborts() {
+  need_engines subproc
+  SHM_BEFORE=$(shm_snapshot)
+  run_gnx --engines subproc --workloads etl --sizes 20k --work 16 --reps 1 --warmup 0 \
+    --fault worker=2,item=3,mode=abort --out o
+  [ "$RC" -eq 1 ] || fail "exited $RC, expected 1: $(cat "$ERR")"
+  grep -qE "subproc .*killed by signal 6 \(SIGABRT\)" "$OUT" ||
+    fail "no message naming the signal: $(cat "$OUT")"
+  grep -qE "^  serial .* yes$" "$OUT" || fail "the serial run was lost: $(cat "$OUT")"
+  validate o/report.json
+  no_leftovers
+}
+
+# interrupt ENGINE SIGNAL: start a long run, signal it mid-way, check cleanup.
+interrupt() {
+  local engine=$1 sig=$2
+  need_engines "$engine"
+  SHM_BEFORE=$(shm_snapshot)
+  "$GNX" --engines "$engine" --workloads etl --sizes 20k,200k --work 600 --reps 3 --warmup 0 \
+    --out o >"$WORK/out.txt" 2>"$WORK/err.txt" &
+  local pid=$!
+  # wait until the first size's report is written, then interrupt the second
+  for _ in $(seq 1 200); do [ -f o/report.json ] && break; sleep 0.05; done
+  [ -f o/report.json ] || { kill -9 $pid; fail "no report after 10 s"; }
+  sleep 0.3
+  kill -s "$sig" $pid
+  wait $pid
+  local rc=$?
+  [ "$rc" -eq 130 ] || fail "$engine: exited $rc after SIG$sig, expected 130: $(cat "$WORK/err.txt")"
+  grep -q "interrupted by SIG$sig" "$WORK/err.txt" || fail "no interruption message: $(cat "$WORK/err.txt")"
+  validate o/report.json
+  [ "$(json_get o/report.json "r['status']")" = incomplete ] || fail "report not marked incomplete"
+  [ "$(json_get o/report.json "r['interrupted']")" = True ] || fail "report not marked interrupted"
+  [ "$(json_get o/report.json "len([c for c in r['results'] if c['size']==20000 and c['verified']])")" -ge 1 ] ||
+    fail "the results measured before the signal were lost"
+  no_leftovers
+}
+
+quick_sigint_threads() { interrupt threads INT; }
+quick_sigint_procpool() { interrupt procpool INT; }
+quick_sigterm_subproc() { interrupt subproc TERM; }
+quick_sigint_async() { interrupt async INT; }
+
+run_case "$1"
