@@ -6,17 +6,25 @@
  * indexes from an atomic counter), a bounded queue between consecutive
  * stages, and a reorder buffer so that the caller's thread receives items in
  * index order through `deliver`. Workers record wait_in when their input
- * queue is empty and wait_out when their output queue is full. */
+ * queue is empty and wait_out when their output queue is full.
+ *
+ * Items in flight are bounded by a window: the source may start item j only
+ * once item j - window has been delivered, so the reorder buffer has one slot
+ * per window position and the last stage never waits for room in it. A
+ * source worker waiting for the window records wait_out. */
 #ifndef GNX_ENGINES_PIPELINE_H
 #define GNX_ENGINES_PIPELINE_H
 
 #include "gnx/engine.h"
 
 #define GNX_PIPELINE_MAX_STAGES 32
+#define GNX_PIPELINE_MAX_WORKERS 64 /* per stage */
 
 struct gnx_pipeline_cfg {
   unsigned workers[GNX_PIPELINE_MAX_STAGES]; /* per stage, >= 1 */
   unsigned queue_depth;                      /* items per queue, >= 1 */
+  uint64_t spin_ns; /* spin this long before sleeping in a wait (0: sleep at
+                       once); gnx_pipeline_cfg_parse picks it from the CPUs */
 };
 
 /* Read --stage-workers ("transform=2,parse=1", names or stage numbers) and
@@ -27,7 +35,9 @@ int gnx_pipeline_cfg_parse(struct gnx_run *run, struct gnx_pipeline_cfg *cfg);
 /* Called on the thread that called gnx_pipeline_run, once per item, in index
  * order. `consumer` is that thread's worker (for wait spans). The callee may
  * swap the buffer's contents out (gnx_buf_swap) but must leave it valid.
- * Return 0 to go on, a negative code to stop the pipeline. */
+ * Return 0 to go on, a negative code to stop the pipeline. The pipeline does
+ * not write run->errmsg for a deliver error: the caller does, after the run
+ * returns (worker threads may still be running while deliver fails). */
 typedef int (*gnx_pipeline_deliver_fn)(void *arg, struct gnx_worker *consumer,
                                        uint64_t item, struct gnx_buf *buf);
 
@@ -39,5 +49,36 @@ typedef int (*gnx_pipeline_deliver_fn)(void *arg, struct gnx_worker *consumer,
 int gnx_pipeline_run(struct gnx_run *run, const struct gnx_pipeline_cfg *cfg,
                      int first_index, struct gnx_worker *consumer,
                      gnx_pipeline_deliver_fn deliver, void *arg);
+
+/* ---- Workers registered ahead of time (for forking engines) -------------- */
+
+/* How many stage workers cfg asks for (the sum over the workload's stages). */
+unsigned gnx_pipeline_worker_count(const struct gnx_pipeline_cfg *cfg, unsigned n_stages);
+
+/* Register the stage workers with gnx_worker_init into ws[0..count): stage
+ * by stage, indexes first_index, first_index + 1, ..., named "<stage>.<k>"
+ * ("parse.0", "transform.1"). Call in the parent before forking so a child
+ * inherits them. Returns 0 or GNX_ETRACE (run->errmsg says so). */
+int gnx_pipeline_workers_init(struct gnx_run *run, const struct gnx_pipeline_cfg *cfg,
+                              int first_index, struct gnx_worker *ws);
+
+/* Called on the caller's thread once every worker thread has entered and
+ * waits at the start gate, before run->t_start is taken and any item starts
+ * (subproc uses it to pass the cross-process start gate). Return 0 to start,
+ * a negative code to cancel the run (the caller then writes run->errmsg). */
+typedef int (*gnx_pipeline_ready_fn)(void *arg);
+
+/* gnx_pipeline_run on workers made by gnx_pipeline_workers_init with the
+ * same cfg. `ready` may be NULL; `arg` is passed to ready and deliver. */
+int gnx_pipeline_run_workers(struct gnx_run *run, const struct gnx_pipeline_cfg *cfg,
+                             struct gnx_worker *ws, struct gnx_worker *consumer,
+                             gnx_pipeline_ready_fn ready, gnx_pipeline_deliver_fn deliver,
+                             void *arg);
+
+/* Put the calling thread under SCHED_BATCH: no wake-up preemption, so a
+ * woken light stage waits for a tick or an idle CPU instead of preempting the
+ * bottleneck stage mid-item. Every pipeline worker thread calls it; engines
+ * may call it for their own delivering threads (not the harness thread). */
+void gnx_pipeline_thread_batch(void);
 
 #endif

@@ -5,8 +5,13 @@
  * fork: nothing is named in /dev/shm, so nothing can leak when a process
  * dies. Item i travels in slot i % slots; a producer waits until the parent
  * has consumed item i - slots, so memory stays bounded and the parent reads
- * in order. Every wait is a timed wait (a few ms) that calls `poll` so the
- * caller can notice a dead child or a stop request and give up. */
+ * in order. Every wait is a timed wait (2 ms slices, after a short spin) that calls
+ * `poll` so the caller can notice a dead child or a stop request and give up.
+ *
+ * Each slot's state is a sequence word waited on with a shared futex, not a
+ * free/full semaphore pair: with several producers, items i and i + slots
+ * can wait for the same slot at once, and only a per-item turn wakes the right
+ * one. The claim counter and the start gate live in the same mapping. */
 #ifndef GNX_ENGINES_RING_H
 #define GNX_ENGINES_RING_H
 
@@ -26,21 +31,23 @@ typedef int (*gnx_ring_poll_fn)(void *arg);
 int gnx_ring_new(struct gnx_ring **out, unsigned slots, size_t slot_bytes);
 void gnx_ring_free(struct gnx_ring *r);
 
-/* Start gate: each of `n` workers calls gnx_ring_gate_arrive then waits in
- * gnx_ring_gate_wait; the parent calls gnx_ring_gate_open once all n have
- * arrived (it waits for them, polling). Reusable only once per ring. */
+/* Start gate: each of `n` workers (processes) calls
+ * gnx_ring_gate_arrive_and_wait, which returns once the parent has called
+ * gnx_ring_gate_open; gate_open itself first waits for all n arrivals. Both
+ * return 0 or poll's value. Usable only once per ring. */
 int gnx_ring_gate_open(struct gnx_ring *r, unsigned n, gnx_ring_poll_fn poll, void *arg);
 int gnx_ring_gate_arrive_and_wait(struct gnx_ring *r, gnx_ring_poll_fn poll, void *arg);
 
 /* Producer: copy b into item's slot and publish it. Records wait_out spans
- * on w (stage = the producing stage) while the slot is still in use.
+ * on w (stage = the producing stage; w may be NULL) while the slot is still in use.
  * Returns 0, GNX_E2BIG (b->len > slot_bytes), or poll's value. */
 int gnx_ring_put(struct gnx_ring *r, uint64_t item, const struct gnx_buf *b,
                  struct gnx_worker *w, unsigned stage,
                  gnx_ring_poll_fn poll, void *arg);
 
-/* Consumer: wait until item is published and point *data/*len at it, valid
- * until gnx_ring_release(item). Records a wait_in span on w (stage = sink).
+/* Consumer: wait until item is published and point *data and *len at it, valid
+ * until gnx_ring_release(item). Records a wait_in span on w (stage = sink;
+ * w may be NULL) when the item was not there yet.
  * Returns 0 or poll's value. */
 int gnx_ring_get(struct gnx_ring *r, uint64_t item, const uint8_t **data, size_t *len,
                  struct gnx_worker *w, unsigned stage,
@@ -50,5 +57,14 @@ void gnx_ring_release(struct gnx_ring *r, uint64_t item);
 /* A shared 64-bit counter in the ring's mapping, for claiming items:
  * returns the next index (atomic fetch-and-add). */
 uint64_t gnx_ring_claim(struct gnx_ring *r);
+
+/* The largest item a slot holds (as given to gnx_ring_new). */
+size_t gnx_ring_slot_bytes(const struct gnx_ring *r);
+
+/* How long put and get spin before sleeping (default 20 us; 0: sleep at
+ * once). Spinning saves the ~30 us of a cross-CPU wake-up but burns a CPU
+ * that another process may need: use 0 when processes outnumber CPUs. Set it
+ * before forking; it is shared by every process. */
+void gnx_ring_set_spin(struct gnx_ring *r, uint64_t ns);
 
 #endif
