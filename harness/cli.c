@@ -12,6 +12,10 @@
 void gnx_usage(FILE *f) {
   fprintf(f,
           "usage: gnxbench [run] [options]     run workloads under engines, write a report\n"
+          "       gnxbench report DIR          regenerate summary.md, speedup.csv and the charts\n"
+          "                                    of a run from DIR/report.json\n"
+          "       gnxbench recommend DIR       which engine to choose per workload and size, why,\n"
+          "                                    and what to try next\n"
           "       gnxbench list                engines, workloads and their options\n"
           "       gnxbench --help | --version\n"
           "\n"

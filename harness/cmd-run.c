@@ -590,6 +590,8 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
     if (!cli.quiet) {
       printf("\nreport: %s/report.json%s\n", out, gnx_stop ? " (incomplete: interrupted)" : "");
     }
+    /* every derived output, by the code `gnxbench report DIR` runs */
+    gnx_cmd_render(report, out, cli.quiet, &exit_code);
   }
   json_decref(report);
   if (gnx_stop) {

@@ -3,9 +3,25 @@
 #ifndef GNX_HARNESS_CMD_H
 #define GNX_HARNESS_CMD_H
 
+#include <jansson.h>
+#include <stddef.h>
+
 /* argv holds the subcommand's arguments; full_argv the whole command line
  * (recorded in the report). */
 int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv);
 int gnx_cmd_list(int argc, char **argv);
+int gnx_cmd_report(int argc, char **argv);
+int gnx_cmd_recommend(int argc, char **argv);
+
+/* Shared by report, recommend and run (cmd-report.c). */
+/* Parse `DIR [--quiet]` (quiet NULL: no --quiet); DIR may name report.json
+ * itself. Returns 0, 1 after --help, or 2 after printing a usage error. */
+int gnx_cmd_dir_arg(const char *cmd, int argc, char **argv, char *dir, size_t len, int *quiet);
+/* Load DIR/report.json, or print why not and return NULL. */
+json_t *gnx_cmd_load_report(const char *dir);
+/* Render every derived output into dir and print the warnings (one line
+ * each: gnuplot missing, charts that failed, unreadable traces). Sets
+ * *exit_code to 1 when a file could not be written. */
+void gnx_cmd_render(const json_t *report, const char *dir, int quiet, int *exit_code);
 
 #endif

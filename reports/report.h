@@ -33,4 +33,29 @@ void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64
 int gnx_chrome_write(const char *path, const struct gnx_trace *t, const char *const *stage_names,
                      unsigned n_names, uint64_t t0, const char *title, char *why, size_t len);
 
+/* ---- Derived outputs (analysis.c, gantt.c, summary.c, recommend.c) ------ */
+
+/* What rendering did besides writing files, for the harness to report. */
+struct gnx_render_status {
+  int gnuplot_missing;   /* gnuplot is not on PATH: charts skipped */
+  unsigned charts;       /* charts gnuplot drew (PNG + SVG each) */
+  unsigned failed;       /* charts gnuplot failed on */
+  char why[512];         /* the first failure */
+  unsigned traces_unreadable;
+  char trace_why[320];   /* the first trace that could not be read */
+};
+
+/* Render every output derived from the report into dir (where report.json
+ * and its trace files lie): speedup.csv, summary.md, and per cell with a
+ * trace a Gantt chart (.dat, .gp, and through gnuplot .png and .svg). The
+ * end of `gnxbench run` and `gnxbench report DIR` both call this, so they
+ * write identical files. A missing gnuplot or a failed chart is noted in
+ * st, not an error. Returns 0 or a negative code with why. */
+int gnx_report_render(const json_t *report, const char *dir, struct gnx_render_status *st,
+                      char *why, size_t len);
+
+/* The recommendation, per workload and size, as plain text (what
+ * `gnxbench recommend` shows; summary.md has the same sentences). */
+int gnx_recommend_print(FILE *f, const json_t *report, char *why, size_t len);
+
 #endif

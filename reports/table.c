@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* reports/table.c: the console table, derived from the report object. */
+/* reports/table.c: the console table, derived from the report object.
+ * Efficiency, bottleneck and waiting come from the analysis of report.json
+ * alone (no traces), the same figures summary.md shows. */
 #include <math.h>
 #include <string.h>
 
+#include "reports/analysis.h"
 #include "reports/report.h"
 
 static double gnx__num(const json_t *o, const char *key) {
@@ -21,29 +24,32 @@ static void gnx__fmt_time(char *buf, size_t len, double s) {
 }
 
 void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64_t size) {
-  json_t *results = json_object_get(report, "results");
-  size_t i;
-  json_t *cell;
+  struct gnx_analysis a;
+  char awhy[256];
+  int have_an = gnx_analysis_build(report, NULL, NULL, NULL, &a, awhy, sizeof awhy) == 0;
   int header = 0;
   double level = 1;
   long long n = 0;
-  json_array_foreach(results, i, cell) {
-    if (strcmp(json_string_value(json_object_get(cell, "workload")), workload) != 0 ||
-        (uint64_t)json_integer_value(json_object_get(cell, "size")) != size) {
+  for (size_t i = 0; have_an && i < a.n; i++) {
+    const struct gnx_cell_an *an = &a.cells[i];
+    const json_t *cell = an->cell;
+    if (strcmp(an->workload, workload) != 0 || an->size != size) {
       continue;
     }
     if (!header) {
       fprintf(f, "\n%s, n=%llu (%lld items)\n", workload, (unsigned long long)size,
               (long long)json_integer_value(json_object_get(cell, "items")));
-      fprintf(f, "  %-10s %12s  %-23s %8s  %-17s %s\n", "engine", "median wall", "interval",
-              "speedup", "interval", "verified");
+      fprintf(f, "  %-10s %12s  %-23s %8s  %-13s %5s  %-10s %7s  %s\n", "engine", "median wall",
+              "interval", "speedup", "interval", "eff.", "bottleneck", "waiting", "verified");
       header = 1;
     }
     const char *engine = json_string_value(json_object_get(cell, "engine"));
     const char *status = json_string_value(json_object_get(cell, "status"));
     json_t *wall = json_object_get(json_object_get(cell, "stats"), "wall_s");
     json_t *sp = json_object_get(json_object_get(cell, "stats"), "speedup");
-    char med[32], lo[32], hi[32], ci[80] = "-", spd[32] = "-", spci[80] = "-";
+    char med[32], lo[32], hi[32], ci[80] = "-", spd[32] = "-", spci[80] = "-", eff[16], wt[16];
+    gnx_fmt_pct(eff, sizeof eff, an->efficiency);
+    gnx_fmt_pct(wt, sizeof wt, an->wait_share);
     gnx__fmt_time(med, sizeof med, gnx__num(wall, "median"));
     if (wall) {
       level = fmin(level, gnx__num(wall, "level"));
@@ -60,11 +66,15 @@ void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64
     if (status && strcmp(status, "ok") != 0) {
       verified = status;
     }
-    fprintf(f, "  %-10s %12s  %-23s %8s  %-17s %s\n", engine, med, ci, spd, spci, verified);
+    fprintf(f, "  %-10s %12s  %-23s %8s  %-13s %5s  %-10s %7s  %s\n", engine, med, ci, spd, spci,
+            eff, an->bottleneck >= 0 ? an->stages[an->bottleneck].name : "-", wt, verified);
     json_t *err = json_object_get(cell, "error");
     if (json_is_string(err)) {
       fprintf(f, "  %-10s   %s\n", "", json_string_value(err));
     }
+  }
+  if (have_an) {
+    gnx_analysis_free(&a);
   }
   /* Say what the interval is worth: with few repetitions even [min, max]
    * covers the median with less than 95 % probability. */

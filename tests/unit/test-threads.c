@@ -186,7 +186,7 @@ static const struct gnx_workload fail_wl = {
 
 /* ---- results equal serial's --------------------------------------------- */
 
-GNX_TEST(threads_null_same_as_serial) {
+GNX_TEST_TSAN(threads_null_same_as_serial) {
   /* n=1, below one batch, not a multiple of it, many items. */
   const uint64_t sizes[] = {1, 7, 1005, 20000};
   const char *const cfgs[][4] = {
@@ -204,7 +204,7 @@ GNX_TEST(threads_null_same_as_serial) {
   }
 }
 
-GNX_TEST(threads_etl_same_as_serial) {
+GNX_TEST_TSAN(threads_etl_same_as_serial) {
   if (!gnx_workload_find("etl")) {
     GNX_SKIP("the etl workload is not built");
   }
@@ -223,7 +223,7 @@ GNX_TEST(threads_etl_same_as_serial) {
   }
 }
 
-GNX_TEST(threads_zero_items) {
+GNX_TEST_TSAN(threads_zero_items) {
   struct gnx_test_out a, b;
   ASSERT_OK(gnx_test_run("null", "serial", 0, NULL, &a));
   ASSERT_OK(gnx_test_run("null", "threads", 0, NULL, &b));
@@ -234,7 +234,7 @@ GNX_TEST(threads_zero_items) {
 
 /* ---- options -------------------------------------------------------------- */
 
-GNX_TEST(threads_bad_stage_workers_is_usage_error) {
+GNX_TEST_TSAN(threads_bad_stage_workers_is_usage_error) {
   const char *bad[] = {"stage-workers=bogus=2", "stage-workers=s1", "stage-workers=s1=0",
                        "stage-workers=9=1", "stage-workers=s1=x", "stage-workers=s1=65"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -262,7 +262,7 @@ GNX_TEST(threads_bad_stage_workers_is_usage_error) {
 
 /* s2 costs 2 ms per item, the others nothing: s1 fills its output queue and
  * waits (wait_out), s3 and the sink starve (wait_in). */
-GNX_TEST(threads_wait_spans_show_the_bottleneck) {
+GNX_TEST_TSAN(threads_wait_spans_show_the_bottleneck) {
   const uint64_t n = 40;
   const char *opts[] = {"cost=s2=2000", "queue-depth=2", "stage-workers=s3=2", NULL};
   struct kept k;
@@ -308,7 +308,7 @@ GNX_TEST(threads_wait_spans_show_the_bottleneck) {
 
 /* ---- errors ---------------------------------------------------------------- */
 
-GNX_TEST(threads_stage_error_names_stage_and_item) {
+GNX_TEST_TSAN(threads_stage_error_names_stage_and_item) {
   fail_stage_at = 1;
   fail_item_at = 7;
   const char *opts[] = {"stage-workers=mid=3", "queue-depth=1", NULL};
@@ -327,7 +327,7 @@ GNX_TEST(threads_stage_error_names_stage_and_item) {
   fail_stage_at = -1;
 }
 
-GNX_TEST(threads_sink_error_names_item) {
+GNX_TEST_TSAN(threads_sink_error_names_item) {
   fail_sink_at = 3;
   struct kept k;
   ASSERT_EQ_INT(run_kept(&fail_wl, "threads", 100, NULL, NULL, &k), -EIO);
@@ -338,7 +338,7 @@ GNX_TEST(threads_sink_error_names_item) {
   fail_sink_at = -1;
 }
 
-GNX_TEST(threads_state_error_is_reported) {
+GNX_TEST_TSAN(threads_state_error_is_reported) {
   fail_state_stage = 2;
   struct kept k;
   const char *opts[] = {"stage-workers=end=2", NULL};
@@ -367,7 +367,7 @@ static void stop_after_ms(unsigned ms) {
   ASSERT_OK(setitimer(ITIMER_REAL, &it, NULL));
 }
 
-GNX_TEST(threads_stop_returns_eintr_promptly) {
+GNX_TEST_TSAN(threads_stop_returns_eintr_promptly) {
   /* 2 ms per item in s2: 5000 items would take 10 s. */
   const char *opts[] = {"cost=s2=2000", "stage-workers=s1=2", NULL};
   struct gnx_test_out out;
@@ -428,7 +428,7 @@ static void *q_consumer(void *arg) {
   return NULL;
 }
 
-GNX_TEST(queue_many_producers_and_consumers) {
+GNX_TEST_TSAN(queue_many_producers_and_consumers) {
   for (int spin = 0; spin < 2; spin++) {
     struct gnx_queue q;
     ASSERT_OK(gnx_queue_init(&q, 2, 3, spin ? 20000 : 0));
@@ -454,7 +454,7 @@ GNX_TEST(queue_many_producers_and_consumers) {
   }
 }
 
-GNX_TEST(queue_abort_wakes_waiters) {
+GNX_TEST_TSAN(queue_abort_wakes_waiters) {
   struct gnx_queue q;
   ASSERT_OK(gnx_queue_init(&q, 1, 1, 0));
   struct gnx_buf b = GNX_BUF_INIT;

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* reports/recommend.c: which engine to choose per workload and size, why,
+ * and what to try next.
+ *
+ * Engines are ranked by their median time to result (start-up + wall, per
+ * repetition): a strategy that forks for 30 ms before a 20 ms run is not
+ * the fast one, whatever its wall time says. Engines whose intervals
+ * overlap the best one's are reported as a tie, never silently ranked. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "reports/analysis.h"
+
+static const char *gnx__ordinal(unsigned n) {
+  static const char *const names[] = {"first", "second", "third", "fourth", "fifth",
+                                      "sixth", "seventh", "eighth"};
+  return n >= 1 && n <= 8 ? names[n - 1] : "further";
+}
+
+/* The option that makes items larger, for the workload at hand. */
+static const char *gnx__item_option(const struct gnx_cell_an *c) {
+  const json_t *o = json_object_get(c->cell, "options");
+  if (json_object_get(o, "part-size")) {
+    return "--part-size";
+  }
+  return "--batch";
+}
+
+static void gnx__interval(char *buf, size_t len, const struct gnx_est *e) {
+  char m[24], lo[24], hi[24];
+  gnx_fmt_time(m, sizeof m, e->median);
+  gnx_fmt_time(lo, sizeof lo, e->lo);
+  gnx_fmt_time(hi, sizeof hi, e->hi);
+  snprintf(buf, len, "%s [%s, %s]", m, lo, hi);
+}
+
+/* The bound if group g had one more worker. */
+static double gnx__bound_plus_one(const struct gnx_cell_an *c, unsigned g) {
+  double t = c->sum_s / c->cores;
+  for (unsigned k = 0; k < c->n_groups; k++) {
+    unsigned w = c->groups[k].workers ? c->groups[k].workers : 1;
+    double x = c->groups[k].cost_s / (k == g ? w + 1 : w);
+    t = fmax(t, x);
+  }
+  return t + (isnan(c->startup_s) ? 0 : c->startup_s);
+}
+
+static void gnx__next(const struct gnx_cell_an *b, const struct gnx_reco *r, char *out,
+                      size_t len) {
+  char x1[32], x2[32], p1[16];
+  double share = b->total.median > 0 ? b->startup_s / b->total.median : NAN;
+  const struct gnx_stage_an *S = b->bottleneck >= 0 ? &b->stages[b->bottleneck] : NULL;
+  const struct gnx_group_an *G = S ? &b->groups[S->group] : NULL;
+  if (r->n_tied && b->total.level < 0.95) {
+    gnx_fmt_pct(p1, sizeof p1, b->total.level);
+    snprintf(out, len, "rerun with --reps 10: with %zu repetitions an interval covers the median "
+                       "only %s of the time, too wide to separate them",
+             b->total.n, p1);
+    return;
+  }
+  if (b->shape == GNX_SHAPE_PIPELINE && G && !G->generalist && G->load >= 0.6 &&
+      !isnan(b->bound_s)) {
+    double nb = gnx__bound_plus_one(b, (unsigned)S->group);
+    if (nb < 0.9 * b->bound_s) {
+      gnx_fmt_time(x1, sizeof x1, b->bound_s);
+      gnx_fmt_time(x2, sizeof x2, nb);
+      snprintf(out, len, "give %s a %s worker (--stage-workers %s=%u): its bound drops from %s "
+                         "to %s",
+               S->name, gnx__ordinal(G->workers + 1), S->name, G->workers + 1, x1, x2);
+      return;
+    }
+    gnx_fmt_time(x1, sizeof x1, b->sum_s);
+    gnx_fmt_time(x2, sizeof x2, b->items ? S->serial_s / (double)b->items : NAN);
+    snprintf(out, len, "the %u cores are what limits it (%s of stage work): more workers will "
+                       "not help; make %s cheaper (%s per item under serial)",
+             b->cores, x1, S->name, x2);
+    return;
+  }
+  if (share >= 0.2) {
+    gnx_fmt_pct(p1, sizeof p1, share);
+    snprintf(out, len, "start-up is %s of its time to result: it weighs less at larger sizes; "
+                       "for small inputs, keep the workers alive between runs",
+             p1);
+    return;
+  }
+  if (b->shape == GNX_SHAPE_DATA_PARALLEL && G && !G->generalist) {
+    gnx_fmt_time(x1, sizeof x1, b->items ? S->serial_s / (double)b->items : NAN);
+    snprintf(out, len, "the in-order %s limits it: make it cheaper (%s per item) or let it "
+                       "write in batches",
+             S->name, x1);
+    return;
+  }
+  if (b->shape != GNX_SHAPE_SERIAL && b->efficiency < 0.6 && b->wait_share >= 0.3) {
+    gnx_fmt_pct(p1, sizeof p1, b->wait_share);
+    snprintf(out, len, "its workers wait %s of their time: larger items (%s) make each hand-off "
+                       "cost less per record",
+             p1, gnx__item_option(b));
+    return;
+  }
+  if (b->shape == GNX_SHAPE_SERIAL) {
+    snprintf(out, len, "the parallel engines lose their gain to hand-offs and start-up here: try "
+                       "a larger size or larger items (%s)",
+             gnx__item_option(b));
+    return;
+  }
+  if (S && b->efficiency >= 0.8) {
+    gnx_fmt_pct(p1, sizeof p1, b->efficiency);
+    gnx_fmt_time(x1, sizeof x1, b->items ? S->serial_s / (double)b->items : NAN);
+    snprintf(out, len, "it runs at %s of its bound: only a cheaper %s (%s per item) or more "
+                       "cores can make it faster",
+             p1, S->name, x1);
+    return;
+  }
+  gnx_fmt_pct(p1, sizeof p1, isnan(b->efficiency) ? NAN : 1 - b->efficiency);
+  snprintf(out, len, "compare its Gantt chart with serial's to see where the %s between its "
+                     "bound and its measured time goes",
+           p1);
+}
+
+void gnx_reco_make(const struct gnx_analysis *a, const char *workload, uint64_t size,
+                   struct gnx_reco *r) {
+  memset(r, 0, sizeof *r);
+  r->workload = workload;
+  r->size = size;
+  const struct gnx_cell_an *best = NULL, *best_par = NULL;
+  for (size_t i = 0; i < a->n; i++) {
+    const struct gnx_cell_an *c = &a->cells[i];
+    if (strcmp(c->workload, workload) != 0 || c->size != size || !c->ok || !c->verified ||
+        isnan(c->total.median)) {
+      continue;
+    }
+    if (!best || c->total.median < best->total.median) {
+      best = c;
+    }
+    if (strcmp(c->engine, "serial") != 0 &&
+        (!best_par || c->total.median < best_par->total.median)) {
+      best_par = c;
+    }
+  }
+  r->best = best;
+  if (!best) {
+    snprintf(r->why, sizeof r->why, "no engine ran and verified at this size, so there is "
+                                    "nothing to recommend");
+    snprintf(r->next, sizeof r->next, "fix the failures shown in the tables, then rerun");
+    return;
+  }
+  for (size_t i = 0; i < a->n && r->n_tied < 8; i++) {
+    const struct gnx_cell_an *c = &a->cells[i];
+    if (c == best || strcmp(c->workload, workload) != 0 || c->size != size || !c->ok ||
+        !c->verified || isnan(c->total.median)) {
+      continue;
+    }
+    if (c->total.lo <= best->total.hi && best->total.lo <= c->total.hi) {
+      r->tied[r->n_tied++] = c;
+    }
+  }
+  char iv[96], p1[16], p2[16], sp[64] = "";
+  gnx__interval(iv, sizeof iv, &best->total);
+  gnx_fmt_pct(p1, sizeof p1, best->total.median > 0 ? best->startup_s / best->total.median : NAN);
+  gnx_fmt_pct(p2, sizeof p2, best->efficiency);
+  if (!isnan(best->speedup.median) && strcmp(best->engine, "serial") != 0) {
+    snprintf(sp, sizeof sp, ", %.2fx serial's speed [%.2f, %.2f]", best->speedup.median,
+             best->speedup.lo, best->speedup.hi);
+  }
+  int n = 0;
+  size_t L = sizeof r->why;
+  if (r->n_tied) {
+    n = snprintf(r->why, L, "They are within each other's intervals of time to result (%s %s",
+                 best->engine, iv);
+    for (unsigned k = 0; k < r->n_tied && n < (int)L; k++) {
+      char tv[96];
+      gnx__interval(tv, sizeof tv, &r->tied[k]->total);
+      n += snprintf(r->why + n, L - (size_t)n, "; %s %s", r->tied[k]->engine, tv);
+    }
+    if (n < (int)L) {
+      n += snprintf(r->why + n, L - (size_t)n, "), so the measurements cannot rank them");
+    }
+    /* what each tied engine is like, so the reader can choose on other grounds */
+    for (unsigned k = 0; k <= r->n_tied && n < (int)L; k++) {
+      const struct gnx_cell_an *c = k ? r->tied[k - 1] : best;
+      char ef[16], su[16], spd[32] = "";
+      gnx_fmt_pct(ef, sizeof ef, c->efficiency);
+      gnx_fmt_pct(su, sizeof su, c->total.median > 0 ? c->startup_s / c->total.median : NAN);
+      if (!isnan(c->speedup.median) && strcmp(c->engine, "serial") != 0) {
+        snprintf(spd, sizeof spd, "%.2fx serial, ", c->speedup.median);
+      }
+      n += snprintf(r->why + n, L - (size_t)n, "; %s: %s%sefficiency %s, start-up %s", c->engine,
+                    spd, k == 0 ? "lowest median, " : "", ef, su);
+    }
+  } else if (strcmp(best->engine, "serial") == 0) {
+    if (best_par) {
+      char bv[96];
+      gnx__interval(bv, sizeof bv, &best_par->total);
+      snprintf(r->why, L, "No parallel engine beats it; the closest, %s, takes %s to "
+                          "result (start-up + wall) against serial's %s",
+               best_par->engine, bv, iv);
+    } else {
+      snprintf(r->why, L, "The only engine that ran and verified (time to result %s)", iv);
+    }
+  } else {
+    char bn[160] = "no stage is saturated";
+    if (best->bottleneck >= 0) {
+      const struct gnx_stage_an *S = &best->stages[best->bottleneck];
+      char p3[16];
+      gnx_fmt_pct(p3, sizeof p3, best->groups[S->group].load);
+      snprintf(bn, sizeof bn, "%s is its bottleneck (busy %s)", S->name, p3);
+    }
+    snprintf(r->why, L, "Time to result %s%s; start-up is %s of it, efficiency %s of its "
+                        "bound, and %s",
+             iv, sp, p1, p2, bn);
+  }
+  gnx__next(best, r, r->next, sizeof r->next);
+}

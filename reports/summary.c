@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: MIT */
+/* reports/summary.c: summary.md (the performance report people read),
+ * speedup.csv (the same numbers for scripts), and gnx_report_render, the
+ * one code path that makes every derived output.
+ *
+ * Both files depend only on report.json and the traces beside it: no
+ * clock, no directory name, no host lookup. So the end of a run and any
+ * later `gnxbench report DIR` write them byte for byte the same. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gnx/err.h"
+#include "reports/analysis.h"
+#include "reports/report.h"
+
+static const char *gnx__s(const json_t *o, const char *key, const char *def) {
+  json_t *v = json_object_get(o, key);
+  return json_is_string(v) ? json_string_value(v) : def;
+}
+
+static long long gnx__i(const json_t *o, const char *key, long long def) {
+  json_t *v = json_object_get(o, key);
+  return json_is_integer(v) ? json_integer_value(v) : def;
+}
+
+/* The (workload, size) groups, in report order. */
+struct gnx__group {
+  const char *workload;
+  uint64_t size, items;
+};
+
+static size_t gnx__groups(const struct gnx_analysis *a, struct gnx__group *g, size_t max) {
+  size_t n = 0;
+  for (size_t i = 0; i < a->n; i++) {
+    int seen = 0;
+    for (size_t k = 0; k < n; k++) {
+      seen |= strcmp(g[k].workload, a->cells[i].workload) == 0 && g[k].size == a->cells[i].size;
+    }
+    if (!seen && n < max) {
+      g[n++] = (struct gnx__group){a->cells[i].workload, a->cells[i].size, a->cells[i].items};
+    }
+  }
+  return n;
+}
+
+static const char *gnx__status_text(const char *st) {
+  if (strcmp(st, "starved") == 0) {
+    return "waiting: starved";
+  }
+  if (strcmp(st, "blocked") == 0) {
+    return "waiting: blocked";
+  }
+  if (strcmp(st, "lock") == 0) {
+    return "waiting: lock";
+  }
+  return st;
+}
+
+static const char *gnx__bottleneck(const struct gnx_cell_an *c) {
+  return c->bottleneck >= 0 ? c->stages[c->bottleneck].name : "-";
+}
+
+static void gnx__interval(char *buf, size_t len, const struct gnx_est *e) {
+  char m[24], lo[24], hi[24];
+  gnx_fmt_time(m, sizeof m, e->median);
+  if (isnan(e->lo)) {
+    snprintf(buf, len, "%s", m);
+    return;
+  }
+  gnx_fmt_time(lo, sizeof lo, e->lo);
+  gnx_fmt_time(hi, sizeof hi, e->hi);
+  snprintf(buf, len, "%s [%s, %s]", m, lo, hi);
+}
+
+/* ---- recommendation ------------------------------------------------------ */
+
+void gnx_reco_write(FILE *f, const struct gnx_analysis *a, int markdown) {
+  struct gnx__group g[256];
+  size_t ng = gnx__groups(a, g, 256);
+  for (size_t k = 0; k < ng; k++) {
+    struct gnx_reco r;
+    gnx_reco_make(a, g[k].workload, g[k].size, &r);
+    const char *choice = r.best ? r.best->engine : "none";
+    char head[256];
+    if (r.best && r.n_tied) {
+      int n = snprintf(head, sizeof head, "%s", r.best->engine);
+      for (unsigned t = 0; t < r.n_tied && n < (int)sizeof head; t++) {
+        n += snprintf(head + n, sizeof head - (size_t)n, "%s%s",
+                      t + 1 == r.n_tied ? " or " : ", ", r.tied[t]->engine);
+      }
+      if (n < (int)sizeof head) {
+        snprintf(head + n, sizeof head - (size_t)n, " (a tie)");
+      }
+      choice = head;
+    }
+    if (markdown) {
+      fprintf(f, "- **%s, n=%llu: %s.** %s.  \n  Next: %s.\n", g[k].workload,
+              (unsigned long long)g[k].size, choice, r.why, r.next);
+    } else {
+      fprintf(f, "%s, n=%llu: %s\n  why:  %s.\n  next: %s.\n", g[k].workload,
+              (unsigned long long)g[k].size, choice, r.why, r.next);
+    }
+  }
+}
+
+/* ---- speedup.csv ------------------------------------------------------------ */
+
+static void gnx__csv_num(FILE *f, double x, const char *fmt) {
+  fputc(',', f);
+  if (!isnan(x)) {
+    fprintf(f, fmt, x);
+  }
+}
+
+int gnx_csv_write(const struct gnx_analysis *a, const char *dir, char *why, size_t len) {
+  char path[4096], tmp[4200];
+  snprintf(path, sizeof path, "%s/speedup.csv", dir);
+  snprintf(tmp, sizeof tmp, "%s/.speedup.csv.%d", dir, (int)getpid());
+  FILE *f = fopen(tmp, "we");
+  if (!f) {
+    int e = errno;
+    snprintf(why, len, "cannot write %s: %s", path, strerror(e));
+    return -e;
+  }
+  fprintf(f, "workload,size,engine,status,verified,reps,wall_median_s,wall_lo_s,wall_hi_s,"
+             "interval_level,speedup_median,speedup_lo,speedup_hi,startup_s,total_median_s,"
+             "bound_s,efficiency,bottleneck,wait_share\n");
+  for (size_t i = 0; i < a->n; i++) {
+    const struct gnx_cell_an *c = &a->cells[i];
+    fprintf(f, "%s,%llu,%s,%s,%s,%u", c->workload, (unsigned long long)c->size, c->engine,
+            c->status, c->verified ? "yes" : "no", c->reps_ok);
+    gnx__csv_num(f, c->wall.median, "%.6f");
+    gnx__csv_num(f, c->wall.lo, "%.6f");
+    gnx__csv_num(f, c->wall.hi, "%.6f");
+    gnx__csv_num(f, c->wall.level, "%.3f");
+    gnx__csv_num(f, c->speedup.median, "%.4f");
+    gnx__csv_num(f, c->speedup.lo, "%.4f");
+    gnx__csv_num(f, c->speedup.hi, "%.4f");
+    gnx__csv_num(f, c->startup_s, "%.6f");
+    gnx__csv_num(f, c->total.median, "%.6f");
+    gnx__csv_num(f, c->bound_s, "%.6f");
+    gnx__csv_num(f, c->efficiency, "%.4f");
+    fprintf(f, ",%s", c->bottleneck >= 0 ? c->stages[c->bottleneck].name : "");
+    gnx__csv_num(f, c->wait_share, "%.4f");
+    fputc('\n', f);
+  }
+  int werr = ferror(f);
+  if (fclose(f) != 0 || werr || rename(tmp, path) < 0) {
+    int e = errno ? errno : EIO;
+    unlink(tmp);
+    snprintf(why, len, "cannot write %s: %s", path, strerror(e));
+    return -e;
+  }
+  return 0;
+}
+
+/* ---- summary.md ------------------------------------------------------------- */
+
+static void gnx__context(FILE *f, const json_t *report) {
+  const json_t *ctx = json_object_get(report, "context");
+  const json_t *cfg = json_object_get(report, "config");
+  const json_t *topo = json_object_get(ctx, "topology");
+  fprintf(f, "## Context\n\n| | |\n|---|---|\n");
+  fprintf(f, "| machine | `%s`: %s, %s, Linux %s |\n", gnx__s(ctx, "host", "?"),
+          gnx__s(ctx, "cpu_model", "?"), gnx__s(ctx, "arch", "?"), gnx__s(ctx, "kernel", "?"));
+  long long pk = gnx__i(topo, "packages", -1), co = gnx__i(topo, "cores", -1),
+            pu = gnx__i(topo, "pus", -1), nu = gnx__i(topo, "numa_nodes", -1);
+  fprintf(f, "| topology | ");
+  if (pk > 0) {
+    fprintf(f, "%lld package%s, ", pk, pk == 1 ? "" : "s");
+  }
+  if (co > 0) {
+    fprintf(f, "%lld core%s, ", co, co == 1 ? "" : "s");
+  }
+  fprintf(f, "%lld PU%s", pu, pu == 1 ? "" : "s");
+  if (nu > 0) {
+    fprintf(f, ", %lld NUMA node%s", nu, nu == 1 ? "" : "s");
+  }
+  fprintf(f, " (%s); **%lld CPUs allowed** to this run: the cores of every bound |\n",
+          gnx__s(topo, "source", "?"), gnx__i(ctx, "cpus_allowed", 1));
+  fprintf(f, "| build | gnxbench %s, git %s, %s build, %s `%s` |\n", gnx__s(ctx, "version", "?"),
+          gnx__s(ctx, "git_revision", "?"), gnx__s(ctx, "build_type", "?"),
+          gnx__s(ctx, "compiler", "?"), gnx__s(ctx, "cflags", ""));
+  fprintf(f, "| features | ");
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(ctx, "features"), i, v) {
+    fprintf(f, "%s%s", i ? ", " : "", json_string_value(v));
+  }
+  if (json_array_size(json_object_get(ctx, "features")) == 0) {
+    fprintf(f, "none");
+  }
+  fprintf(f, " |\n| command | `");
+  json_array_foreach(json_object_get(ctx, "command_line"), i, v) {
+    const char *arg = json_string_value(v);
+    if (i == 0 && arg && strrchr(arg, '/')) {
+      arg = strrchr(arg, '/') + 1; /* the binary's name, not where it was built */
+    }
+    fprintf(f, "%s%s", i ? " " : "", arg ? arg : "?");
+  }
+  fprintf(f, "` |\n| date | %s |\n", gnx__s(ctx, "date", "?"));
+  fprintf(f, "| method | %lld measured repetitions per engine after %lld warm-up, engines "
+             "interleaved so that drift hits all alike |\n",
+          gnx__i(cfg, "reps", 0), gnx__i(cfg, "warmup", 0));
+  json_array_foreach(json_object_get(cfg, "skipped_engines"), i, v) {
+    fprintf(f, "| skipped | %s: %s |\n", gnx__s(v, "engine", "?"), gnx__s(v, "reason", "?"));
+  }
+  fprintf(f, "\n");
+}
+
+static void gnx__stage_table(FILE *f, const struct gnx_cell_an *c) {
+  fprintf(f, "| stage | workers | items | exec total | p50 | p99 | serial cost | busy | starved "
+             "(wait_in) | blocked (wait_out) | lock | status |\n"
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+  for (unsigned s = 0; s < c->n_stages; s++) {
+    const struct gnx_stage_an *S = &c->stages[s];
+    char ex[32], p50[32], p99[32], ser[32], b[16], i[16], o[16], l[16];
+    gnx_fmt_time(ex, sizeof ex, S->exec_s);
+    gnx_fmt_time(p50, sizeof p50, S->p50_s);
+    gnx_fmt_time(p99, sizeof p99, S->p99_s);
+    gnx_fmt_time(ser, sizeof ser, S->serial_s);
+    gnx_fmt_pct(b, sizeof b, S->busy);
+    gnx_fmt_pct(i, sizeof i, S->starved);
+    gnx_fmt_pct(o, sizeof o, S->blocked);
+    gnx_fmt_pct(l, sizeof l, S->locked);
+    fprintf(f, "| %s%s%s | %u | %llu | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+            (int)s == c->bottleneck ? "**" : "", S->name, (int)s == c->bottleneck ? "**" : "",
+            S->workers, (unsigned long long)S->items, ex, p50, p99, ser, b, i, o, l,
+            gnx__status_text(S->status));
+  }
+  fprintf(f, "\n");
+}
+
+static void gnx__worker_table(FILE *f, const struct gnx_cell_an *c) {
+  fprintf(f, "| worker | pid | serves | exec | wait_in | wait_out | wait_lock | utilization |\n"
+             "|---|---:|---|---:|---:|---:|---:|---:|\n");
+  for (unsigned k = 0; k < c->n_workers; k++) {
+    const struct gnx_worker_an *w = &c->workers[k];
+    char ex[32], wi[32], wo[32], wl[32], u[16];
+    gnx_fmt_time(ex, sizeof ex, w->exec_s);
+    gnx_fmt_time(wi, sizeof wi, w->wait_in_s);
+    gnx_fmt_time(wo, sizeof wo, w->wait_out_s);
+    gnx_fmt_time(wl, sizeof wl, w->wait_lock_s);
+    gnx_fmt_pct(u, sizeof u, w->util);
+    const char *serves = w->role >= 0 && (unsigned)w->role < c->n_stages
+                             ? c->stages[w->role].name
+                             : "all stages";
+    fprintf(f, "| %s | %d | %s | %s | %s | %s | %s | %s |\n", w->name, w->pid, serves, ex, wi, wo,
+            wl, u);
+  }
+  fprintf(f, "\n");
+}
+
+static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const struct gnx__group *g,
+                               const char *dir) {
+  fprintf(f, "## %s, n=%llu (%llu items)\n\n", g->workload, (unsigned long long)g->size,
+          (unsigned long long)g->items);
+  fprintf(f, "| engine | median wall [interval] | speedup [interval] | start-up | bound | "
+             "efficiency | bottleneck | waiting | verified |\n"
+             "|---|---:|---:|---:|---:|---:|---|---:|---|\n");
+  double level = 1;
+  size_t n = 0;
+  for (size_t i = 0; i < a->n; i++) {
+    const struct gnx_cell_an *c = &a->cells[i];
+    if (strcmp(c->workload, g->workload) != 0 || c->size != g->size) {
+      continue;
+    }
+    char wall[96], sp[64] = "-", su[32], bd[32], ef[16], wt[16];
+    gnx__interval(wall, sizeof wall, &c->wall);
+    if (!isnan(c->speedup.median)) {
+      snprintf(sp, sizeof sp, "%.2fx [%.2f, %.2f]", c->speedup.median, c->speedup.lo,
+               c->speedup.hi);
+    }
+    gnx_fmt_time(su, sizeof su, c->startup_s);
+    gnx_fmt_time(bd, sizeof bd, c->bound_s);
+    gnx_fmt_pct(ef, sizeof ef, c->efficiency);
+    gnx_fmt_pct(wt, sizeof wt, c->wait_share);
+    const char *ver = c->verified ? "yes" : strcmp(c->status, "ok") ? c->status : "**NO**";
+    fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c->engine, wall, sp, su, bd,
+            ef, gnx__bottleneck(c), wt, ver);
+    if (!isnan(c->wall.level)) {
+      level = fmin(level, c->wall.level);
+      n = c->wall.n;
+    }
+  }
+  if (level < 0.95) {
+    fprintf(f, "\nIntervals are [min, max] of %zu repetitions and cover the median with only "
+               "%.0f %% probability; run with --reps 6 or more for 95 %%.\n",
+            n, level * 100);
+  } else {
+    fprintf(f, "\nIntervals are 95 %% confidence intervals of the median (order statistics).\n");
+  }
+  fprintf(f, "\n**Verdicts** (the bottleneck and its evidence, from the median repetition):\n\n");
+  for (size_t i = 0; i < a->n; i++) {
+    const struct gnx_cell_an *c = &a->cells[i];
+    if (strcmp(c->workload, g->workload) != 0 || c->size != g->size) {
+      continue;
+    }
+    fprintf(f, "- **%s** (%s): %s.", c->engine, gnx_shape_name(c->shape), c->verdict);
+    if (c->bound_why[0]) {
+      char bd[32];
+      gnx_fmt_time(bd, sizeof bd, c->bound_s);
+      fprintf(f, " Bound %s = %s.", bd, c->bound_why);
+    }
+    const char *err = gnx__s(c->cell, "error", NULL);
+    if (err) {
+      fprintf(f, " Error: %s.", err);
+    }
+    fprintf(f, "\n");
+  }
+  fprintf(f, "\n");
+  int any = 0;
+  for (size_t i = 0; i < a->n; i++) {
+    const struct gnx_cell_an *c = &a->cells[i];
+    if (strcmp(c->workload, g->workload) != 0 || c->size != g->size) {
+      continue;
+    }
+    char png[512], path[4096];
+    snprintf(png, sizeof png, "gantt-%s-%llu-%s.png", c->workload, (unsigned long long)c->size,
+             c->engine);
+    snprintf(path, sizeof path, "%s/%s", dir, png);
+    if (access(path, R_OK) != 0) {
+      continue;
+    }
+    if (!any) {
+      fprintf(f, "**Gantt charts** of the median repetition (one row per worker; green exec, "
+                 "orange starved, blue blocked, purple lock; the SVG, .dat and .gp files lie "
+                 "beside each PNG):\n\n");
+      any = 1;
+    }
+    fprintf(f, "![%s, n=%llu, %s](%s)\n\n", c->workload, (unsigned long long)c->size, c->engine,
+            png);
+  }
+  fprintf(f, "<details><summary>Per-stage and per-worker figures</summary>\n\n");
+  for (size_t i = 0; i < a->n; i++) {
+    const struct gnx_cell_an *c = &a->cells[i];
+    if (strcmp(c->workload, g->workload) != 0 || c->size != g->size) {
+      continue;
+    }
+    fprintf(f, "#### %s, n=%llu, %s\n\n", c->workload, (unsigned long long)c->size, c->engine);
+    if (c->rep < 0) {
+      fprintf(f, "No successful repetition.\n\n");
+      continue;
+    }
+    char rw[32];
+    gnx_fmt_time(rw, sizeof rw, c->rep_wall_s);
+    fprintf(f, "Repetition %d of %u (wall %s)", c->rep + 1, c->reps, rw);
+    if (c->trace_file[0]) {
+      fprintf(f, "; trace: [%s](%s) (Perfetto, chrome://tracing, speedscope)", c->trace_file,
+              c->trace_file);
+    }
+    fprintf(f, ".\n\n");
+    gnx__stage_table(f, c);
+    if (c->have_trace) {
+      gnx__worker_table(f, c);
+    } else if (c->trace_why[0]) {
+      fprintf(f, "No per-worker figures: %s.\n\n", c->trace_why);
+    }
+  }
+  fprintf(f, "</details>\n\n");
+}
+
+int gnx_summary_write(const struct gnx_analysis *a, const char *dir,
+                      const struct gnx_render_status *st, char *why, size_t len) {
+  char path[4096], tmp[4200];
+  snprintf(path, sizeof path, "%s/summary.md", dir);
+  snprintf(tmp, sizeof tmp, "%s/.summary.md.%d", dir, (int)getpid());
+  FILE *f = fopen(tmp, "we");
+  if (!f) {
+    int e = errno;
+    snprintf(why, len, "cannot write %s: %s", path, strerror(e));
+    return -e;
+  }
+  const json_t *report = a->report;
+  const json_t *cfg = json_object_get(report, "config");
+  struct gnx__group g[256];
+  size_t ng = gnx__groups(a, g, 256);
+
+  fprintf(f, "# gnxbench: which parallel strategy, and why\n\n");
+  fprintf(f, "Workloads ");
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(cfg, "workloads"), i, v) {
+    fprintf(f, "%s%s", i ? ", " : "", json_string_value(v));
+  }
+  fprintf(f, " at n = ");
+  json_array_foreach(json_object_get(cfg, "sizes"), i, v) {
+    fprintf(f, "%s%lld", i ? ", " : "", (long long)json_integer_value(v));
+  }
+  fprintf(f, "; engines ");
+  json_array_foreach(json_object_get(cfg, "engines"), i, v) {
+    fprintf(f, "%s%s", i ? ", " : "", json_string_value(v));
+  }
+  fprintf(f, ". Every engine's result is compared with serial's; speedups are medians of "
+             "per-repetition ratios against serial.\n\n");
+  const char *status = gnx__s(report, "status", "?");
+  if (strcmp(status, "complete") != 0) {
+    fprintf(f, "> **This run is %s**%s: the tables hold what was measured.\n\n", status,
+            json_is_true(json_object_get(report, "interrupted")) ? " (interrupted)" : "");
+  }
+
+  fprintf(f, "## Recommendation\n\n");
+  gnx_reco_write(f, a, 1);
+  fprintf(f, "\n");
+
+  gnx__context(f, report);
+
+  fprintf(f, "## How to read this\n\n"
+             "- **wall**: from the start barrier (every worker ready) to the last item at the "
+             "sink; **start-up** (spawning workers) comes before it and is shown apart.\n"
+             "- **speedup**: median over repetitions of serial's wall / the engine's wall, "
+             "each pair run side by side.\n"
+             "- **bound**: the fastest this strategy could be on these cores, from serial's "
+             "per-stage costs: max(all stage costs / cores, the costliest group of stages / "
+             "its workers) + the engine's start-up; **efficiency** = bound / (wall + start-up), "
+             "1 = at the bound.\n"
+             "- **bottleneck**: the stage whose workers were busiest (exec time per worker / "
+             "wall), with the evidence: its upstream blocked on output, its downstream "
+             "starved. \"-\" when no stage was busy half the time.\n"
+             "- **waiting**: all wait spans / (workers x wall).\n"
+             "- docs/reports.md defines each figure exactly.\n\n");
+
+  if (st && st->gnuplot_missing) {
+    fprintf(f, "> Charts were skipped: gnuplot was not found (install gnuplot-nox, then run "
+               "`gnxbench report` on this directory).\n\n");
+  }
+  for (size_t k = 0; k < ng; k++) {
+    gnx__group_section(f, a, &g[k], dir);
+  }
+  int werr = ferror(f);
+  if (fclose(f) != 0 || werr || rename(tmp, path) < 0) {
+    int e = errno ? errno : EIO;
+    unlink(tmp);
+    snprintf(why, len, "cannot write %s: %s", path, strerror(e));
+    return -e;
+  }
+  return 0;
+}
+
+/* ---- rendering -------------------------------------------------------------- */
+
+struct gnx__render {
+  const char *dir;
+  struct gnx_render_status *st;
+  char why[512];
+};
+
+static int gnx__render_hook(void *arg, const struct gnx_cell_an *c, const struct gnx_tfile *t) {
+  struct gnx__render *r = arg;
+  if (!t) {
+    if (c->trace_why[0] && !r->st->traces_unreadable++) {
+      snprintf(r->st->trace_why, sizeof r->st->trace_why, "%s", c->trace_why);
+    }
+    return 0;
+  }
+  return gnx_gantt_write(r->dir, c, t, r->st, r->why, sizeof r->why);
+}
+
+int gnx_report_render(const json_t *report, const char *dir, struct gnx_render_status *st,
+                      char *why, size_t len) {
+  memset(st, 0, sizeof *st);
+  struct gnx__render r = {dir, st, ""};
+  struct gnx_analysis a;
+  int rc = gnx_analysis_build(report, dir, gnx__render_hook, &r, &a, why, len);
+  if (rc < 0) {
+    if (r.why[0]) {
+      snprintf(why, len, "%s", r.why);
+    }
+    return rc;
+  }
+  rc = gnx_csv_write(&a, dir, why, len);
+  if (rc == 0) {
+    rc = gnx_summary_write(&a, dir, st, why, len);
+  }
+  gnx_analysis_free(&a);
+  return rc;
+}
+
+int gnx_recommend_print(FILE *f, const json_t *report, char *why, size_t len) {
+  struct gnx_analysis a;
+  int rc = gnx_analysis_build(report, NULL, NULL, NULL, &a, why, len);
+  if (rc < 0) {
+    return rc;
+  }
+  gnx_reco_write(f, &a, 0);
+  gnx_analysis_free(&a);
+  return 0;
+}

@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/unit/test-analysis.c: the bound, efficiency, verdict and
+ * recommendation math on synthetic report cells whose answers are known,
+ * and the trace file reader and queue-depth counters on synthetic traces. */
+#include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "reports/analysis.h"
+#include "reports/report.h"
+#include "tests/test.h"
+
+/* A stage spec: name, serial/engine exec seconds, waits. */
+struct st {
+  const char *name;
+  double exec, in, out, lock;
+};
+
+/* One repetition with the given stages; workers: roles (stage index, -1
+ * for all stages), one per entry, n_workers of them. */
+static json_t *rep(double wall, double startup, const struct st *s, unsigned ns,
+                   const int *roles, unsigned nw) {
+  json_t *stages = json_array(), *workers = json_array();
+  for (unsigned k = 0; k < ns; k++) {
+    unsigned execs = 0;
+    for (unsigned w = 0; w < nw; w++) {
+      execs += roles[w] == (int)k || roles[w] < 0;
+    }
+    /* a stage with dedicated workers counts only those */
+    unsigned ded = 0;
+    for (unsigned w = 0; w < nw; w++) {
+      ded += roles[w] == (int)k;
+    }
+    json_array_append_new(stages, json_pack("{s:i, s:s, s:i, s:i, s:f, s:f, s:f, s:f}", "stage",
+                                            (int)k, "name", s[k].name, "workers",
+                                            (int)(ded ? ded : execs), "items", 100, "exec_s",
+                                            s[k].exec, "wait_in_s", s[k].in, "wait_out_s",
+                                            s[k].out, "wait_lock_s", s[k].lock));
+  }
+  for (unsigned w = 0; w < nw; w++) {
+    json_array_append_new(workers, json_pack("{s:s, s:i, s:i, s:i}", "name", "w", "pid", 1, "tid",
+                                             (int)w + 1, "stage", roles[w]));
+  }
+  return json_pack("{s:b, s:f, s:f, s:o, s:o}", "ok", 1, "wall_s", wall, "startup_s", startup,
+                   "stages", stages, "workers", workers);
+}
+
+/* A cell with reps identical repetitions of walls[r]. */
+static json_t *cell(const char *engine, const double *walls, unsigned reps, double startup,
+                    const struct st *s, unsigned ns, const int *roles, unsigned nw) {
+  json_t *ra = json_array();
+  double sorted[16];
+  for (unsigned r = 0; r < reps; r++) {
+    json_array_append_new(ra, rep(walls[r], startup, s, ns, roles, nw));
+    sorted[r] = walls[r];
+  }
+  struct gnx_est e;
+  gnx_est_compute(sorted, reps, &e);
+  return json_pack("{s:s, s:s, s:i, s:i, s:s, s:b, s:o, s:{s:{s:i, s:f, s:f, s:f, s:f}, s:n}, "
+                   "s:n, s:{}}",
+                   "workload", "null", "engine", engine, "size", 100, "items", 100, "status",
+                   "ok", "verified", 1, "reps", ra, "stats", "wall_s", "n", (int)reps, "median",
+                   e.median, "lo", e.lo, "hi", e.hi, "level", e.level, "speedup", "trace",
+                   "options");
+}
+
+static const int serial_roles[] = {-1};
+/* serial: gen 1 s, s1 1 s, s2 8 s, s3 1 s, sink 0 s: 11 s of work */
+static const struct st serial_stages[] = {
+    {"gen", 1, 0, 0, 0}, {"s1", 1, 0, 0, 0}, {"s2", 8, 0, 0, 0}, {"s3", 1, 0, 0, 0},
+    {"sink", 0, 0, 0, 0}};
+
+static json_t *serial_cell(void) {
+  static const double w[] = {11.0, 11.1, 10.9};
+  return cell("serial", w, 3, 0.0, serial_stages, 5, serial_roles, 1);
+}
+
+/* threads: one worker per stage plus the sink; s2 busy 8 of 9 s, s1
+ * blocked 7 s, s3 starved 7.5 s */
+static json_t *threads_cell(const double *walls) {
+  static const int roles[] = {4, 0, 1, 2, 3};
+  static const struct st s[] = {{"gen", 1, 0, 7.5, 0},
+                                {"s1", 1, 0.2, 7, 0},
+                                {"s2", 8, 0.5, 0.1, 0},
+                                {"s3", 1, 7.5, 0, 0},
+                                {"sink", 0, 8.8, 0, 0}};
+  return cell("threads", walls, 3, 0.1, s, 5, roles, 5);
+}
+
+GNX_TEST(est_matches_harness_intervals) {
+  double x[] = {3, 1, 2};
+  struct gnx_est e;
+  gnx_est_compute(x, 3, &e);
+  ASSERT_NEAR(e.median, 2, 1e-12);
+  ASSERT_NEAR(e.lo, 1, 1e-12);
+  ASSERT_NEAR(e.hi, 3, 1e-12);
+  ASSERT_NEAR(e.level, 0.75, 1e-12);
+  double y[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  gnx_est_compute(y, 10, &e);
+  ASSERT(e.level >= 0.95);
+  ASSERT_NEAR(e.lo, 2, 1e-12); /* [x(2), x(9)] covers 97.9 % for n = 10 */
+  ASSERT_NEAR(e.hi, 9, 1e-12);
+}
+
+GNX_TEST(bound_pipeline_slowest_stage) {
+  json_t *ser = serial_cell();
+  static const double w[] = {9.0, 9.2, 8.9};
+  json_t *thr = threads_cell(w);
+  struct gnx_cell_an c;
+  ASSERT_OK(gnx_cell_analyse(thr, ser, NULL, 2, &c));
+  ASSERT_EQ_INT(c.shape, GNX_SHAPE_PIPELINE);
+  /* max(11 / 2, 8 / 1) + 0.1 start-up */
+  ASSERT_NEAR(c.sum_s, 11.0, 1e-9);
+  ASSERT_NEAR(c.bound_s, 8.1, 1e-9);
+  ASSERT_NEAR(c.efficiency, 8.1 / (9.0 + 0.1), 1e-9);
+  ASSERT(strstr(c.bound_why, "s2: 8.000 s on 1 worker") != NULL);
+  gnx_cell_an_free(&c);
+  json_decref(thr);
+  json_decref(ser);
+}
+
+GNX_TEST(bound_pipeline_cores_bind) {
+  /* four equal stages of 3 s on 2 cores: the cores bind, not a stage */
+  static const struct st s[] = {{"a", 3, 0, 0, 0}, {"b", 3, 0, 0, 0}, {"c", 3, 0, 0, 0},
+                                {"d", 3, 0, 0, 0}, {"sink", 0, 0, 0, 0}};
+  static const double ws[] = {12, 12, 12}, wt[] = {7, 7, 7};
+  static const int roles[] = {4, 0, 1, 2, 3};
+  json_t *ser = cell("serial", ws, 3, 0, s, 5, serial_roles, 1);
+  json_t *thr = cell("threads", wt, 3, 0, s, 5, roles, 5);
+  struct gnx_cell_an c;
+  ASSERT_OK(gnx_cell_analyse(thr, ser, NULL, 2, &c));
+  ASSERT_NEAR(c.bound_s, 6.0, 1e-9);
+  ASSERT_NEAR(c.efficiency, 6.0 / 7.0, 1e-9);
+  ASSERT(strstr(c.bound_why, "on 2 cores") != NULL);
+  /* 12 s of stage code in 7 s: 1.7 cores busy, the verdict says so */
+  ASSERT(strstr(c.verdict, "the 2 cores are saturated: stage code kept 1.7 of them busy") ==
+         c.verdict);
+  gnx_cell_an_free(&c);
+  json_decref(thr);
+  json_decref(ser);
+}
+
+GNX_TEST(bound_data_parallel_pool) {
+  /* a pool of 3 generalists and a dedicated sink, on 4 cores: the
+   * stage split does not limit; sum / min(workers, cores) does */
+  json_t *ser = serial_cell();
+  static const int roles[] = {4, -1, -1, -1};
+  static const double w[] = {4.0, 4.0, 4.0};
+  json_t *pp = cell("procpool", w, 3, 0.5, serial_stages, 5, roles, 4);
+  struct gnx_cell_an c;
+  ASSERT_OK(gnx_cell_analyse(pp, ser, NULL, 4, &c));
+  ASSERT_EQ_INT(c.shape, GNX_SHAPE_DATA_PARALLEL);
+  /* max(11 / 4, 11 / 3 (gen..s3 on 3 workers), 0 / 1 (sink)) + 0.5 */
+  ASSERT_NEAR(c.bound_s, 11.0 / 3 + 0.5, 1e-9);
+  ASSERT_NEAR(c.efficiency, (11.0 / 3 + 0.5) / 4.5, 1e-9);
+  /* on 2 cores the cores bind instead */
+  gnx_cell_an_free(&c);
+  ASSERT_OK(gnx_cell_analyse(pp, ser, NULL, 2, &c));
+  ASSERT_NEAR(c.bound_s, 5.5 + 0.5, 1e-9);
+  /* the verdict names the heaviest stage of whole items */
+  ASSERT_EQ_INT(c.bottleneck, 2);
+  ASSERT(strstr(c.verdict, "s2 is the heaviest stage") != NULL);
+  gnx_cell_an_free(&c);
+  json_decref(pp);
+  json_decref(ser);
+}
+
+GNX_TEST(bound_serial_is_its_own_stage_sum) {
+  json_t *ser = serial_cell();
+  struct gnx_cell_an c;
+  ASSERT_OK(gnx_cell_analyse(ser, NULL, NULL, 8, &c));
+  ASSERT_EQ_INT(c.shape, GNX_SHAPE_SERIAL);
+  ASSERT_NEAR(c.bound_s, 11.0, 1e-9); /* one worker: cores do not help */
+  ASSERT_NEAR(c.efficiency, 1.0, 1e-9);
+  ASSERT_EQ_INT(c.bottleneck, 2);
+  ASSERT(strstr(c.verdict, "s2 takes 73 % of the run") != NULL);
+  gnx_cell_an_free(&c);
+  json_decref(ser);
+}
+
+GNX_TEST(verdict_names_slow_stage_with_evidence) {
+  json_t *ser = serial_cell();
+  static const double w[] = {9.0, 9.2, 8.9};
+  json_t *thr = threads_cell(w);
+  struct gnx_cell_an c;
+  ASSERT_OK(gnx_cell_analyse(thr, ser, NULL, 2, &c));
+  ASSERT_EQ_INT(c.bottleneck, 2);
+  /* s2 busy 8 / 9 = 89 %; s1 blocked 7 / 9 = 78 %; s3 starved 7.5 / 9 = 83 % */
+  ASSERT_EQ_STR(c.verdict, "s2 limits throughput: its worker is busy 89 %; upstream s1 blocked "
+                           "on output 78 % of the time; downstream s3 starved 83 %");
+  ASSERT_EQ_STR(c.stages[2].status, "CPU-bound");
+  ASSERT_EQ_STR(c.stages[1].status, "blocked");
+  ASSERT_EQ_STR(c.stages[3].status, "starved");
+  ASSERT_EQ_INT(c.stages[2].workers, 1);
+  /* waiting: (7.5 + 7.2 + 0.6 + 7.5 + 8.8) / (5 workers x 9 s) */
+  ASSERT_NEAR(c.wait_share, 31.6 / 45, 1e-9);
+  gnx_cell_an_free(&c);
+  json_decref(thr);
+  json_decref(ser);
+}
+
+GNX_TEST(verdict_no_stage_saturated) {
+  static const struct st s[] = {{"gen", 1, 0, 8, 0},
+                                {"s1", 1, 8, 0, 0},
+                                {"s2", 3, 6, 0, 0},
+                                {"s3", 1, 8, 0, 0},
+                                {"sink", 0, 9, 0, 0}};
+  static const int roles[] = {4, 0, 1, 2, 3};
+  static const double w[] = {10, 10, 10};
+  json_t *ser = serial_cell();
+  json_t *thr = cell("threads", w, 3, 0, s, 5, roles, 5);
+  struct gnx_cell_an c;
+  ASSERT_OK(gnx_cell_analyse(thr, ser, NULL, 2, &c));
+  ASSERT_EQ_INT(c.bottleneck, -1);
+  ASSERT(strstr(c.verdict, "no stage is saturated: the busiest, s2, is busy 30 %") == c.verdict);
+  gnx_cell_an_free(&c);
+  json_decref(thr);
+  json_decref(ser);
+}
+
+GNX_TEST(inflation_is_reported) {
+  /* the pool's stage code took twice serial's time: CPU contention */
+  static const struct st s[] = {{"gen", 2, 0, 0, 0}, {"s1", 2, 0, 0, 0}, {"s2", 16, 0, 0, 0},
+                                {"s3", 2, 0, 0, 0}, {"sink", 0, 10, 0, 0}};
+  static const int roles[] = {4, -1, -1};
+  static const double w[] = {11, 11, 11};
+  json_t *ser = serial_cell();
+  json_t *pp = cell("procpool", w, 3, 0, s, 5, roles, 3);
+  struct gnx_cell_an c;
+  ASSERT_OK(gnx_cell_analyse(pp, ser, NULL, 2, &c));
+  ASSERT_NEAR(c.inflation, 2.0, 1e-9);
+  ASSERT(strstr(c.verdict, "stage code ran 2.0x slower than under serial") != NULL);
+  gnx_cell_an_free(&c);
+  json_decref(pp);
+  json_decref(ser);
+}
+
+static void analyse_report(json_t *results, struct gnx_analysis *a) {
+  json_t *report = json_pack("{s:{s:i}, s:o}", "context", "cpus_allowed", 2, "results", results);
+  char why[256];
+  ASSERT_OK(gnx_analysis_build(report, NULL, NULL, NULL, a, why, sizeof why));
+  /* the analysis borrows from the report: keep it alive with it */
+  json_decref(report); /* results still referenced by the cells' parent below */
+}
+
+GNX_TEST(reco_clear_winner_and_next_step) {
+  json_t *results = json_array();
+  json_array_append_new(results, serial_cell());
+  static const double w[] = {9.0, 9.1, 8.9};
+  json_array_append_new(results, threads_cell(w));
+  json_incref(results);
+  struct gnx_analysis a;
+  analyse_report(results, &a);
+  struct gnx_reco r;
+  gnx_reco_make(&a, "null", 100, &r);
+  ASSERT(r.best != NULL);
+  ASSERT_EQ_STR(r.best->engine, "threads");
+  ASSERT_EQ_INT(r.n_tied, 0);
+  if (strstr(r.why, "Time to result 9.100 s [9.000 s, 9.200 s]") != r.why) {
+    GNX__FAIL("why: %s", r.why);
+  }
+  ASSERT(strstr(r.why, "s2 is its bottleneck (busy 89 %)") != NULL);
+  /* s2 on two workers: max(5.5, 4) + 0.1 = 5.6 s instead of 8.1 s */
+  ASSERT_EQ_STR(r.next, "give s2 a second worker (--stage-workers s2=2): its bound drops from "
+                        "8.100 s to 5.600 s");
+  gnx_analysis_free(&a);
+  json_decref(results);
+}
+
+GNX_TEST(reco_says_tie_within_intervals) {
+  json_t *results = json_array();
+  static const double ws[] = {9.0, 9.4, 8.8};
+  static const double wt[] = {9.1, 9.3, 8.7};
+  json_array_append_new(results, cell("serial", ws, 3, 0.0, serial_stages, 5, serial_roles, 1));
+  json_array_append_new(results, threads_cell(wt));
+  json_incref(results);
+  struct gnx_analysis a;
+  analyse_report(results, &a);
+  struct gnx_reco r;
+  gnx_reco_make(&a, "null", 100, &r);
+  ASSERT_EQ_INT(r.n_tied, 1);
+  ASSERT(strstr(r.why, "within each other's intervals") != NULL);
+  ASSERT(strstr(r.why, "cannot rank them") != NULL);
+  ASSERT(strstr(r.next, "--reps") != NULL);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  gnx_reco_write(f, &a, 0);
+  fclose(f);
+  ASSERT(strstr(buf, "(a tie)") != NULL);
+  free(buf);
+  gnx_analysis_free(&a);
+  json_decref(results);
+}
+
+GNX_TEST(reco_nothing_verified) {
+  json_t *c = serial_cell();
+  json_object_set_new(c, "verified", json_false());
+  json_t *results = json_array();
+  json_array_append_new(results, c);
+  json_incref(results);
+  struct gnx_analysis a;
+  analyse_report(results, &a);
+  struct gnx_reco r;
+  gnx_reco_make(&a, "null", 100, &r);
+  ASSERT(r.best == NULL);
+  ASSERT(strstr(r.why, "nothing to recommend") != NULL);
+  gnx_analysis_free(&a);
+  json_decref(results);
+}
+
+/* ---- traces ------------------------------------------------------------------ */
+
+GNX_TEST(tfile_reads_fast_and_generic_events) {
+  char path[] = "/tmp/gnx-test-trace-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT(fd >= 0);
+  FILE *f = fdopen(fd, "w");
+  /* the fast path's exact form, a C event, and forms only jansson reads
+   * (escaped name, reordered keys) */
+  fprintf(f, "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [\n"
+             "{\"ph\": \"M\", \"name\": \"thread_name\", \"pid\": 7, \"tid\": 8, \"args\": "
+             "{\"name\": \"s2.0\"}},\n"
+             "{\"ph\": \"M\", \"name\": \"thread_sort_index\", \"pid\": 7, \"tid\": 8, "
+             "\"args\": {\"sort_index\": 1}},\n"
+             "{\"ph\": \"M\", \"name\": \"thread_name\", \"pid\": 7, \"tid\": 9, \"args\": "
+             "{\"name\": \"sink\"}},\n"
+             "{\"ph\": \"M\", \"name\": \"thread_sort_index\", \"pid\": 7, \"tid\": 9, "
+             "\"args\": {\"sort_index\": 0}},\n"
+             "{\"ph\": \"X\", \"name\": \"s2\", \"cat\": \"exec\", \"pid\": 7, \"tid\": 8, "
+             "\"ts\": 10.500, \"dur\": 2.000, \"args\": {\"item\": 1, \"stage\": 2, "
+             "\"kind\": \"exec\"}},\n"
+             "{\"ph\": \"C\", \"name\": \"queue into s2\", \"pid\": 7, \"ts\": 1.000, "
+             "\"args\": {\"depth\": 3}},\n"
+             "{\"ph\": \"X\", \"name\": \"s\\\"2\", \"cat\": \"wait_in\", \"pid\": 7, \"tid\": "
+             "8, \"ts\": 0.000, \"dur\": 10.500, \"args\": {\"item\": 0, \"stage\": 2, "
+             "\"kind\": \"wait_in\"}},\n"
+             "{\"dur\": 1, \"ts\": 13, \"ph\": \"X\", \"pid\": 7, \"tid\": 9, \"cat\": "
+             "\"exec\", \"args\": {\"stage\": 4, \"item\": 1}}\n"
+             "]}\n");
+  fclose(f);
+  struct gnx_tfile t;
+  char why[256];
+  ASSERT_OK(gnx_tfile_load(path, &t, why, sizeof why));
+  unlink(path);
+  ASSERT_EQ_INT(t.n, 2);
+  ASSERT_EQ_STR(t.threads[0].name, "sink"); /* by sort index */
+  ASSERT_EQ_STR(t.threads[1].name, "s2.0");
+  ASSERT_EQ_INT(t.threads[1].n, 2);
+  ASSERT_NEAR(t.threads[1].spans[0].t0, 0.0, 1e-9); /* sorted by start */
+  ASSERT_EQ_INT(t.threads[1].spans[0].kind, GNX_SPAN_WAIT_IN);
+  ASSERT_NEAR(t.threads[1].spans[1].t1, 12.5, 1e-9);
+  ASSERT_EQ_INT(t.threads[0].spans[0].stage, 4);
+  ASSERT_NEAR(t.t_end, 14.0, 1e-9);
+  ASSERT_EQ_INT(t.n_pids, 1);
+  gnx_tfile_free(&t);
+}
+
+GNX_TEST(tfile_rejects_truncated) {
+  char path[] = "/tmp/gnx-test-trace-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT(fd >= 0);
+  ASSERT(write(fd, "{\"traceEvents\": [\n{\"ph\": \"X\"", 28) == 28);
+  close(fd);
+  struct gnx_tfile t;
+  char why[256];
+  ASSERT(gnx_tfile_load(path, &t, why, sizeof why) < 0);
+  unlink(path);
+  ASSERT(strstr(why, "gnx-test-trace-") != NULL);
+  ASSERT(strchr(why, '/') == NULL); /* file name only, never the directory */
+}
+
+GNX_TEST(chrome_queue_depth_counters) {
+  /* two workers: stage 0 finishes items 0..2 at 10, 20, 30 us; stage 1
+   * starts them at 35, 40, 45 us: the queue into stage 1 reaches 3 */
+  struct gnx_trace t;
+  ASSERT_OK(gnx_trace_init(&t, 4, 16));
+  struct gnx_trace_worker *a = gnx_trace_worker_add(&t, "gen.0", 0);
+  struct gnx_trace_worker *b = gnx_trace_worker_add(&t, "s1.0", 1);
+  a->pid = b->pid = 100;
+  a->tid = 100;
+  b->tid = 101;
+  uint64_t t0 = 1000000;
+  for (int i = 0; i < 3; i++) {
+    gnx_span_add(a, t0 + (uint64_t)(i * 10000), t0 + (uint64_t)(i * 10000 + 10000), (uint64_t)i,
+                 0, GNX_SPAN_EXEC);
+    gnx_span_add(b, t0 + (uint64_t)(35000 + i * 5000), t0 + (uint64_t)(40000 + i * 5000),
+                 (uint64_t)i, 1, GNX_SPAN_EXEC);
+  }
+  char path[] = "/tmp/gnx-test-chrome-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT(fd >= 0);
+  close(fd);
+  const char *names[] = {"gen", "s1"};
+  char why[256];
+  ASSERT_OK(gnx_chrome_write(path, &t, names, 2, t0, "test", why, sizeof why));
+  gnx_trace_free(&t);
+  json_error_t err;
+  json_t *j = json_load_file(path, 0, &err);
+  ASSERT(j != NULL);
+  size_t i;
+  json_t *ev;
+  long max_depth = -1, last = -1;
+  int x = 0;
+  json_array_foreach(json_object_get(j, "traceEvents"), i, ev) {
+    const char *ph = json_string_value(json_object_get(ev, "ph"));
+    if (strcmp(ph, "X") == 0) {
+      x++;
+    }
+    if (strcmp(ph, "C") == 0) {
+      ASSERT_EQ_STR(json_string_value(json_object_get(ev, "name")), "queue into s1");
+      long d = (long)json_integer_value(json_object_get(json_object_get(ev, "args"), "depth"));
+      ASSERT(d >= 0);
+      max_depth = d > max_depth ? d : max_depth;
+      last = d;
+    }
+  }
+  ASSERT_EQ_INT(x, 6);
+  ASSERT_EQ_INT(max_depth, 3);
+  ASSERT_EQ_INT(last, 0);
+  json_decref(j);
+  /* and the reader takes the file back with its spans intact */
+  struct gnx_tfile tf;
+  ASSERT_OK(gnx_tfile_load(path, &tf, why, sizeof why));
+  ASSERT_EQ_INT(tf.n, 2);
+  ASSERT_NEAR(tf.threads[1].spans[0].t0, 35.0, 1e-9);
+  gnx_tfile_free(&tf);
+  unlink(path);
+}
