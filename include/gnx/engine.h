@@ -23,8 +23,9 @@
 
 #define GNX_ENGINE_ABI 1
 
-/* Fault injection (tests): worker `worker` dies at item `item`, by abort()
- * (SIGABRT) or raise(SIGKILL). Fires only in a forked worker process. */
+/* Fault injection (tests): worker `worker` dies at the first item it runs
+ * whose index is >= `item`, by abort() (SIGABRT) or raise(SIGKILL). Fires
+ * only in a forked worker process. */
 struct gnx_fault {
   int enabled;
   int worker;

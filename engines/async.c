@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: MIT */
+/* engines/async.c: a libuv event loop dispatches every stage of every item
+ * to libuv's thread pool, with a bound on items in flight.
+ *
+ * The loop runs in the calling (harness) thread and is the sink's worker
+ * (index 0, "loop"). Each item occupies one slot from source to sink: one
+ * uv_queue_work per stage, the next stage queued from the previous one's
+ * after_work callback. Finished items are delivered in index order; when the
+ * workload models a sink latency, the item waits on a uv_timer, so a waiting
+ * item holds no thread and the waits of many items overlap.
+ *
+ * libuv's pool threads are not ours, so each takes a worker identity at the
+ * start: `workers` start jobs each claim one pre-registered gnx_worker into a
+ * thread-local pointer and block on a gate until all have arrived. A pool
+ * thread blocked in the gate cannot take a second start job, so with a pool
+ * of exactly `workers` threads each thread claims exactly one. Exit jobs at
+ * the end do the same, so each thread frees its own stage states.
+ *
+ * Why 8 items in flight per pool thread by default: every stage hop goes
+ * through the loop thread, and while both pool threads compute, the woken
+ * loop thread waits on a busy CPU's run queue (the idle CPU does not pull
+ * it: the kernel skips idle balancing on CPUs that are rarely idle). On the
+ * 2-vCPU VM the after_work callback ran 0.1 to 6 ms after its job ended, so
+ * a pool thread whose queue ran dry sat idle that long. With etl at 200k,
+ * pool idle time was 11-14 % at 2 x workers in flight, 6 % at 4 x, 2 % at
+ * 8 x. An in-flight item costs only its two buffers. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gnx/engine.h"
+
+static const struct gnx_option async_options[] = {
+    {"workers", GNX_OPT_U64, "0", "worker threads or processes (0 = one per CPU)", 0, 0},
+    {"inflight", GNX_OPT_U64, "0", "async: items in flight at most (0 = 8 x workers)", 0, 0},
+    GNX_OPTIONS_END,
+};
+
+#ifdef GNX_HAVE_LIBUV
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <uv.h>
+
+/* How long the loop waits for every pool thread at a gate before deciding
+ * the pool is not the size it asked for. */
+#define ASYNC_GATE_TIMEOUT_NS (30ull * 1000000000ull)
+#define ASYNC_STOP_POLL_MS 10
+
+/* libuv reads UV_THREADPOOL_SIZE once per process, at the first
+ * uv_queue_work; remember what this process asked for. */
+static unsigned async_pool_threads;
+
+struct async_worker {
+  struct gnx_worker gw;
+  uint64_t t_last; /* end of this thread's last job: the gap after it is wait_in */
+  int rc;          /* gnx_worker_enter's result */
+};
+
+/* The worker identity of the pool thread running this code. */
+static __thread struct async_worker *async_self;
+
+/* A barrier in rounds (1 = start, 2 = exit), released by the loop thread,
+ * with a timed wait on the loop's side so a wrong pool size is an error, not
+ * a hang. A job that arrives after its round was released early (stop
+ * request, timeout) passes straight through and is not counted in a later
+ * round, so no pool thread is ever left blocked. */
+struct async_gate {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  unsigned round;   /* the round being gathered */
+  unsigned arrived; /* jobs of that round at the gate */
+  unsigned opened;  /* every round up to this one is released */
+};
+
+struct async_ctl {
+  uv_work_t req;
+  struct async_ctx *c;
+  unsigned round;
+};
+
+struct async_ctx;
+
+struct async_slot {
+  uv_work_t req;
+  uv_timer_t timer;
+  struct async_ctx *c;
+  struct gnx_buf a, b; /* a: the item's current bytes; b: scratch */
+  uint64_t item;
+  uint64_t ready_at; /* ns: end of the modelled sink wait */
+  unsigned stage;    /* the stage queued or running */
+  int rc;
+  int ready; /* every stage done and the sink wait over */
+};
+
+struct async_ctx {
+  struct gnx_run *run;
+  const struct gnx_workload *wl;
+  uv_loop_t loop;
+  uv_timer_t stop_timer;
+  struct gnx_worker sinkw;
+  struct async_worker *pw;
+  unsigned n_pw;
+  atomic_uint next_pw; /* start jobs claim pool workers by this index */
+  struct async_gate gate;
+  struct async_ctl *ctl; /* start jobs [0, n), exit jobs [n, 2n): one per pool thread */
+  struct async_slot *slots;
+  unsigned inflight;
+  unsigned timers_inited;
+  void *sink;
+  uint64_t items, next_dispatch, next_deliver;
+  uint64_t t_wait; /* loop starved for the next item since (0: not waiting) */
+  unsigned busy;   /* stage jobs queued and not yet completed */
+  int rc;
+  int stopping, closing;
+};
+
+static void async_gate_arrive(struct async_gate *g, unsigned round) {
+  pthread_mutex_lock(&g->mu);
+  if (g->round == round) {
+    g->arrived++;
+    pthread_cond_broadcast(&g->cv);
+  }
+  while (g->opened < round) {
+    pthread_cond_wait(&g->cv, &g->mu);
+  }
+  pthread_mutex_unlock(&g->mu);
+}
+
+static void async_gate_begin(struct async_gate *g, unsigned round) {
+  pthread_mutex_lock(&g->mu);
+  g->round = round;
+  g->arrived = 0;
+  pthread_mutex_unlock(&g->mu);
+}
+
+/* Loop thread: wait until n jobs of the current round have arrived (or the
+ * timeout, or a stop request when stop is not NULL), then release them.
+ * Returns 0, GNX_EINTR or -ETIMEDOUT; the round is released in every case. */
+static int async_gate_open(struct async_gate *g, unsigned n, const volatile sig_atomic_t *stop) {
+  int rc = 0;
+  uint64_t deadline = gnx_now_ns() + ASYNC_GATE_TIMEOUT_NS;
+  pthread_mutex_lock(&g->mu);
+  while (g->arrived < n) {
+    /* Poll a stop request every few ms; pool threads arrive within
+     * microseconds, so this wait is short in practice. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 5 * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000;
+    }
+    pthread_cond_timedwait(&g->cv, &g->mu, &ts);
+    if (g->arrived >= n) {
+      break;
+    }
+    if (stop && *stop) {
+      rc = GNX_EINTR;
+      break;
+    }
+    if (gnx_now_ns() > deadline) {
+      rc = -ETIMEDOUT;
+      break;
+    }
+  }
+  g->opened = g->round;
+  pthread_cond_broadcast(&g->cv);
+  pthread_mutex_unlock(&g->mu);
+  return rc;
+}
+
+static void async_fail(struct async_ctx *c, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void async_fail(struct async_ctx *c, int rc, const char *fmt, ...) {
+  if (c->rc == 0) {
+    c->rc = rc;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->run->errmsg, sizeof c->run->errmsg, fmt, ap);
+    va_end(ap);
+  }
+  c->stopping = 1;
+  /* Items waiting out a sink latency hold no work: abandon them now. */
+  for (unsigned i = 0; i < c->timers_inited; i++) {
+    uv_timer_stop(&c->slots[i].timer);
+  }
+}
+
+/* ---- pool threads --------------------------------------------------------- */
+
+static void async_start_work(uv_work_t *req) {
+  struct async_ctl *job = req->data;
+  struct async_ctx *c = job->c;
+  unsigned i = atomic_fetch_add(&c->next_pw, 1);
+  async_self = NULL; /* never a stale identity from an earlier run */
+  if (i < c->n_pw) {
+    struct async_worker *w = &c->pw[i];
+    async_self = w;
+    w->rc = gnx_worker_enter(&w->gw);
+  }
+  async_gate_arrive(&c->gate, job->round);
+  if (async_self && i < c->n_pw) {
+    async_self->t_last = gnx_now_ns();
+  }
+}
+
+static void async_exit_work(uv_work_t *req) {
+  struct async_ctl *job = req->data;
+  struct async_ctx *c = job->c;
+  struct async_worker *w = async_self;
+  if (w) {
+    /* Idle from its last job to the end of the run: starved, not busy. */
+    uint64_t t_end = c->run->t_end;
+    if (t_end > w->t_last) {
+      gnx_span_add(w->gw.tw, w->t_last, t_end, GNX_ITEM_NONE, 0, GNX_SPAN_WAIT_IN);
+    }
+    gnx_worker_exit(&w->gw);
+    async_self = NULL;
+  }
+  async_gate_arrive(&c->gate, job->round);
+}
+
+static void async_stage_work(uv_work_t *req) {
+  struct async_slot *s = req->data;
+  struct async_worker *w = async_self;
+  if (!w || w->rc < 0) {
+    s->rc = w ? w->rc : -ESRCH; /* no identity: the pool outgrew `workers` */
+    return;
+  }
+  uint64_t t0 = gnx_now_ns();
+  if (t0 > w->t_last) {
+    gnx_span_add(w->gw.tw, w->t_last, t0, s->item, (int)s->stage, GNX_SPAN_WAIT_IN);
+  }
+  s->rc = gnx_worker_exec(&w->gw, s->stage, s->item, s->stage ? &s->a : NULL, &s->b);
+  gnx_buf_swap(&s->a, &s->b);
+  w->t_last = gnx_now_ns();
+}
+
+/* ---- the loop thread ------------------------------------------------------ */
+
+static void async_stage_done(uv_work_t *req, int status);
+
+static int async_queue_stage(struct async_ctx *c, struct async_slot *s) {
+  int rc = uv_queue_work(&c->loop, &s->req, async_stage_work, async_stage_done);
+  if (rc < 0) {
+    async_fail(c, rc, "async: uv_queue_work: %s", uv_strerror(rc));
+    return rc;
+  }
+  c->busy++;
+  return 0;
+}
+
+/* Start sources while fewer than `inflight` items are between source and
+ * sink. Item i uses slot i % inflight: item i - inflight has been delivered. */
+static void async_pump(struct async_ctx *c) {
+  while (!c->stopping && c->next_dispatch < c->items &&
+         c->next_dispatch - c->next_deliver < c->inflight) {
+    struct async_slot *s = &c->slots[c->next_dispatch % c->inflight];
+    s->item = c->next_dispatch;
+    s->stage = 0;
+    s->rc = 0;
+    s->ready = 0;
+    if (async_queue_stage(c, s) < 0) {
+      return;
+    }
+    c->next_dispatch++;
+  }
+}
+
+static void async_close_all(struct async_ctx *c) {
+  if (c->closing) {
+    return;
+  }
+  c->closing = 1;
+  uv_close((uv_handle_t *)&c->stop_timer, NULL);
+  for (unsigned i = 0; i < c->timers_inited; i++) {
+    uv_close((uv_handle_t *)&c->slots[i].timer, NULL);
+  }
+}
+
+/* Close every handle once nothing more can happen, so uv_run returns. */
+static void async_maybe_finish(struct async_ctx *c) {
+  if (c->stopping ? c->busy == 0 : c->next_deliver == c->items) {
+    async_close_all(c);
+  }
+}
+
+/* Deliver every ready item at the head, in order; start new sources as
+ * slots free up, so the pool is fed while the loop runs the sink. */
+static void async_deliver(struct async_ctx *c) {
+  while (!c->stopping && c->next_deliver < c->next_dispatch) {
+    struct async_slot *s = &c->slots[c->next_deliver % c->inflight];
+    if (!s->ready) {
+      break;
+    }
+    if (c->t_wait) {
+      gnx_worker_waited(&c->sinkw, GNX_SPAN_WAIT_IN, c->wl->n_stages, s->item, c->t_wait);
+      c->t_wait = 0;
+    }
+    int rc = gnx_sink_deliver(&c->sinkw, c->sink, s->item, &s->a,
+                              c->run->info->sink_wait_ns > 0);
+    s->ready = 0;
+    c->next_deliver++;
+    if (rc < 0) {
+      async_fail(c, rc, "async: sink %s failed at item %llu: %s", c->wl->sink_name,
+                 (unsigned long long)s->item, gnx_strerror(rc));
+      return;
+    }
+    async_pump(c);
+  }
+  if (!c->stopping && c->next_deliver < c->items && !c->t_wait) {
+    c->t_wait = gnx_now_ns();
+  }
+}
+
+static uint64_t async_ms_ceil(uint64_t ns) { return (ns + 999999) / 1000000; }
+
+static void async_timer_cb(uv_timer_t *t) {
+  struct async_slot *s = t->data;
+  struct async_ctx *c = s->c;
+  uint64_t now = gnx_now_ns();
+  if (now < s->ready_at) {
+    /* uv timers count whole ms of a cached clock and may fire early: wait
+     * out the rest so the modelled latency is never shortened. */
+    uv_update_time(&c->loop);
+    uv_timer_start(t, async_timer_cb, async_ms_ceil(s->ready_at - now), 0);
+    return;
+  }
+  s->ready = 1;
+  async_deliver(c);
+  async_maybe_finish(c);
+}
+
+static void async_stage_done(uv_work_t *req, int status) {
+  struct async_slot *s = req->data;
+  struct async_ctx *c = s->c;
+  c->busy--;
+  if (status < 0 && s->rc == 0) {
+    s->rc = status;
+  }
+  if (s->rc < 0) {
+    if (s->rc == -ESRCH) {
+      async_fail(c, s->rc, "async: a libuv pool thread has no worker identity "
+                           "(the pool has more threads than workers)");
+    } else {
+      async_fail(c, s->rc, "async: stage %s failed at item %llu: %s",
+                 c->wl->stages[s->stage].name, (unsigned long long)s->item,
+                 gnx_strerror(s->rc));
+    }
+  } else if (!c->stopping) {
+    if (++s->stage < c->wl->n_stages) {
+      (void)async_queue_stage(c, s);
+    } else if (c->run->info->sink_wait_ns) {
+      uint64_t wait = c->run->info->sink_wait_ns;
+      s->ready_at = gnx_now_ns() + wait;
+      uv_update_time(&c->loop);
+      uv_timer_start(&s->timer, async_timer_cb, async_ms_ceil(wait), 0);
+    } else {
+      s->ready = 1;
+      async_deliver(c);
+    }
+  }
+  async_maybe_finish(c);
+}
+
+static void async_stop_cb(uv_timer_t *t) {
+  struct async_ctx *c = t->data;
+  if (*c->run->stop && !c->stopping) {
+    async_fail(c, GNX_EINTR, "async: stopped by a signal");
+    async_maybe_finish(c);
+  }
+}
+
+/* Queue one control job per pool thread for `round` (1 start, 2 exit) and
+ * open the gate behind them. Only the start round gives up on a stop
+ * request: exit jobs are short, and every thread must run one. */
+static int async_ctl_round(struct async_ctx *c, unsigned round, uv_work_cb fn) {
+  struct async_ctl *jobs = &c->ctl[(round - 1) * c->n_pw];
+  unsigned queued = 0;
+  int rc = 0;
+  async_gate_begin(&c->gate, round);
+  for (unsigned i = 0; i < c->n_pw; i++) {
+    jobs[i].c = c;
+    jobs[i].round = round;
+    jobs[i].req.data = &jobs[i];
+    rc = uv_queue_work(&c->loop, &jobs[i].req, fn, NULL);
+    if (rc < 0) {
+      break;
+    }
+    queued++;
+  }
+  int grc = async_gate_open(&c->gate, queued, round == 1 ? c->run->stop : NULL);
+  return rc < 0 ? rc : grc;
+}
+
+static int async_check_params(struct gnx_run *run, unsigned *workers, unsigned *inflight) {
+  uint64_t w = gnx_param_u64(run->params, "workers");
+  uint64_t f = gnx_param_u64(run->params, "inflight");
+  if (w == 0) {
+    w = run->cpus ? run->cpus : 1;
+  }
+  uint32_t room = run->trace->max_workers - run->trace->n_workers;
+  if (w + 1 > room) {
+    snprintf(run->errmsg, sizeof run->errmsg,
+             "async: workers=%llu is too many: the trace has room for %u workers besides the loop",
+             (unsigned long long)w, room ? room - 1 : 0);
+    return GNX_EUSAGE;
+  }
+  if (f == 0) {
+    f = 8 * w; /* see the top of the file */
+  }
+  if (f > 1u << 20) {
+    snprintf(run->errmsg, sizeof run->errmsg, "async: inflight=%llu is too many (at most %u)",
+             (unsigned long long)f, 1u << 20);
+    return GNX_EUSAGE;
+  }
+  if (async_pool_threads == 0) {
+    char v[16];
+    snprintf(v, sizeof v, "%u", (unsigned)w);
+    if (setenv("UV_THREADPOOL_SIZE", v, 1) < 0) {
+      return -errno;
+    }
+    async_pool_threads = (unsigned)w;
+  } else if (async_pool_threads != w) {
+    snprintf(run->errmsg, sizeof run->errmsg,
+             "async: workers=%llu, but this process's libuv thread pool already has %u threads "
+             "(libuv sizes it once per process): run a different size in its own process",
+             (unsigned long long)w, async_pool_threads);
+    return GNX_EUSAGE;
+  }
+  *workers = (unsigned)w;
+  *inflight = (unsigned)f;
+  return 0;
+}
+
+static int async_run(struct gnx_run *run) {
+  run->t_begin = gnx_now_ns();
+  struct async_ctx ctx;
+  struct async_ctx *c = &ctx;
+  memset(c, 0, sizeof *c);
+  c->run = run;
+  c->wl = run->wl;
+  c->items = run->info->items;
+  unsigned workers = 0, inflight = 0;
+  int rc = async_check_params(run, &workers, &inflight);
+  if (rc < 0) {
+    return rc;
+  }
+  c->n_pw = workers;
+  c->inflight = inflight;
+  atomic_init(&c->next_pw, 0);
+  pthread_mutex_init(&c->gate.mu, NULL);
+  pthread_cond_init(&c->gate.cv, NULL);
+  c->pw = calloc(workers, sizeof *c->pw);
+  c->ctl = calloc(2 * (size_t)workers, sizeof *c->ctl);
+  c->slots = calloc(inflight, sizeof *c->slots);
+  int loop_ok = 0, sink_entered = 0, started = 0;
+  if (!c->pw || !c->ctl || !c->slots) {
+    rc = -ENOMEM;
+    goto out;
+  }
+  rc = uv_loop_init(&c->loop);
+  if (rc < 0) {
+    snprintf(run->errmsg, sizeof run->errmsg, "async: uv_loop_init: %s", uv_strerror(rc));
+    goto out;
+  }
+  loop_ok = 1;
+  rc = gnx_worker_init(&c->sinkw, run, 0, "loop", c->wl->n_stages, c->wl->n_stages);
+  for (unsigned i = 0; rc == 0 && i < workers; i++) {
+    char name[GNX_TRACE_NAME_MAX];
+    snprintf(name, sizeof name, "async.w%u", i + 1);
+    rc = gnx_worker_init(&c->pw[i].gw, run, (int)i + 1, name, 0, c->wl->n_stages - 1);
+  }
+  if (rc < 0) {
+    goto out;
+  }
+  rc = gnx_worker_enter(&c->sinkw);
+  sink_entered = 1;
+  if (rc == 0) {
+    rc = c->wl->sink_open(run->shared, &c->sink);
+  }
+  if (rc < 0) {
+    snprintf(run->errmsg, sizeof run->errmsg, "async: sink %s: %s", c->wl->sink_name,
+             gnx_strerror(rc));
+    goto out;
+  }
+  uv_timer_init(&c->loop, &c->stop_timer);
+  c->stop_timer.data = c;
+  for (unsigned i = 0; i < inflight; i++) {
+    c->slots[i].c = c;
+    c->slots[i].req.data = &c->slots[i];
+    uv_timer_init(&c->loop, &c->slots[i].timer);
+    c->slots[i].timer.data = &c->slots[i];
+    c->timers_inited++;
+  }
+
+  /* Start barrier: every pool thread has its identity and stage states. */
+  rc = async_ctl_round(c, 1, async_start_work);
+  started = 1;
+  for (unsigned i = 0; rc == 0 && i < workers; i++) {
+    if (c->pw[i].rc < 0) {
+      rc = c->pw[i].rc;
+      snprintf(run->errmsg, sizeof run->errmsg, "async: worker %u could not start: %s", i + 1,
+               gnx_strerror(rc));
+    }
+  }
+  if (rc == -ETIMEDOUT) {
+    snprintf(run->errmsg, sizeof run->errmsg,
+             "async: the libuv thread pool did not start %u threads", workers);
+  }
+  run->t_start = gnx_now_ns();
+  c->t_wait = run->t_start;
+  if (rc < 0) {
+    c->rc = rc;
+    c->stopping = 1;
+  } else {
+    uv_timer_start(&c->stop_timer, async_stop_cb, ASYNC_STOP_POLL_MS, ASYNC_STOP_POLL_MS);
+    async_pump(c);
+  }
+  async_maybe_finish(c);
+  uv_run(&c->loop, UV_RUN_DEFAULT);
+  rc = c->rc;
+
+out:
+  if (c->sink) {
+    int crc = c->wl->sink_close(c->sink, rc == 0 ? &run->summary : NULL);
+    if (rc == 0 && crc < 0) {
+      rc = crc;
+      snprintf(run->errmsg, sizeof run->errmsg, "async: closing sink %s: %s", c->wl->sink_name,
+               gnx_strerror(crc));
+    }
+  }
+  run->t_end = gnx_now_ns();
+  if (started) {
+    /* Each pool thread frees its own stage states. */
+    int xrc = async_ctl_round(c, 2, async_exit_work);
+    if (rc == 0 && xrc < 0) {
+      rc = xrc;
+      snprintf(run->errmsg, sizeof run->errmsg, "async: pool threads did not exit: %s",
+               gnx_strerror(xrc));
+    }
+  }
+  if (loop_ok) {
+    if (!c->closing && c->timers_inited) {
+      async_close_all(c); /* failed before the loop ran */
+    }
+    uv_run(&c->loop, UV_RUN_DEFAULT); /* close callbacks, control jobs */
+    int lrc = uv_loop_close(&c->loop);
+    if (rc == 0 && lrc < 0) {
+      rc = lrc;
+      snprintf(run->errmsg, sizeof run->errmsg, "async: uv_loop_close: %s", uv_strerror(lrc));
+    }
+  }
+  if (sink_entered) {
+    gnx_worker_exit(&c->sinkw);
+  }
+  for (unsigned i = 0; c->slots && i < inflight; i++) {
+    gnx_buf_free(&c->slots[i].a);
+    gnx_buf_free(&c->slots[i].b);
+  }
+  free(c->slots);
+  free(c->ctl);
+  free(c->pw);
+  pthread_cond_destroy(&c->gate.cv);
+  pthread_mutex_destroy(&c->gate.mu);
+  return rc;
+}
+
+const struct gnx_engine gnx_engine_async = {
+    .abi = GNX_ENGINE_ABI,
+    .name = "async",
+    .summary = "libuv event loop: stages run on its thread pool, items in flight bounded, "
+               "sink waits are timers",
+    .options = async_options,
+    .run = async_run,
+};
+
+#else /* !GNX_HAVE_LIBUV */
+
+static int async_run(struct gnx_run *run) {
+  run->t_begin = run->t_start = run->t_end = gnx_now_ns();
+  snprintf(run->errmsg, sizeof run->errmsg,
+           "async: built without libuv (install libuv1-dev and rebuild)");
+  return GNX_EUNAVAIL;
+}
+
+const struct gnx_engine gnx_engine_async = {
+    .abi = GNX_ENGINE_ABI,
+    .name = "async",
+    .summary = "libuv event loop: stages run on its thread pool, items in flight bounded, "
+               "sink waits are timers",
+    .options = async_options,
+    .unavailable = "built without libuv (install libuv1-dev and rebuild)",
+    .run = async_run,
+};
+
+#endif
