@@ -456,9 +456,13 @@ int gnx_tfile_load(const char *full, struct gnx_tfile *t, char *why, size_t len)
     gnx_tfile_free(t);
     return rc;
   }
-  qsort(t->threads, t->n, sizeof *t->threads, gnx__cmp_thread);
+  if (t->n) { /* qsort's pointer must not be NULL, even for 0 elements */
+    qsort(t->threads, t->n, sizeof *t->threads, gnx__cmp_thread);
+  }
   for (size_t i = 0; i < t->n; i++) {
-    qsort(t->threads[i].spans, t->threads[i].n, sizeof(struct gnx_tspan), gnx__cmp_span);
+    if (t->threads[i].n) {
+      qsort(t->threads[i].spans, t->threads[i].n, sizeof(struct gnx_tspan), gnx__cmp_span);
+    }
     int seen = 0;
     for (size_t k = 0; k < i; k++) {
       seen |= t->threads[k].pid == t->threads[i].pid;
