@@ -99,6 +99,18 @@ quick_etl_serial_table_and_report() {
   [ ! -e results ] || fail "--out given, but results/ was created"
 }
 
+quick_gnn_bad_graph_file() {
+  printf '0 1\n1 2\n# a comment\n2 x\n' >bad.txt
+  expect_usage_error "gnn: --graph bad.txt: line 4: .*'x'" --workloads gnn --graph bad.txt --sizes 10
+  expect_usage_error "gnn: --graph missing.txt" --workloads gnn --graph missing.txt --sizes 10
+  printf '0 1\n1 2\n2 3\n3 0\n' >ring.txt
+  run_gnx --workloads gnn --graph ring.txt --sizes 4 --engines serial,procpool --reps 1 --warmup 0 \
+          --out o --save-output o
+  [ "$RC" -eq 0 ] || fail "a good graph file failed: $RC $(cat "$ERR")"
+  [ -s o/gnn-4.npy ] || fail "--save-output wrote no gnn-4.npy"
+  validate o/report.json
+}
+
 slow_etl_serial_100k() {
   run_gnx --engines serial --workloads etl --sizes 100k
   [ "$RC" -eq 0 ] || fail "exited $RC: $(cat "$ERR")"
