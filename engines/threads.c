@@ -3,6 +3,7 @@
  * bounded queues between stages, in-order delivery to the sink on the
  * harness thread (engines/common/pipeline.c does the work). */
 #include <stdio.h>
+#include <time.h>
 
 #include "engines/common/pipeline.h"
 #include "gnx/engine.h"
@@ -12,6 +13,10 @@ static const struct gnx_option threads_options[] = {
      "worker threads per stage, e.g. transform=2,parse=1 (stage names or numbers; default 1 each)",
      0, 0},
     {"queue-depth", GNX_OPT_U64, "4", "items each queue between two stages holds", 1, 65536},
+    {"item-delay-us", GNX_OPT_U64, "0",
+     "sleep this long per item at the sink, to slow the engine on purpose (pipelining hides it "
+     "until it exceeds the slowest stage's time per item)", 0,
+     10000000},
     GNX_OPTIONS_END,
 };
 
@@ -19,11 +24,17 @@ struct threads_sink {
   void *sink;
   int rc;        /* the sink's error, when deliver failed */
   uint64_t item; /* and on which item */
+  uint64_t delay_us; /* --item-delay-us: a deliberate slowdown, 0 normally */
 };
 
 static int threads_deliver(void *arg, struct gnx_worker *consumer, uint64_t item,
                            struct gnx_buf *buf) {
   struct threads_sink *ts = arg;
+  if (ts->delay_us) {
+    struct timespec d = {(time_t)(ts->delay_us / 1000000), (long)(ts->delay_us % 1000000) * 1000};
+    while (nanosleep(&d, &d) != 0) {
+    }
+  }
   int rc = gnx_sink_deliver(consumer, ts->sink, item, buf, 0);
   if (rc < 0) {
     ts->rc = rc;
@@ -49,6 +60,7 @@ static int threads_run(struct gnx_run *run) {
     return rc;
   }
   struct threads_sink ts = {0};
+  ts.delay_us = gnx_param_u64(run->params, "item-delay-us");
   rc = gnx_worker_enter(&sink);
   if (rc == 0) {
     rc = wl->sink_open(run->shared, &ts.sink);

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "harness/cli.h"
+#include "harness/counters.h"
+#include "harness/pin.h"
 
 void gnx_usage(FILE *f) {
   fprintf(f,
@@ -16,6 +18,11 @@ void gnx_usage(FILE *f) {
           "                                    of a run from DIR/report.json\n"
           "       gnxbench recommend DIR       which engine to choose per workload and size, why,\n"
           "                                    and what to try next\n"
+          "       gnxbench compare OLD NEW     change in speedup and wall time per cell between two\n"
+          "                                    report.json files, with Mann-Whitney U p-values\n"
+          "       gnxbench gate --baseline FILE [--max-drop 10%%] [--report FILE] [-- RUN-OPTIONS]\n"
+          "                                    CI regression gate on speedup: exit 0 pass, 1\n"
+          "                                    regressed, 3 inconclusive (gnxbench gate --help)\n"
           "       gnxbench list                engines, workloads and their options\n"
           "       gnxbench --help | --version\n"
           "\n"
@@ -31,6 +38,13 @@ void gnx_usage(FILE *f) {
           "  --quiet                no tables, no progress\n"
           "  --fault SPEC           fault injection for process engines: worker K dies at the\n"
           "                         first item >= I it runs: worker=K,item=I,mode=abort|kill\n"
+          "  --counters MODE        auto (default): PAPI hardware events where the machine has\n"
+          "                         them, perf_event software counters, getrusage otherwise;\n"
+          "                         papi, perf, or off (wall time and rusage only)\n"
+          "  --events LIST          PAPI preset or native event names (default\n"
+          "                         " GNX_PAPI_DEFAULT_EVENTS ")\n"
+          "  --pin POLICY           worker placement: none (default), compact, scatter, or\n"
+          "                         logical PU indexes such as 0,2,4 (see docs/counters.md)\n"
           "  plus each workload's and engine's options: see `gnxbench list`\n"
           "\n"
           "exit status: 0 all runs verified; 1 a run failed or its result differs from the\n"
@@ -299,6 +313,24 @@ int gnx_cli_parse(int argc, char **argv, struct gnx_cli *cli, char *why, size_t 
         return GNX_EUSAGE;
       }
       cli->out = value;
+    } else if (strcmp(name, "counters") == 0) {
+      cli->counters_mode = gnx_counters_mode_parse(value);
+      if (cli->counters_mode < 0) {
+        snprintf(why, len, "--counters: '%s' is not auto, papi, perf or off", value);
+        return GNX_EUSAGE;
+      }
+    } else if (strcmp(name, "events") == 0) {
+      if (!*value || value[0] == ',' || value[strlen(value) - 1] == ',' || strstr(value, ",,")) {
+        snprintf(why, len, "--events: empty or malformed list; use e.g. PAPI_TOT_CYC,PAPI_TOT_INS");
+        return GNX_EUSAGE;
+      }
+      cli->events = value;
+    } else if (strcmp(name, "pin") == 0) {
+      int pol = gnx_pin_parse(value, cli->pin_list, &cli->n_pin, 64, why, len);
+      if (pol < 0) {
+        return GNX_EUSAGE;
+      }
+      cli->pin_policy = pol;
     } else if (strcmp(name, "fault") == 0) {
       if (gnx_fault_parse(value, &cli->fault) < 0) {
         snprintf(why, len, "--fault: '%s' is not worker=K,item=I,mode=abort|kill", value);

@@ -28,6 +28,11 @@ struct gnx_cli {
   struct gnx_kv kv[64]; /* plugin options the user typed */
   size_t n_kv;
   const char *engines_arg, *workloads_arg, *sizes_arg;
+  int counters_mode;    /* enum gnx_ctr_mode (harness/counters.h) */
+  const char *events;   /* --events list, NULL: PAPI defaults */
+  int pin_policy;       /* enum gnx_pin_policy (harness/pin.h) */
+  int pin_list[64];     /* --pin 0,2,4: logical PU indexes */
+  int n_pin;
 };
 
 /* Parse argv (after the subcommand). Returns 0, 1 for --help (printed),

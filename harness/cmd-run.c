@@ -23,6 +23,8 @@
 #include "harness/cli.h"
 #include "harness/cmd.h"
 #include "harness/context.h"
+#include "harness/counters.h"
+#include "harness/pin.h"
 #include "harness/registry.h"
 #include "harness/runner.h"
 #include "harness/stats.h"
@@ -122,6 +124,160 @@ static json_t *gnx__params_json(const struct gnx_params *p) {
   return o;
 }
 
+/* This process's counter setup and placement plan (NULL: none yet). */
+static const struct gnx_counters *gnx__ctrs;
+static const struct gnx_pin_plan *gnx__plan;
+
+static int gnx__event_is(const char *name, const char *what) { return strcmp(name, what) == 0; }
+
+/* PAPI values v[i] of the usable events, with IPC and misses per 1000
+ * instructions derived, into obj. */
+static void gnx__papi_json(json_t *obj, const int64_t *v) {
+  const struct gnx_counters *c = gnx__ctrs;
+  int64_t cyc = -1, ins = -1;
+  for (int i = 0; i < c->n_events; i++) {
+    if (c->ev_ok[i] && v[i] >= 0) {
+      json_object_set_new(obj, c->events[i], json_integer((json_int_t)v[i]));
+      cyc = gnx__event_is(c->events[i], "PAPI_TOT_CYC") ? v[i] : cyc;
+      ins = gnx__event_is(c->events[i], "PAPI_TOT_INS") ? v[i] : ins;
+    }
+  }
+  if (cyc > 0 && ins >= 0) {
+    json_object_set_new(obj, "ipc", json_real((double)ins / (double)cyc));
+  }
+  for (int i = 0; i < c->n_events && ins > 0; i++) {
+    if (c->ev_ok[i] && v[i] >= 0 && !gnx__event_is(c->events[i], "PAPI_TOT_CYC") &&
+        !gnx__event_is(c->events[i], "PAPI_TOT_INS")) {
+      char k[96];
+      snprintf(k, sizeof k, "%s_per_kinstr", c->events[i]);
+      json_object_set_new(obj, k, json_real((double)v[i] * 1000.0 / (double)ins));
+    }
+  }
+}
+
+/* A worker's own counters (its thread, or its process) and placement. */
+static void gnx__worker_extra(json_t *o, const struct gnx_trace_worker *tw) {
+  if (gnx__ctrs && gnx__ctrs->mode != GNX_CTR_OFF) {
+    json_t *c = json_object();
+    for (int i = 0; i < GNX_SW__COUNT; i++) {
+      if (tw->wctr[i] >= 0) {
+        json_object_set_new(c, gnx_sw_ctr_name(i), json_integer((json_int_t)tw->wctr[i]));
+      }
+    }
+    gnx__papi_json(c, &tw->wctr[GNX_SW__COUNT]);
+    json_t *src = json_object();
+    for (int i = 0; i < GNX_SW__COUNT; i++) {
+      if (tw->wctr[i] >= 0) {
+        json_object_set_new(src, gnx_sw_ctr_name(i),
+                            json_string((tw->ctr_src >> i) & 1 ? "perf_event" : "rusage"));
+      }
+    }
+    json_object_set_new(c, "sources", src);
+    json_object_set_new(o, "counters", c);
+  }
+  if (gnx__plan && gnx__plan->policy != GNX_PIN_NONE) {
+    int moved = tw->cpu_begin != tw->cpu_end ||
+                (tw->cpu_asked >= 0 && tw->cpu_begin != tw->cpu_asked);
+    json_t *pl = json_pack("{s:o, s:o, s:i, s:i, s:b}", "asked",
+                           tw->cpu_asked >= 0 ? json_integer(tw->cpu_asked) : json_null(),
+                           "asked_logical",
+                           tw->cpu_asked_logical >= 0 ? json_integer(tw->cpu_asked_logical)
+                                                      : json_null(),
+                           "cpu_begin", tw->cpu_begin, "cpu_end", tw->cpu_end, "migrated", moved);
+    if (tw->bind_err) {
+      json_object_set_new(pl, "bind_error", json_string(gnx_strerror(tw->bind_err)));
+    }
+    json_object_set_new(o, "placement", pl);
+  }
+}
+
+/* One repetition's counters: the process tree's software counters, and
+ * the PAPI events summed over its workers (each counted its own thread). */
+static json_t *gnx__rep_counters(const struct gnx_run_result *r) {
+  json_t *c = json_object();
+  for (int i = 0; i < GNX_SW__COUNT; i++) {
+    if (r->sw[i] >= 0) {
+      json_object_set_new(c, gnx_sw_ctr_name(i), json_integer((json_int_t)r->sw[i]));
+    }
+  }
+  int64_t sum[GNX_PAPI_MAX];
+  for (int e = 0; e < GNX_PAPI_MAX; e++) {
+    sum[e] = -1;
+    for (uint32_t w = 0; w < r->trace.n_workers; w++) {
+      int64_t v = r->trace.workers[w]->wctr[GNX_SW__COUNT + e];
+      if (v >= 0) {
+        sum[e] = (sum[e] < 0 ? 0 : sum[e]) + v;
+      }
+    }
+  }
+  gnx__papi_json(c, sum);
+  json_t *src = json_object();
+  for (int i = 0; i < GNX_SW__COUNT; i++) {
+    if (r->sw[i] >= 0) {
+      json_object_set_new(src, gnx_sw_ctr_name(i), json_string(gnx_ctr_source_name(r->sw_src[i])));
+    }
+  }
+  json_object_set_new(c, "sources", src);
+  return c;
+}
+
+/* The report's counters block: every counter once, with its source or the
+ * reason it is unavailable. */
+static json_t *gnx__counters_json(const struct gnx_counters *c) {
+  json_t *list = json_object();
+  json_t *o = json_pack("{s:s, s:o, s:o}", "mode", gnx_counters_mode_name(c->mode), "counters",
+                        list, "sde", gnx_sde_available()
+                                         ? json_pack("{s:s}", "prefix", "sde:::GNXBENCH::")
+                                         : json_null());
+  static const char *const ru[] = {"user_s", "sys_s", "nvcsw", "nivcsw", "minflt", "majflt",
+                                   "maxrss_kb"};
+  json_object_set_new(list, "wall_s", json_pack("{s:s}", "source", "clock"));
+  for (size_t i = 0; i < sizeof ru / sizeof ru[0]; i++) {
+    json_object_set_new(list, ru[i], json_pack("{s:s}", "source", "rusage"));
+  }
+  if (c->mode == GNX_CTR_OFF) {
+    return o;
+  }
+  for (int i = 0; i < GNX_SW__COUNT; i++) {
+    json_t *e = json_pack("{s:o, s:s}", "source",
+                          c->sw_src[i] ? json_string(gnx_ctr_source_name(c->sw_src[i]))
+                                       : json_null(),
+                          "scope", "process tree per run; own thread per worker");
+    if (c->sw_reason[i][0]) {
+      json_object_set_new(e, "reason", json_string(c->sw_reason[i]));
+    }
+    json_object_set_new(list, gnx_sw_ctr_name(i), e);
+  }
+  int cyc = 0, ins = 0;
+  for (int i = 0; i < c->n_events; i++) {
+    json_t *e = json_pack("{s:o, s:s}", "source", c->ev_ok[i] ? json_string("papi") : json_null(),
+                          "scope", "per worker thread; per run the sum over workers");
+    if (!c->ev_ok[i]) {
+      json_object_set_new(e, "reason", json_string(c->ev_reason[i]));
+    }
+    json_object_set_new(list, c->events[i], e);
+    cyc |= c->ev_ok[i] && gnx__event_is(c->events[i], "PAPI_TOT_CYC");
+    ins |= c->ev_ok[i] && gnx__event_is(c->events[i], "PAPI_TOT_INS");
+  }
+  json_t *ipc = json_pack("{s:o}", "source", cyc && ins ? json_string("derived") : json_null());
+  if (!(cyc && ins)) {
+    json_object_set_new(ipc, "reason",
+                        json_string("needs PAPI_TOT_INS and PAPI_TOT_CYC, which are unavailable"));
+  }
+  json_object_set_new(list, "ipc", ipc);
+  return o;
+}
+
+static json_t *gnx__pinning_json(const struct gnx_pin_plan *p) {
+  json_t *plan = json_array(), *lplan = json_array();
+  for (int i = 0; i < p->n; i++) {
+    json_array_append_new(plan, json_integer(p->os[i]));
+    json_array_append_new(lplan, json_integer(p->logical[i]));
+  }
+  return json_pack("{s:s, s:o, s:o, s:s}", "policy", gnx_pin_policy_name(p->policy), "cpus", plan,
+                   "logical_pus", lplan, "rule", "worker i runs on cpus[i mod len]");
+}
+
 /* Per-stage totals and per-worker facts from one repetition's trace. */
 static json_t *gnx__trace_json(const struct gnx_trace *t, const struct gnx_workload *wl,
                                json_t **workers_out) {
@@ -156,11 +312,12 @@ static json_t *gnx__trace_json(const struct gnx_trace *t, const struct gnx_workl
   }
   for (uint32_t w = 0; w < t->n_workers; w++) {
     const struct gnx_trace_worker *tw = t->workers[w];
-    json_array_append_new(
-        workers, json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:I, s:I}", "name", tw->name, "pid",
+    json_t *wo = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:I, s:I}", "name", tw->name, "pid",
                            tw->pid, "tid", tw->tid, "stage", tw->stage, "cpu_begin", tw->cpu_begin,
                            "cpu_end", tw->cpu_end, "spans", (json_int_t)tw->len, "dropped",
-                           (json_int_t)tw->dropped));
+                           (json_int_t)tw->dropped);
+    gnx__worker_extra(wo, tw);
+    json_array_append_new(workers, wo);
   }
   *workers_out = workers;
   return stages;
@@ -169,24 +326,64 @@ static json_t *gnx__trace_json(const struct gnx_trace *t, const struct gnx_workl
 static json_t *gnx__rep_json(const struct gnx_run_result *r, const struct gnx_workload *wl) {
   json_t *workers = NULL;
   json_t *stages = gnx__trace_json(&r->trace, wl, &workers);
-  return json_pack("{s:b, s:f, s:f, s:f, s:f, s:I, s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "ok",
+  json_t *rep = json_pack("{s:b, s:f, s:f, s:f, s:f, s:I, s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "ok",
                    r->rc == 0, "wall_s", r->wall_ns / 1e9, "startup_s", r->startup_ns / 1e9,
                    "user_s", r->user_s, "sys_s", r->sys_s, "maxrss_kb", (json_int_t)r->maxrss_kb,
                    "maxrss_source", r->maxrss_source ? r->maxrss_source : "none", "nvcsw",
                    (json_int_t)r->nvcsw, "nivcsw", (json_int_t)r->nivcsw, "minflt",
                    (json_int_t)r->minflt, "majflt", (json_int_t)r->majflt, "stages", stages,
                    "workers", workers);
+  if (r->counters_on && rep) {
+    json_object_set_new(rep, "counters", gnx__rep_counters(r));
+  }
+  return rep;
 }
 
-static json_t *gnx__stats_json(const double *x, size_t n) {
+/* idx[i] is the repetition sample i came from, so outliers name it. */
+static json_t *gnx__stats_json(const double *x, const size_t *idx, size_t n) {
   if (n == 0) {
     return json_null();
   }
   struct gnx_stats s;
   gnx_stats_compute(x, n, &s);
-  return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "n", (json_int_t)s.n,
-                   "median", s.median, "lo", s.lo, "hi", s.hi, "level", s.level, "min", s.min,
-                   "max", s.max, "mean", s.mean, "cv", s.cv);
+  unsigned char flag[1024];
+  gnx_stats_outliers(x, n, flag);
+  json_t *out = json_array();
+  for (size_t i = 0; i < n; i++) {
+    if (flag[i]) {
+      json_array_append_new(out, json_integer((json_int_t)idx[i]));
+    }
+  }
+  return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o, s:b}", "n",
+                   (json_int_t)s.n, "median", s.median, "lo", s.lo, "hi", s.hi, "level", s.level,
+                   "min", s.min, "max", s.max, "mean", s.mean, "cv", s.cv, "mad", s.mad,
+                   "outliers", out, "noisy", s.cv > GNX_STATS_NOISY_CV);
+}
+
+/* The report's warning when a cell is too noisy to trust, or NULL; idx
+ * maps samples to repetitions so the outlying ones are named. */
+static json_t *gnx__noise_warning(const double *walls, const size_t *idx, size_t n) {
+  struct gnx_stats s;
+  gnx_stats_compute(walls, n, &s);
+  if (n == 0 || !(s.cv > GNX_STATS_NOISY_CV)) {
+    return NULL;
+  }
+  unsigned char flag[1024];
+  gnx_stats_outliers(walls, n, flag);
+  char outl[128] = "";
+  for (size_t i = 0, k = 0; i < n; i++) {
+    size_t l = strlen(outl);
+    if (flag[i] && l + 16 < sizeof outl) {
+      snprintf(outl + l, sizeof outl - l, "%s%zu", k++ ? ", " : "; outlying repetitions: ",
+               idx[i] + 1);
+    }
+  }
+  char msg[384];
+  snprintf(msg, sizeof msg,
+           "too noisy to trust: wall CV %.1f %% > %.0f %%%s; run more --reps, --pin the "
+           "workers, or quiet the machine",
+           s.cv * 100, GNX_STATS_NOISY_CV * 100, outl);
+  return json_string(msg);
 }
 
 struct gnx_group {
@@ -315,7 +512,7 @@ static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *ou
   for (size_t e = 0; e < cli->n_engines; e++) {
     json_t *reps = json_array();
     double walls[1024], ratios[1024];
-    size_t nw = 0, nr = 0;
+    size_t nw = 0, nr = 0, widx[1024], ridx[1024];
     int equal = ref != NULL, ran = 0;
     const json_t *summary = NULL;
     for (size_t r = 0; r < R; r++) {
@@ -329,10 +526,12 @@ static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *ou
       }
       summary = summary ? summary : rep->summary;
       equal &= ref && rep->summary && json_equal(rep->summary, ref);
+      widx[nw] = r;
       walls[nw++] = rep->wall_s;
       /* speedup per repetition: serial and this engine ran side by side */
       struct gnx_rep *base = &g->reps[r];
       if (base->rc == 0 && rep->wall_s > 0) {
+        ridx[nr] = r;
         ratios[nr++] = base->wall_s / rep->wall_s;
       }
     }
@@ -359,8 +558,12 @@ static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *ou
         "items", (json_int_t)g->info.items, "options", opts, "status", status, "error", err,
         "verified", verified, "verification", "equal_to_serial", equal && ran, "reference", check,
         "summary", summary ? (json_t *)summary : json_null(), "reps", reps, "stats", "wall_s",
-        gnx__stats_json(walls, nw), "speedup", gnx__stats_json(ratios, nr), "trace",
+        gnx__stats_json(walls, widx, nw), "speedup", gnx__stats_json(ratios, ridx, nr), "trace",
         gnx__write_trace(g, e, out));
+    json_t *noise = gnx__noise_warning(walls, widx, nw);
+    if (noise) {
+      json_object_set_new(cell, "warnings", json_pack("[o]", noise));
+    }
     json_array_append_new(results, cell);
   }
   json_decref(check);
@@ -442,10 +645,25 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
   if (rc == 0) {
     rc = gnx__check_options_apply(&cli, why, sizeof why);
   }
+  /* Decided once per process: what can be counted, and where workers go. */
+  static struct gnx_counters ctrs;
+  static struct gnx_pin_plan plan;
+  if (rc == 0) {
+    rc = gnx_counters_init(&ctrs, cli.counters_mode, cli.events, why, sizeof why);
+  }
+  if (rc == 0) {
+    rc = gnx_pin_plan_host(cli.pin_policy, cli.pin_list, cli.n_pin, &plan, why, sizeof why);
+    if (rc < 0 && rc != GNX_EUSAGE && rc != GNX_EUNAVAIL) {
+      snprintf(why, sizeof why, "--pin: cannot load the topology: %s", gnx_strerror(rc));
+    }
+  }
   if (rc < 0) {
     fprintf(stderr, "gnxbench: %s\n", why);
     return 2;
   }
+  gnx__ctrs = &ctrs;
+  gnx__plan = &plan;
+  gnx_runner_set_probe(&ctrs, &plan);
 
   char run_id[64], out[PATH_MAX];
   time_t now = time(NULL);
@@ -472,6 +690,8 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
                              "reps", (json_int_t)cli.reps, "warmup", (json_int_t)cli.warmup,
                              "skipped_engines", json_array(), "serial_added", cli.serial_added,
                              "status", "running", "results", json_array());
+  json_object_set_new(report, "counters", gnx__counters_json(&ctrs));
+  json_object_set_new(report, "pinning", gnx__pinning_json(&plan));
   json_t *config = json_object_get(report, "config");
   for (size_t i = 0; i < cli.n_engines; i++) {
     json_array_append_new(json_object_get(config, "engines"), json_string(cli.engines[i]->name));

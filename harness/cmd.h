@@ -12,6 +12,8 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv);
 int gnx_cmd_list(int argc, char **argv);
 int gnx_cmd_report(int argc, char **argv);
 int gnx_cmd_recommend(int argc, char **argv);
+int gnx_cmd_compare(int argc, char **argv);
+int gnx_cmd_gate(int argc, char **argv);
 
 /* Shared by report, recommend and run (cmd-report.c). */
 /* Parse `DIR [--quiet]` (quiet NULL: no --quiet); DIR may name report.json

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "harness/counters.h"
 #include "harness/runner.h"
 
 unsigned gnx_cpus_allowed(void) {
@@ -51,6 +52,14 @@ static long gnx__vmhwm_kb(void) {
   return kb;
 }
 
+static const struct gnx_counters *gnx__counters;
+static const struct gnx_pin_plan *gnx__pin;
+
+void gnx_runner_set_probe(const struct gnx_counters *c, const struct gnx_pin_plan *pin) {
+  gnx__counters = c;
+  gnx__pin = pin;
+}
+
 static double gnx__tv_s(struct timeval tv) { return (double)tv.tv_sec + tv.tv_usec / 1e6; }
 
 int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_params,
@@ -82,12 +91,17 @@ int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_
       .fault = fault,
       .cpus = cpus,
       .main_pid = getpid(),
+      .counters = gnx__counters,
+      .pin = gnx__pin,
   };
+  struct gnx_run_ctr ctr;
   int hwm = gnx__peak_rss_reset() == 0;
   struct rusage s0, c0, s1, c1;
   getrusage(RUSAGE_SELF, &s0);
   getrusage(RUSAGE_CHILDREN, &c0);
+  gnx_run_ctr_start(gnx__counters, &ctr);
   rc = e->run(&run);
+  gnx_run_ctr_stop(&ctr);
   getrusage(RUSAGE_SELF, &s1);
   getrusage(RUSAGE_CHILDREN, &c1);
 
@@ -113,6 +127,38 @@ int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_
   res->maxrss_source = hwm ? "VmHWM" : "ru_maxrss";
   if (run.child_maxrss_kb > res->maxrss_kb) {
     res->maxrss_kb = run.child_maxrss_kb;
+  }
+  if (gnx__counters && gnx__counters->mode != GNX_CTR_OFF) {
+    /* getrusage's view of the same four, for whatever perf could not give */
+    int64_t ru[GNX_SW__COUNT] = {
+        (int64_t)((res->user_s + res->sys_s) * 1e9), res->nvcsw + res->nivcsw, -1,
+        res->minflt + res->majflt};
+    res->counters_on = 1;
+    for (int i = 0; i < GNX_SW__COUNT; i++) {
+      int src = gnx__counters->sw_src[i];
+      res->sw[i] = src == GNX_SRC_PERF ? ctr.v[i] : src == GNX_SRC_RUSAGE ? ru[i] : -1;
+      res->sw_src[i] = res->sw[i] >= 0 ? src : GNX_SRC_NONE;
+      if (src == GNX_SRC_PERF && ctr.v[i] < 0 && ru[i] >= 0) {
+        res->sw[i] = ru[i]; /* this run's open failed (fd limit?): say so */
+        res->sw_src[i] = GNX_SRC_RUSAGE;
+      }
+    }
+    /* inherit=1 only follows threads created after the open: an engine
+     * whose threads predate the run (libuv's pool) escapes it. The workers'
+     * own counts are a lower bound; when they exceed the run's, perf missed
+     * threads, so this run takes getrusage's complete (coarser) view. */
+    int64_t wsum = 0;
+    for (uint32_t w = 0; w < res->trace.n_workers; w++) {
+      int64_t v = res->trace.workers[w]->wctr[GNX_SW_TASK_CLOCK];
+      wsum += v > 0 ? v : 0;
+    }
+    if (res->sw_src[GNX_SW_TASK_CLOCK] == GNX_SRC_PERF && wsum > res->sw[GNX_SW_TASK_CLOCK]) {
+      for (int i = 0; i < GNX_SW__COUNT; i++) {
+        res->sw[i] = ru[i];
+        res->sw_src[i] = ru[i] >= 0 ? GNX_SRC_RUSAGE : GNX_SRC_NONE;
+      }
+    }
+    gnx_sde_add_trace(&res->trace, wl->n_stages);
   }
   return rc;
 }

@@ -16,6 +16,12 @@ struct gnx_run_result {
   long maxrss_kb;         /* peak RSS during the run (self or a child) */
   const char *maxrss_source; /* "VmHWM" (reset per run) or "ru_maxrss" */
   long nvcsw, nivcsw, minflt, majflt;
+  /* Software counters of the whole process tree (enum gnx_sw_ctr), each
+   * from perf_event (inherited by children) or getrusage; -1 = unavailable.
+   * sw_src says which (enum gnx_ctr_source). Unset when counters are off. */
+  int counters_on;
+  int64_t sw[4];
+  int sw_src[4];
   json_t *summary;        /* owned; NULL on failure */
   struct gnx_trace trace; /* owned: every worker's spans */
 };
@@ -29,6 +35,11 @@ int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_
                     struct gnx_run_result *res);
 
 void gnx_run_result_free(struct gnx_run_result *res);
+
+/* Counters and placement for every later gnx_runner_exec in this process
+ * (harness/counters.h, harness/pin.h); NULL for either turns it off. The
+ * pointers must stay valid while runs happen. */
+void gnx_runner_set_probe(const struct gnx_counters *c, const struct gnx_pin_plan *pin);
 
 /* CPUs this process may run on (sched_getaffinity). */
 unsigned gnx_cpus_allowed(void);

@@ -11,10 +11,42 @@ struct gnx_stats {
   double cv;         /* stddev / mean */
   double lo, hi;     /* distribution-free interval of the median */
   double level;      /* its exact coverage: >= 0.95 once n >= 6, less below */
+  double mad;        /* median absolute deviation from the median (raw, unscaled) */
+  size_t n_outliers; /* samples flagged by gnx_stats_outliers */
 };
+
+/* A cell whose CV is above this is too noisy to trust: on a quiet machine
+ * repeated runs of these workloads vary by 1-3 %; above 5 % something
+ * else (another process, frequency scaling, migrations) is being measured. */
+#define GNX_STATS_NOISY_CV 0.05
+
+/* Outliers by the robust median/MAD rule: |x - median| / (1.4826 MAD) > 3.5
+ * (Iglewicz and Hoaglin's modified z-score; 1.4826 makes MAD estimate the
+ * standard deviation of a normal sample). */
+#define GNX_STATS_OUTLIER_Z 3.5
 
 /* Median, its order-statistics confidence interval, CV. x need not be
  * sorted and is not modified; n may be 0 (all fields NaN). */
 void gnx_stats_compute(const double *x, size_t n, struct gnx_stats *out);
+
+/* flag[i] = 1 when x[i] is an outlier by the median/MAD rule above (none
+ * when MAD is 0 or n < 3). Returns how many were flagged. */
+size_t gnx_stats_outliers(const double *x, size_t n, unsigned char *flag);
+
+/* Mann-Whitney U test of two independent samples, two-sided. u is U of
+ * sample x (the number of pairs with x > y, ties counting 1/2); z the normal
+ * score (0 when exact). p is exact (the permutation distribution of U, by
+ * counting) when there are no ties and nx + ny <= 40, else the normal
+ * approximation with tie-corrected variance and continuity correction.
+ * Returns 0, or GNX-style -EINVAL when a sample is empty, -ENOMEM. */
+struct gnx_mwu {
+  double u, z, p;
+  int exact;
+};
+int gnx_stats_mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
+                           struct gnx_mwu *out);
+
+/* Geometric mean of positive values (NaN when n == 0 or any x <= 0). */
+double gnx_stats_geomean(const double *x, size_t n);
 
 #endif

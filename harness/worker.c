@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "gnx/engine.h"
+#include "harness/counters.h"
+#include "harness/pin.h"
 
 int gnx_worker_init(struct gnx_worker *w, struct gnx_run *run, int index, const char *name,
                     unsigned lo, unsigned hi) {
@@ -21,7 +23,14 @@ int gnx_worker_init(struct gnx_worker *w, struct gnx_run *run, int index, const 
   w->stage_lo = lo;
   w->stage_hi = hi;
   w->tw = gnx_trace_worker_add(run->trace, name, lo == hi ? (int)lo : -1);
-  return w->tw ? 0 : GNX_ETRACE;
+  if (!w->tw) {
+    return GNX_ETRACE;
+  }
+  w->tw->cpu_asked = w->tw->cpu_asked_logical = -1;
+  for (int i = 0; i < GNX_TRACE_WCTR_MAX; i++) {
+    w->tw->wctr[i] = -1; /* not measured */
+  }
+  return 0;
 }
 
 int gnx_worker_enter(struct gnx_worker *w) {
@@ -32,21 +41,22 @@ int gnx_worker_enter(struct gnx_worker *w) {
   (void)prctl(PR_SET_NAME, comm, 0, 0, 0);
   w->tw->pid = (int32_t)getpid();
   w->tw->tid = (int32_t)gettid();
+  gnx_pin_worker_bind(w); /* before sampling cpu_begin: it should show the pin */
   w->tw->cpu_begin = sched_getcpu();
   w->states = calloc(wl->n_stages, sizeof *w->states);
   if (!w->states) {
+    gnx_pin_worker_unbind(w);
     return -ENOMEM;
   }
-  if (!wl->state_new) {
-    return 0;
-  }
-  for (unsigned s = w->stage_lo; s <= w->stage_hi && s < wl->n_stages; s++) {
+  for (unsigned s = w->stage_lo; wl->state_new && s <= w->stage_hi && s < wl->n_stages; s++) {
     int rc = wl->state_new(w->run->shared, s, &w->states[s]);
     if (rc < 0) {
       gnx_worker_exit(w);
       return rc;
     }
   }
+  /* after the states are made: the worker's counters cover its work */
+  gnx_counters_worker_begin(w);
   return 0;
 }
 
@@ -104,7 +114,9 @@ int gnx_sink_deliver(struct gnx_worker *w, void *sink, uint64_t item, const stru
 void gnx_worker_exit(struct gnx_worker *w) {
   const struct gnx_workload *wl = w->run->wl;
   if (w->tw) {
+    gnx_counters_worker_end(w);
     w->tw->cpu_end = sched_getcpu();
+    gnx_pin_worker_unbind(w);
   }
   if (w->states) {
     for (unsigned s = w->stage_lo; s <= w->stage_hi && s < wl->n_stages; s++) {

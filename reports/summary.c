@@ -293,6 +293,18 @@ static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const stru
   } else {
     fprintf(f, "\nIntervals are 95 %% confidence intervals of the median (order statistics).\n");
   }
+  /* cells too noisy to trust, with what to do (the harness's words) */
+  for (size_t i = 0; i < a->n; i++) {
+    const struct gnx_cell_an *c = &a->cells[i];
+    if (strcmp(c->workload, g->workload) != 0 || c->size != g->size) {
+      continue;
+    }
+    json_t *warns = json_object_get(c->cell, "warnings");
+    for (size_t k = 0; k < json_array_size(warns); k++) {
+      fprintf(f, "\n**Warning** (%s): %s.\n", c->engine,
+              json_string_value(json_array_get(warns, k)));
+    }
+  }
   fprintf(f, "\n**Verdicts** (the bottleneck and its evidence, from the median repetition):\n\n");
   for (size_t i = 0; i < a->n; i++) {
     const struct gnx_cell_an *c = &a->cells[i];

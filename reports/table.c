@@ -72,6 +72,10 @@ void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64
     if (json_is_string(err)) {
       fprintf(f, "  %-10s   %s\n", "", json_string_value(err));
     }
+    json_t *warns = json_object_get(cell, "warnings");
+    for (size_t k = 0; k < json_array_size(warns); k++) {
+      fprintf(f, "  %-10s   warning: %s\n", "", json_string_value(json_array_get(warns, k)));
+    }
   }
   if (have_an) {
     gnx_analysis_free(&a);

@@ -23,6 +23,9 @@
 
 #define GNX_ENGINE_ABI 1
 
+struct gnx_counters;
+struct gnx_pin_plan;
+
 /* Fault injection (tests): worker `worker` dies at the first item it runs
  * whose index is >= `item`, by abort() (SIGABRT) or raise(SIGKILL). Fires
  * only in a forked worker process. */
@@ -46,6 +49,10 @@ struct gnx_run {
   const struct gnx_fault *fault;
   unsigned cpus;                         /* CPUs this process may use */
   pid_t main_pid;                        /* the harness process */
+  /* Counters and placement (harness/counters.h, harness/pin.h); NULL: off.
+   * Workers read them only at enter and exit, never per item. */
+  const struct gnx_counters *counters;
+  const struct gnx_pin_plan *pin;
 
   /* outputs */
   uint64_t t_begin;   /* engine entered run() */
@@ -83,6 +90,17 @@ struct gnx_worker {
   int index;                   /* 0-based, unique in the run */
   unsigned stage_lo, stage_hi; /* serves stages [lo, hi] (sink excluded) */
   void **states;               /* per-stage state, indexed by stage */
+  /* Per-worker counter and binding state, private to the worker. */
+  struct {
+    int n_fd;                 /* perf_event fds open (0: none) */
+    int fd[4];
+    int papi_es;              /* PAPI event set, valid when papi_on */
+    int papi_on;
+    int bound;                /* affinity changed: restore at exit */
+    int counting;             /* counters begun in this thread */
+    int64_t t0[4];            /* software counters at enter (rusage path) */
+    unsigned char old_mask[128]; /* cpu_set_t before binding */
+  } probe;
 };
 
 /* Register a worker that will serve stages [lo, hi] under `name` (names a

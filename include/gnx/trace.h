@@ -31,6 +31,9 @@ struct gnx_span {
 };
 
 #define GNX_TRACE_NAME_MAX 32
+/* Per-worker counter slots: 4 software (task-clock ns, context switches,
+ * CPU migrations, page faults) then up to 8 PAPI events (harness/counters.h). */
+#define GNX_TRACE_WCTR_MAX 12
 
 struct gnx_trace_worker {
   char name[GNX_TRACE_NAME_MAX]; /* "transform.0", "procpool.w1" */
@@ -40,6 +43,14 @@ struct gnx_trace_worker {
   int32_t cpu_begin, cpu_end;    /* sched_getcpu() at enter and exit */
   uint32_t cap, len, dropped;    /* spans allocated, used, lost (buffer full) */
   uint32_t pad;
+  /* Placement and counters, written by the worker itself at enter/exit.
+   * They live here because the mapping is shared: a forked worker's values
+   * reach the parent with no copy. */
+  int32_t cpu_asked;             /* OS index it was bound to, -1 unpinned */
+  int32_t cpu_asked_logical;     /* hwloc logical PU index, -1 unpinned */
+  int32_t bind_err;              /* 0, or -errno from the bind */
+  uint32_t ctr_src;              /* bit i: wctr[i] from perf_event, else rusage */
+  int64_t wctr[GNX_TRACE_WCTR_MAX]; /* per-worker counter deltas, -1 = n/a */
   struct gnx_span spans[];
 };
 

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: MIT */
+/* harness/cmd-gate.c: `gnxbench gate`: the CI regression gate on speedup.
+ *
+ * Reruns the configuration recorded in a baseline report (or judges a
+ * given report) and decides per cell pass, regressed or inconclusive
+ * (reports/gate.c). Exit 0 all pass, 1 any regressed, 3 inconclusive only,
+ * 2 usage error or an unusable baseline. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "harness/cmd.h"
+#include "reports/gate.h"
+#include "reports/report.h"
+
+#define GNX__GATE_ARGV 512
+
+static void gnx__gate_usage(FILE *f) {
+  fprintf(f,
+          "usage: gnxbench gate --baseline FILE [--max-drop 10%%] [--max-width 50%%]\n"
+          "                     [--report FILE] [--out DIR] [--update-baseline] [-- RUN-OPTIONS]\n"
+          "  reruns the configuration recorded in FILE (or judges --report FILE) and decides\n"
+          "  per cell: pass, REGRESSED (the whole interval of the new speedup is below\n"
+          "  baseline x (1 - max-drop)) or inconclusive (the median is below it but the\n"
+          "  interval reaches it, or the interval is wider than max-width of the median).\n"
+          "  RUN-OPTIONS after -- are added to the rerun (e.g. -- --item-delay-us 2000).\n"
+          "  --update-baseline writes the new report to FILE (creating it from RUN-OPTIONS\n"
+          "  when FILE does not exist yet).\n"
+          "exit status: 0 all pass; 1 any regressed; 3 inconclusive only; 2 usage error or\n"
+          "an unusable baseline\n");
+}
+
+/* "10%", "10" (percent) -> 0.10. */
+static int gnx__parse_pct(const char *s, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || errno || (*end && strcmp(end, "%") != 0) || !(v >= 0) || !(v < 100)) {
+    return -1;
+  }
+  *out = v / 100;
+  return 0;
+}
+
+/* Whether the user gave --flag (or --flag=...) after --: it then replaces
+ * the baseline's value. */
+static int gnx__overridden(const char *flag, char **extra, size_t n_extra) {
+  size_t l = strlen(flag);
+  for (size_t k = 0; k < n_extra; k++) {
+    if (strncmp(extra[k], flag, l) == 0 && (extra[k][l] == '\0' || extra[k][l] == '=')) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* The value the user gave after -- for --flag (NULL: not given). */
+static const char *gnx__extra_value(const char *flag, char **extra, size_t n_extra) {
+  size_t l = strlen(flag);
+  for (size_t k = 0; k < n_extra; k++) {
+    if (strncmp(extra[k], flag, l) == 0 && extra[k][l] == '=') {
+      return extra[k] + l + 1;
+    }
+    if (strcmp(extra[k], flag) == 0 && k + 1 < n_extra) {
+      return extra[k + 1];
+    }
+  }
+  return NULL;
+}
+
+/* Whether name is in the comma list (NULL or "all": everything is). */
+static int gnx__in_list(const char *list, const char *name) {
+  if (!list || !name || strcmp(list, "all") == 0) {
+    return 1;
+  }
+  size_t l = strlen(name);
+  for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+    if (strncmp(p, name, l) == 0 && (p[l] == ',' || p[l] == '\0')) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Append name=value pairs of the cells' options, once each, skipping
+ * those the user overrides after --. */
+static size_t gnx__add_options(const json_t *baseline, char **av, size_t ac, char **extra,
+                               size_t n_extra, char store[][PATH_MAX], size_t *ns) {
+  const json_t *res = json_object_get(baseline, "results");
+  /* when the user narrows the engines or workloads, the options of those
+   * left out would be refused as not applying */
+  const char *engines = gnx__extra_value("--engines", extra, n_extra);
+  const char *workloads = gnx__extra_value("--workloads", extra, n_extra);
+  for (size_t i = 0; i < json_array_size(res); i++) {
+    const json_t *cell = json_array_get(res, i);
+    if (!gnx__in_list(engines, json_string_value(json_object_get(cell, "engine"))) ||
+        !gnx__in_list(workloads, json_string_value(json_object_get(cell, "workload")))) {
+      continue;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(json_object_get(cell, "options"), key, val) {
+      if (!json_is_string(val) || ac + 2 >= GNX__GATE_ARGV - n_extra - 1 || *ns + 1 >= 128) {
+        continue;
+      }
+      char flag[PATH_MAX];
+      snprintf(flag, sizeof flag, "--%s", key);
+      int seen = 0;
+      for (size_t k = 0; k < ac && !seen; k++) {
+        seen = strcmp(av[k], flag) == 0;
+      }
+      if (seen || gnx__overridden(flag, extra, n_extra)) {
+        continue;
+      }
+      snprintf(store[*ns], PATH_MAX, "%s", flag);
+      av[ac++] = store[(*ns)++];
+      snprintf(store[*ns], PATH_MAX, "%s", json_string_value(val));
+      av[ac++] = store[(*ns)++];
+    }
+  }
+  return ac;
+}
+
+static void gnx__join(char *dst, size_t len, const json_t *arr) {
+  dst[0] = '\0';
+  for (size_t i = 0; i < json_array_size(arr); i++) {
+    const json_t *v = json_array_get(arr, i);
+    size_t l = strlen(dst);
+    if (json_is_string(v)) {
+      snprintf(dst + l, len - l, "%s%s", i ? "," : "", json_string_value(v));
+    } else {
+      snprintf(dst + l, len - l, "%s%lld", i ? "," : "", (long long)json_integer_value(v));
+    }
+  }
+}
+
+/* Run the baseline's configuration (or only the extra options when there
+ * is no baseline) into out; returns gnx_cmd_run's exit status. */
+static int gnx__rerun(const json_t *baseline, char **extra, size_t n_extra, const char *out) {
+  static char store[128][PATH_MAX];
+  char *av[GNX__GATE_ARGV];
+  size_t ac = 0, ns = 0;
+  av[ac++] = "gnxbench";
+  av[ac++] = "run";
+  av[ac++] = "--quiet";
+  av[ac++] = "--out";
+  av[ac++] = (char *)out;
+  if (baseline) {
+    const json_t *cfg = json_object_get(baseline, "config");
+    const char *keys[] = {"engines", "workloads", "sizes", "reps", "warmup"};
+    for (size_t i = 0; i < 5; i++) {
+      snprintf(store[ns], PATH_MAX, "--%s", keys[i]);
+      if (gnx__overridden(store[ns], extra, n_extra)) {
+        continue; /* e.g. -- --reps 31 to measure more */
+      }
+      av[ac++] = store[ns++];
+      const json_t *v = json_object_get(cfg, keys[i]);
+      if (json_is_array(v)) {
+        gnx__join(store[ns], PATH_MAX, v);
+      } else {
+        snprintf(store[ns], PATH_MAX, "%lld", (long long)json_integer_value(v));
+      }
+      av[ac++] = store[ns++];
+    }
+    ac = gnx__add_options(baseline, av, ac, extra, n_extra, store, &ns);
+  }
+  for (size_t i = 0; i < n_extra && ac + 1 < GNX__GATE_ARGV; i++) {
+    av[ac++] = extra[i];
+  }
+  av[ac] = NULL;
+  return gnx_cmd_run((int)ac - 2, av + 2, (int)ac, av);
+}
+
+/* CPU seconds the whole machine spent busy (not idle or iowait), from
+ * /proc/stat; NaN when unreadable. */
+static double gnx__cpu_busy_s(void) {
+  FILE *f = fopen("/proc/stat", "r");
+  unsigned long long v[8] = {0};
+  int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                     &v[4], &v[5], &v[6], &v[7])
+            : 0;
+  if (f) {
+    fclose(f);
+  }
+  if (n < 4) {
+    return NAN;
+  }
+  /* user nice system [idle iowait] irq softirq steal */
+  unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+  return (double)busy / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds of this process and its reaped children. */
+static double gnx__own_cpu_s(void) {
+  struct rusage a, b;
+  getrusage(RUSAGE_SELF, &a);
+  getrusage(RUSAGE_CHILDREN, &b);
+  return (double)(a.ru_utime.tv_sec + a.ru_stime.tv_sec + b.ru_utime.tv_sec + b.ru_stime.tv_sec) +
+         (double)(a.ru_utime.tv_usec + a.ru_stime.tv_usec + b.ru_utime.tv_usec +
+                  b.ru_stime.tv_usec) / 1e6;
+}
+
+/* Write report to path atomically (same format as report.json). */
+static int gnx__write_baseline(const json_t *report, const char *path) {
+  char tmp[PATH_MAX + 32];
+  snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
+  if (json_dump_file(report, tmp, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10)) <
+          0 ||
+      rename(tmp, path) < 0) {
+    int e = errno ? errno : EIO;
+    unlink(tmp);
+    return -e;
+  }
+  return 0;
+}
+
+int gnx_cmd_gate(int argc, char **argv) {
+  const char *baseline_path = NULL, *report_path = NULL, *out_arg = NULL;
+  struct gnx_gate_opts o = {.max_drop = 0.10, .max_width = 0.50, .busy = NAN, .max_busy = 0.15};
+  int update = 0;
+  char **extra = NULL;
+  size_t n_extra = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    int has_val = i + 1 < argc;
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      gnx__gate_usage(stdout);
+      return 0;
+    } else if (strcmp(a, "--") == 0) {
+      extra = argv + i + 1;
+      n_extra = (size_t)(argc - i - 1);
+      break;
+    } else if (strcmp(a, "--update-baseline") == 0) {
+      update = 1;
+    } else if (strcmp(a, "--baseline") == 0 && has_val) {
+      baseline_path = argv[++i];
+    } else if (strcmp(a, "--report") == 0 && has_val) {
+      report_path = argv[++i];
+    } else if (strcmp(a, "--out") == 0 && has_val) {
+      out_arg = argv[++i];
+    } else if ((strcmp(a, "--max-drop") == 0 || strcmp(a, "--max-width") == 0) && has_val) {
+      double *dst = a[6] == 'd' ? &o.max_drop : &o.max_width;
+      if (gnx__parse_pct(argv[++i], dst) < 0 || (dst == &o.max_width && *dst == 0)) {
+        fprintf(stderr, "gnxbench: gate: %s '%s': give a percentage in [0, 100), e.g. 10%%\n", a,
+                argv[i]);
+        return 2;
+      }
+    } else if (a[0] == '-' && !has_val &&
+               (!strcmp(a, "--baseline") || !strcmp(a, "--report") || !strcmp(a, "--out") ||
+                !strcmp(a, "--max-drop") || !strcmp(a, "--max-width"))) {
+      fprintf(stderr, "gnxbench: gate: %s needs a value; see gnxbench gate --help\n", a);
+      return 2;
+    } else {
+      fprintf(stderr, "gnxbench: gate: unknown argument '%s'; run options go after --; see "
+                      "gnxbench gate --help\n", a);
+      return 2;
+    }
+  }
+  if (!baseline_path) {
+    fprintf(stderr, "gnxbench: gate: --baseline FILE is required; see gnxbench gate --help\n");
+    return 2;
+  }
+  if (report_path && n_extra) {
+    fprintf(stderr, "gnxbench: gate: run options after -- need a rerun; drop --report or them\n");
+    return 2;
+  }
+  char why[1024];
+  json_t *baseline = NULL;
+  int creating = update && access(baseline_path, F_OK) != 0 && errno == ENOENT;
+  if (!creating && access(baseline_path, R_OK) != 0) {
+    fprintf(stderr, "gnxbench: gate: unusable baseline %s: cannot read it (%s)\n", baseline_path,
+            strerror(errno));
+    return 2;
+  }
+  if (!creating) {
+    baseline = gnx_report_load(baseline_path, why, sizeof why);
+    if (baseline && gnx_gate_check_baseline(baseline, why + 512, 512) < 0) {
+      char tail[512];
+      snprintf(tail, sizeof tail, "%s", why + 512);
+      snprintf(why, sizeof why, "%s: %s", baseline_path, tail);
+      json_decref(baseline);
+      baseline = NULL;
+    }
+    if (!baseline) {
+      fprintf(stderr, "gnxbench: gate: unusable baseline %s\n", why);
+      return 2;
+    }
+  }
+
+  json_t *report = NULL;
+  if (report_path) {
+    report = gnx_report_load(report_path, why, sizeof why);
+    if (!report) {
+      fprintf(stderr, "gnxbench: gate: unusable report %s\n", why);
+      json_decref(baseline);
+      return 2;
+    }
+  } else {
+    char out[PATH_MAX];
+    if (out_arg) {
+      snprintf(out, sizeof out, "%s", out_arg);
+    } else {
+      char stamp[32];
+      time_t now = time(NULL);
+      struct tm tm;
+      gmtime_r(&now, &tm);
+      strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+      snprintf(out, sizeof out, "results/gate-%s-%d", stamp, (int)getpid());
+    }
+    printf("gate: running the %s configuration into %s\n", baseline ? "baseline's" : "given",
+           out);
+    fflush(stdout);
+    double busy0 = gnx__cpu_busy_s(), own0 = gnx__own_cpu_s();
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rrc = gnx__rerun(baseline, extra, n_extra, out);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rrc == 2 || rrc == 130) { /* the run printed its one line: a usage error, or SIGINT */
+      json_decref(baseline);
+      return rrc;
+    }
+    /* Other work on the machine takes cores from the parallel engines: a
+     * real loss of speedup, but not the engine's. Measure it, so that a
+     * drop on a busy machine is called inconclusive, not regressed. */
+    double wall = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    double busy1 = gnx__cpu_busy_s(), own1 = gnx__own_cpu_s();
+    if (!isnan(busy0) && !isnan(busy1) && wall > 0 && ncpu > 0) {
+      o.busy = fmax(0, ((busy1 - busy0) - (own1 - own0)) / (wall * (double)ncpu));
+      printf("gate: other processes used %.0f %% of the %ld CPUs during the run%s\n",
+             o.busy * 100, ncpu, o.busy > o.max_busy ? " (busy: a drop will be inconclusive)" : "");
+    }
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/report.json", out);
+    report = gnx_report_load(path, why, sizeof why);
+    if (!report) {
+      fprintf(stderr, "gnxbench: gate: the run left no usable report: %s\n", why);
+      json_decref(baseline);
+      return 1;
+    }
+  }
+
+  int rc = 0;
+  if (baseline) {
+    /* judge only what the user chose to rerun (-- --engines/--workloads) */
+    const char *engines = gnx__extra_value("--engines", extra, n_extra);
+    const char *workloads = gnx__extra_value("--workloads", extra, n_extra);
+    json_t *cells = json_object_get(baseline, "results");
+    for (size_t i = json_array_size(cells); i-- > 0;) {
+      const json_t *c = json_array_get(cells, i);
+      if (!gnx__in_list(engines, json_string_value(json_object_get(c, "engine"))) ||
+          !gnx__in_list(workloads, json_string_value(json_object_get(c, "workload")))) {
+        json_array_remove(cells, i);
+      }
+    }
+    struct gnx_gate_result res;
+    if (gnx_gate_judge(baseline, report, &o, &res) < 0) {
+      fprintf(stderr, "gnxbench: gate: out of memory\n");
+      json_decref(baseline);
+      json_decref(report);
+      return 1;
+    }
+    gnx_gate_print(stdout, &res, &o);
+    rc = gnx_gate_exit_code(&res);
+    gnx_gate_result_free(&res);
+  }
+  if (update) {
+    if (o.busy > o.max_busy) {
+      fprintf(stderr, "gnxbench: gate: warning: other processes used %.0f %% of the CPUs while "
+                      "measuring: the new baseline undervalues the parallel engines; update it on "
+                      "a quiet machine\n", o.busy * 100);
+    }
+    int wrc = gnx_gate_check_baseline(report, why, sizeof why);
+    if (wrc == 0) {
+      wrc = gnx__write_baseline(report, baseline_path);
+      snprintf(why, sizeof why, "%s", strerror(-wrc));
+    }
+    if (wrc < 0) {
+      fprintf(stderr, "gnxbench: gate: cannot write the baseline %s: %s\n", baseline_path, why);
+      rc = 1;
+    } else {
+      printf("gate: baseline %s %s\n", baseline_path, creating ? "created" : "updated");
+      rc = 0; /* updating accepts the new measurements */
+    }
+  }
+  json_decref(baseline);
+  json_decref(report);
+  return rc;
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* reports/gate.c: the regression gate's per-cell decision.
+ *
+ * A shared CI machine is noisy, so a cell fails only on evidence: the
+ * whole 95 % interval of the new speedup (median of per-repetition ratios,
+ * order statistics) must lie below the baseline's median times
+ * (1 - max_drop). When the interval reaches the threshold but the median
+ * does not, or the interval is too wide to say anything, the verdict is
+ * inconclusive, never a failure. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gnx/err.h"
+#include "reports/gate.h"
+
+static double gnx__num(const json_t *o, const char *key) {
+  json_t *v = json_object_get(o, key);
+  return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+const char *gnx_gate_verdict_name(enum gnx_gate_verdict v) {
+  return v == GNX_GATE_PASS ? "pass" : v == GNX_GATE_INCONCLUSIVE ? "inconclusive" : "REGRESSED";
+}
+
+static int gnx__str_array(const json_t *a) {
+  if (!json_is_array(a) || json_array_size(a) == 0) {
+    return 0;
+  }
+  for (size_t i = 0; i < json_array_size(a); i++) {
+    if (!json_is_string(json_array_get(a, i))) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+int gnx_gate_check_baseline(const json_t *report, char *why, size_t len) {
+  const json_t *cfg = json_object_get(report, "config");
+  if (!json_is_object(cfg)) {
+    snprintf(why, len, "no config object: cannot tell what to rerun");
+    return GNX_EFORMAT;
+  }
+  if (!gnx__str_array(json_object_get(cfg, "engines")) ||
+      !gnx__str_array(json_object_get(cfg, "workloads"))) {
+    snprintf(why, len, "config.engines and config.workloads must be non-empty lists of names");
+    return GNX_EFORMAT;
+  }
+  const json_t *sizes = json_object_get(cfg, "sizes");
+  if (!json_is_array(sizes) || json_array_size(sizes) == 0) {
+    snprintf(why, len, "config.sizes must be a non-empty list of sizes");
+    return GNX_EFORMAT;
+  }
+  for (size_t i = 0; i < json_array_size(sizes); i++) {
+    if (!json_is_integer(json_array_get(sizes, i)) ||
+        json_integer_value(json_array_get(sizes, i)) < 1) {
+      snprintf(why, len, "config.sizes[%zu] is not a positive integer", i);
+      return GNX_EFORMAT;
+    }
+  }
+  const char *nums[] = {"reps", "warmup"};
+  for (size_t i = 0; i < 2; i++) {
+    const json_t *v = json_object_get(cfg, nums[i]);
+    if (!json_is_integer(v) || json_integer_value(v) < (i == 0 ? 1 : 0)) {
+      snprintf(why, len, "config.%s is missing or not a valid count", nums[i]);
+      return GNX_EFORMAT;
+    }
+  }
+  const json_t *res = json_object_get(report, "results");
+  if (json_array_size(res) == 0) {
+    snprintf(why, len, "no results: nothing to compare with");
+    return GNX_EFORMAT;
+  }
+  for (size_t i = 0; i < json_array_size(res); i++) {
+    const json_t *c = json_array_get(res, i);
+    if (!json_is_string(json_object_get(c, "workload")) ||
+        !json_is_integer(json_object_get(c, "size")) ||
+        !json_is_string(json_object_get(c, "engine"))) {
+      snprintf(why, len, "results[%zu] does not name its workload, size and engine", i);
+      return GNX_EFORMAT;
+    }
+    const json_t *sp = json_object_get(json_object_get(c, "stats"), "speedup");
+    double m = gnx__num(sp, "median");
+    if (!(m > 0)) {
+      snprintf(why, len, "results[%zu] (%s n=%lld %s) has no positive speedup median", i,
+               json_string_value(json_object_get(c, "workload")),
+               (long long)json_integer_value(json_object_get(c, "size")),
+               json_string_value(json_object_get(c, "engine")));
+      return GNX_EFORMAT;
+    }
+  }
+  return 0;
+}
+
+static const json_t *gnx__find_cell(const json_t *report, const char *wl, json_int_t size,
+                                    const char *engine) {
+  const json_t *res = json_object_get(report, "results");
+  for (size_t i = 0; i < json_array_size(res); i++) {
+    const json_t *c = json_array_get(res, i);
+    const char *w = json_string_value(json_object_get(c, "workload"));
+    const char *e = json_string_value(json_object_get(c, "engine"));
+    if (w && e && strcmp(w, wl) == 0 && strcmp(e, engine) == 0 &&
+        json_integer_value(json_object_get(c, "size")) == size) {
+      return c;
+    }
+  }
+  return NULL;
+}
+
+int gnx_gate_judge(const json_t *baseline, const json_t *report, const struct gnx_gate_opts *o,
+                   struct gnx_gate_result *out) {
+  memset(out, 0, sizeof *out);
+  const json_t *res = json_object_get(baseline, "results");
+  out->cells = calloc(json_array_size(res) + 1, sizeof *out->cells);
+  if (!out->cells) {
+    return -ENOMEM;
+  }
+  for (size_t i = 0; i < json_array_size(res); i++) {
+    const json_t *bc = json_array_get(res, i);
+    const char *wl = json_string_value(json_object_get(bc, "workload"));
+    const char *engine = json_string_value(json_object_get(bc, "engine"));
+    json_int_t size = json_integer_value(json_object_get(bc, "size"));
+    if (!wl || !engine || strcmp(engine, "serial") == 0) {
+      continue; /* serial is the reference: its speedup is 1 by definition */
+    }
+    struct gnx_gate_cell *g = &out->cells[out->n++];
+    snprintf(g->workload, sizeof g->workload, "%s", wl);
+    snprintf(g->engine, sizeof g->engine, "%s", engine);
+    g->size = (uint64_t)size;
+    g->base = gnx__num(json_object_get(json_object_get(bc, "stats"), "speedup"), "median");
+    g->threshold = g->base * (1 - o->max_drop);
+    const json_t *nc = gnx__find_cell(report, wl, size, engine);
+    const json_t *sp = json_object_get(json_object_get(nc, "stats"), "speedup");
+    g->median = gnx__num(sp, "median");
+    g->lo = gnx__num(sp, "lo");
+    g->hi = gnx__num(sp, "hi");
+    g->change = g->median / g->base - 1;
+    double width = (g->hi - g->lo) / g->median;
+    if (!nc || isnan(g->median) || isnan(g->lo) || isnan(g->hi)) {
+      g->verdict = GNX_GATE_REGRESSED;
+      snprintf(g->why, sizeof g->why, "not measured: %s",
+               !nc ? "the cell is missing from the new report"
+                   : json_is_string(json_object_get(nc, "error"))
+                         ? json_string_value(json_object_get(nc, "error"))
+                         : "no speedup (the run failed)");
+    } else if (json_is_false(json_object_get(nc, "verified"))) {
+      g->verdict = GNX_GATE_REGRESSED; /* fast but wrong is not a pass */
+      snprintf(g->why, sizeof g->why, "did not verify: %s",
+               json_is_string(json_object_get(nc, "error"))
+                   ? json_string_value(json_object_get(nc, "error"))
+                   : "result differs");
+    } else if (g->hi < g->threshold && o->busy > o->max_busy) {
+      g->verdict = GNX_GATE_INCONCLUSIVE;
+      snprintf(g->why, sizeof g->why,
+               "below %.2f, but other processes used %.0f %% of the CPUs meanwhile: rerun on a "
+               "quiet machine", g->threshold, o->busy * 100);
+    } else if (g->hi < g->threshold) {
+      g->verdict = GNX_GATE_REGRESSED;
+      snprintf(g->why, sizeof g->why, "the whole interval is below %.2f (baseline %.2f - %.0f %%)",
+               g->threshold, g->base, o->max_drop * 100);
+    } else if (g->median < g->threshold) {
+      g->verdict = GNX_GATE_INCONCLUSIVE;
+      snprintf(g->why, sizeof g->why,
+               "median below %.2f but the interval reaches it: rerun with more --reps",
+               g->threshold);
+    } else if (width > o->max_width) {
+      g->verdict = GNX_GATE_INCONCLUSIVE;
+      snprintf(g->why, sizeof g->why,
+               "interval %.0f %% of the median wide (> %.0f %%): too noisy to tell",
+               width * 100, o->max_width * 100);
+    } else {
+      g->verdict = GNX_GATE_PASS;
+      snprintf(g->why, sizeof g->why, "%s %.2f", g->lo >= g->threshold ? "interval above"
+                                                                    : "median above",
+               g->threshold);
+    }
+    out->n_pass += g->verdict == GNX_GATE_PASS;
+    out->n_inconclusive += g->verdict == GNX_GATE_INCONCLUSIVE;
+    out->n_regressed += g->verdict == GNX_GATE_REGRESSED;
+  }
+  return 0;
+}
+
+void gnx_gate_result_free(struct gnx_gate_result *r) {
+  free(r->cells);
+  memset(r, 0, sizeof *r);
+}
+
+int gnx_gate_exit_code(const struct gnx_gate_result *r) {
+  return r->n_regressed ? 1 : r->n_inconclusive ? 3 : 0;
+}
+
+void gnx_gate_print(FILE *f, const struct gnx_gate_result *r, const struct gnx_gate_opts *o) {
+  fprintf(f, "%-6s %8s %-9s %9s %9s %8s  %-14s %8s  %-12s %s\n", "work", "size", "engine",
+          "baseline", "threshold", "speedup", "interval", "change", "verdict", "why");
+  for (size_t i = 0; i < r->n; i++) {
+    const struct gnx_gate_cell *g = &r->cells[i];
+    char sp[32] = "-", ci[48] = "-", ch[32] = "-";
+    if (!isnan(g->median)) {
+      snprintf(sp, sizeof sp, "%.2fx", g->median);
+      snprintf(ci, sizeof ci, "[%.2f, %.2f]", g->lo, g->hi);
+      snprintf(ch, sizeof ch, "%+.1f %%", g->change * 100);
+    }
+    fprintf(f, "%-6s %8llu %-9s %8.2fx %8.2fx %8s  %-14s %8s  %-12s %s\n", g->workload,
+            (unsigned long long)g->size, g->engine, g->base, g->threshold, sp, ci, ch,
+            gnx_gate_verdict_name(g->verdict), g->why);
+  }
+  int rc = gnx_gate_exit_code(r);
+  fprintf(f, "gate: %zu pass, %zu inconclusive, %zu regressed (max drop %.0f %%, max interval "
+             "width %.0f %%): %s\n",
+          r->n_pass, r->n_inconclusive, r->n_regressed, o->max_drop * 100, o->max_width * 100,
+          rc == 0 ? "PASS" : rc == 1 ? "FAIL (regressed)" : "INCONCLUSIVE (too noisy to tell)");
+}

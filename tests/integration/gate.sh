@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `gnxbench gate` and `gnxbench compare`: decisions on crafted reports,
+# unusable baselines (exit 2, one line naming the file and the problem),
+# compare's U test on known samples, and (timed) a real rerun that passes
+# and one with the threads engine slowed that fails.
+. "$(dirname "$0")/lib.sh"
+
+# make_base: a small real report in base/report.json (serial, threads; null).
+make_base() {
+  "$GNX" --engines serial,threads --workloads null --sizes 200 --reps 3 --warmup 0 --quiet \
+    --out base >/dev/null 2>&1 || fail "the base run failed"
+}
+
+# craft IN OUT SCALE WIDTH: threads' speedup stats set to median 1.5*SCALE
+# with interval +-WIDTH/2 around it (serial kept at 1).
+craft() {
+  /usr/bin/python3 - "$@" <<'PY'
+import json, sys
+src, dst, scale, width = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+r = json.load(open(src))
+for c in r["results"]:
+    if c["engine"] == "threads":
+        m = 1.5 * scale
+        c["stats"]["speedup"].update(median=m, lo=m * (1 - width / 2), hi=m * (1 + width / 2))
+json.dump(r, open(dst, "w"))
+PY
+}
+
+quick_gate_decisions() {
+  make_base
+  craft base/report.json old.json 1 0.04
+  craft base/report.json same.json 1 0.04
+  craft base/report.json slow.json 0.7 0.04
+  craft base/report.json noisy.json 1 1.2
+  run_gnx gate --baseline old.json --report same.json
+  [ "$RC" -eq 0 ] || fail "equal: exit $RC: $(cat "$OUT" "$ERR")"
+  grep -qE '^null +200 threads .* pass ' "$OUT" || fail "equal: no pass row: $(cat "$OUT")"
+  run_gnx gate --baseline old.json --report slow.json
+  [ "$RC" -eq 1 ] || fail "30 % slower: exit $RC: $(cat "$OUT")"
+  grep -qE 'threads .*-30\.0 %  REGRESSED +the whole interval is below 1\.35' "$OUT" ||
+    fail "30 % slower: row: $(cat "$OUT")"
+  run_gnx gate --baseline old.json --report noisy.json
+  [ "$RC" -eq 3 ] || fail "noisy: exit $RC: $(cat "$OUT")"
+  grep -q 'inconclusive .*too noisy to tell' "$OUT" || fail "noisy: row: $(cat "$OUT")"
+  # a looser max-drop lets the 30 % drop through
+  run_gnx gate --baseline old.json --report slow.json --max-drop 40%
+  [ "$RC" -eq 0 ] || fail "--max-drop 40%: exit $RC: $(cat "$OUT")"
+}
+
+quick_gate_bad_baselines() {
+  make_base
+  craft base/report.json good.json 1 0.04
+  head -c 300 good.json >truncated.json
+  expect_usage_error "unusable baseline truncated.json: not valid JSON" \
+    gate --baseline truncated.json --report good.json
+  : >empty.json
+  expect_usage_error "unusable baseline empty.json: not valid JSON" \
+    gate --baseline empty.json --report good.json
+  expect_usage_error "unusable baseline missing.json: cannot read it \(No such file or directory\)" \
+    gate --baseline missing.json --report good.json
+  sed 's/"schema_version": *1/"schema_version": 7/' good.json >v7.json
+  expect_usage_error "unusable baseline v7.json: not a gnxbench report of schema version 1" \
+    gate --baseline v7.json --report good.json
+  /usr/bin/python3 -c "import json; r=json.load(open('good.json')); del r['config']; json.dump(r, open('nocfg.json','w'))"
+  expect_usage_error "unusable baseline nocfg.json: no config object" \
+    gate --baseline nocfg.json --report good.json
+  /usr/bin/python3 -c "import json; r=json.load(open('good.json')); r['results'][1]['stats']['speedup']=None; json.dump(r, open('nosp.json','w'))"
+  expect_usage_error "unusable baseline nosp.json: results\[1\] \(null n=200 threads\) has no positive speedup" \
+    gate --baseline nosp.json --report good.json
+  expect_usage_error "--baseline FILE is required" gate --report good.json
+  expect_usage_error "--max-drop 'x': give a percentage" gate --baseline good.json --max-drop x
+  expect_usage_error "unknown argument '--bogus'" gate --baseline good.json --bogus
+}
+
+# Known samples: walls a (old) and b (new) for threads; the two-sided exact
+# Mann-Whitney p is 0.004079 (U = 46 of 49; computed independently by
+# enumerating all 3432 splits in Python, see tests/unit/test-stats.c).
+quick_compare_known_samples() {
+  make_base
+  "$GNX" --engines serial,threads --workloads null --sizes 200 --reps 7 --warmup 0 --quiet \
+    --out seven >/dev/null 2>&1 || fail "the 7-rep run failed"
+  /usr/bin/python3 - <<'PY'
+import json
+r = json.load(open("seven/report.json"))
+a = [101.2, 99.8, 103.4, 100.9, 102.2, 98.7, 104.1]
+b = [97.3, 99.1, 96.8, 100.2, 95.9, 98.2, 97.7]
+for name, walls in (("old.json", a), ("new.json", b)):
+    for c in r["results"]:
+        for i, rep in enumerate(c["reps"]):
+            rep["ok"] = True
+            rep["wall_s"] = 0.200 if c["engine"] == "serial" else walls[i] / 1000
+    json.dump(r, open(name, "w"))
+PY
+  run_gnx compare old.json new.json
+  [ "$RC" -eq 0 ] || fail "compare: exit $RC: $(cat "$ERR")"
+  # threads: speedup 200/101.2 -> 200/97.7, wall 101.2 -> 97.7 ms, p 0.004 both ways
+  grep -qE '^null +200 threads +1\.98 -> 2\.05 +\+3\.6 % +0\.004 \* +101\.2 -> 97\.7 ms +-3\.5 % +0\.004 \*' "$OUT" ||
+    fail "compare threads row: $(cat "$OUT")"
+  grep -qE '^geometric mean: speedup \+3\.6 % over 1 cells, wall time -1\.7 % over 2 cells' "$OUT" ||
+    fail "compare summary: $(cat "$OUT")"
+  run_gnx compare old.json old.json
+  grep -qE 'threads .* 1\.000 ' "$OUT" || fail "compare with itself: $(cat "$OUT")"
+  head -c 200 old.json >cut.json
+  expect_usage_error "compare: cut.json: not valid JSON" compare old.json cut.json
+  expect_usage_error "compare needs two reports" compare old.json
+}
+
+# A real rerun on the CI configuration: noise must not make it fail, and a
+# threads engine slowed at the sink (which then becomes the bottleneck) must
+# regress, or be inconclusive only when other processes took the CPUs.
+# Timed: runs alone.
+quick_timed_gate_rerun() {
+  run_gnx gate --baseline ci.json --update-baseline --out mk -- --engines serial,threads \
+    --workloads etl --sizes 25k --reps 7 --warmup 1
+  [ "$RC" -eq 0 ] && [ -s ci.json ] || fail "creating a baseline: exit $RC: $(cat "$ERR")"
+  validate ci.json
+  run_gnx gate --baseline ci.json --out again
+  [ "$RC" -eq 0 ] || [ "$RC" -eq 3 ] || fail "an unchanged rerun failed the gate: $(cat "$OUT")"
+  grep -qE '^gate: other processes used [0-9]+ % of the [0-9]+ CPUs during the run' "$OUT" ||
+    fail "no measure of the machine's other load: $(cat "$OUT")"
+  # a sink delay of twice serial's whole time per item makes threads at
+  # most 0.5x whatever the build (sanitizers slow the stages too)
+  local delay
+  delay=$(json_get ci.json "int(2e6 * r['results'][0]['stats']['wall_s']['median'] / r['results'][0]['items'])")
+  run_gnx gate --baseline ci.json --out slow -- --item-delay-us "$delay"
+  if [ "$RC" -eq 3 ] && grep -q 'threads .*inconclusive .*other processes used' "$OUT"; then
+    : # another job took the CPUs meanwhile: the gate rightly says it cannot tell
+  else
+    [ "$RC" -eq 1 ] || fail "slowed threads: exit $RC: $(cat "$OUT" "$ERR")"
+    grep -qE '^etl +25000 threads .*REGRESSED +the whole interval is below' "$OUT" ||
+      fail "slowed threads: $(cat "$OUT")"
+  fi
+  [ "$(json_get slow/report.json "r['results'][1]['options']['item-delay-us']")" = "$delay" ] ||
+    fail "the extra option did not reach the rerun"
+}
+
+run_case "$1"
