@@ -36,21 +36,6 @@ static void gnx__cell_samples(const json_t *cell, const json_t *serial, double *
   }
 }
 
-static const json_t *gnx__find(const json_t *report, const char *wl, json_int_t size,
-                               const char *engine) {
-  const json_t *res = json_object_get(report, "results");
-  for (size_t i = 0; i < json_array_size(res); i++) {
-    const json_t *c = json_array_get(res, i);
-    const char *w = json_string_value(json_object_get(c, "workload"));
-    const char *e = json_string_value(json_object_get(c, "engine"));
-    if (w && e && !strcmp(w, wl) && !strcmp(e, engine) &&
-        json_integer_value(json_object_get(c, "size")) == size) {
-      return c;
-    }
-  }
-  return NULL;
-}
-
 static double gnx__median(const double *x, size_t n) {
   struct gnx_stats s;
   gnx_stats_compute(x, n, &s);
@@ -98,14 +83,14 @@ int gnx_cmd_compare(int argc, char **argv) {
     const char *wl = json_string_value(json_object_get(nc, "workload"));
     const char *eng = json_string_value(json_object_get(nc, "engine"));
     json_int_t size = json_integer_value(json_object_get(nc, "size"));
-    const json_t *oc = wl && eng ? gnx__find(old, wl, size, eng) : NULL;
+    const json_t *oc = wl && eng ? gnx_report_cell(old, wl, size, eng) : NULL;
     if (!oc) {
       continue;
     }
     matched++;
     size_t onw, onr, nnw, nnr;
-    gnx__cell_samples(oc, gnx__find(old, wl, size, "serial"), ow, &onw, orat, &onr);
-    gnx__cell_samples(nc, gnx__find(new, wl, size, "serial"), nw_, &nnw, nrat, &nnr);
+    gnx__cell_samples(oc, gnx_report_cell(old, wl, size, "serial"), ow, &onw, orat, &onr);
+    gnx__cell_samples(nc, gnx_report_cell(new, wl, size, "serial"), nw_, &nnw, nrat, &nnr);
     struct gnx_mwu uw = {.p = NAN}, us = {.p = NAN};
     if (onw && nnw) {
       (void)gnx_stats_mann_whitney(nw_, nnw, ow, onw, &uw);

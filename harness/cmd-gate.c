@@ -274,8 +274,10 @@ int gnx_cmd_gate(int argc, char **argv) {
   json_t *baseline = NULL;
   int creating = update && access(baseline_path, F_OK) != 0 && errno == ENOENT;
   if (!creating && access(baseline_path, R_OK) != 0) {
-    fprintf(stderr, "gnxbench: gate: unusable baseline %s: cannot read it (%s)\n", baseline_path,
-            strerror(errno));
+    fprintf(stderr,
+            "gnxbench: gate: unusable baseline %s: cannot read it (%s); give an existing "
+            "report.json, or create one with --update-baseline -- RUN-OPTIONS\n",
+            baseline_path, strerror(errno));
     return 2;
   }
   if (!creating) {
@@ -288,7 +290,10 @@ int gnx_cmd_gate(int argc, char **argv) {
       baseline = NULL;
     }
     if (!baseline) {
-      fprintf(stderr, "gnxbench: gate: unusable baseline %s\n", why);
+      fprintf(stderr,
+              "gnxbench: gate: unusable baseline %s; restore it (git checkout) or write a new "
+              "one with --update-baseline\n",
+              why);
       return 2;
     }
   }

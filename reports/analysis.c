@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "gnx/err.h"
+#include "harness/stats.h"
 #include "reports/analysis.h"
 
 /* ---- small JSON helpers --------------------------------------------------- */
@@ -69,39 +70,23 @@ const char *gnx_shape_name(enum gnx_shape s) {
   return "?";
 }
 
-/* ---- statistics (the method of harness/stats.c) ---------------------------- */
+/* ---- statistics ------------------------------------------------------------ */
 
 static int gnx__cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
 }
 
-static double gnx__binom_cdf_half(size_t n, size_t k) {
-  double p = 0, term = pow(0.5, (double)n);
-  for (size_t i = 0; i <= k && i <= n; i++) {
-    p += term;
-    term = term * (double)(n - i) / (double)(i + 1);
-  }
-  return p;
-}
-
+/* The one implementation of the median and its interval (harness/stats.c),
+ * so that intervals recomputed from a report match the run's. */
 void gnx_est_compute(const double *x, size_t n, struct gnx_est *out) {
+  struct gnx_stats s;
+  gnx_stats_compute(x, n, &s);
   out->n = n;
-  out->median = out->lo = out->hi = out->level = NAN;
-  if (n == 0 || n > 4096) {
-    return;
-  }
-  double s[4096];
-  memcpy(s, x, n * sizeof *s);
-  qsort(s, n, sizeof *s, gnx__cmp_double);
-  out->median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-  size_t j = 0;
-  while (j + 1 <= (n - 1) / 2 && 1 - 2 * gnx__binom_cdf_half(n, j + 1) >= 0.95) {
-    j++;
-  }
-  out->lo = s[j];
-  out->hi = s[n - 1 - j];
-  out->level = n == 1 ? 0 : 1 - 2 * gnx__binom_cdf_half(n, j);
+  out->median = s.median;
+  out->lo = s.lo;
+  out->hi = s.hi;
+  out->level = s.level;
 }
 
 static void gnx__est_from_json(const json_t *st, struct gnx_est *e) {

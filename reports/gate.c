@@ -14,6 +14,7 @@
 
 #include "gnx/err.h"
 #include "reports/gate.h"
+#include "reports/report.h"
 
 static double gnx__num(const json_t *o, const char *key) {
   json_t *v = json_object_get(o, key);
@@ -93,21 +94,6 @@ int gnx_gate_check_baseline(const json_t *report, char *why, size_t len) {
   return 0;
 }
 
-static const json_t *gnx__find_cell(const json_t *report, const char *wl, json_int_t size,
-                                    const char *engine) {
-  const json_t *res = json_object_get(report, "results");
-  for (size_t i = 0; i < json_array_size(res); i++) {
-    const json_t *c = json_array_get(res, i);
-    const char *w = json_string_value(json_object_get(c, "workload"));
-    const char *e = json_string_value(json_object_get(c, "engine"));
-    if (w && e && strcmp(w, wl) == 0 && strcmp(e, engine) == 0 &&
-        json_integer_value(json_object_get(c, "size")) == size) {
-      return c;
-    }
-  }
-  return NULL;
-}
-
 int gnx_gate_judge(const json_t *baseline, const json_t *report, const struct gnx_gate_opts *o,
                    struct gnx_gate_result *out) {
   memset(out, 0, sizeof *out);
@@ -130,7 +116,7 @@ int gnx_gate_judge(const json_t *baseline, const json_t *report, const struct gn
     g->size = (uint64_t)size;
     g->base = gnx__num(json_object_get(json_object_get(bc, "stats"), "speedup"), "median");
     g->threshold = g->base * (1 - o->max_drop);
-    const json_t *nc = gnx__find_cell(report, wl, size, engine);
+    const json_t *nc = gnx_report_cell(report, wl, size, engine);
     const json_t *sp = json_object_get(json_object_get(nc, "stats"), "speedup");
     g->median = gnx__num(sp, "median");
     g->lo = gnx__num(sp, "lo");

@@ -61,3 +61,18 @@ json_t *gnx_report_load(const char *path, char *why, size_t len) {
   }
   return r;
 }
+
+const json_t *gnx_report_cell(const json_t *report, const char *workload, json_int_t size,
+                              const char *engine) {
+  const json_t *res = json_object_get(report, "results");
+  for (size_t i = 0; i < json_array_size(res); i++) {
+    const json_t *c = json_array_get(res, i);
+    const char *w = json_string_value(json_object_get(c, "workload"));
+    const char *e = json_string_value(json_object_get(c, "engine"));
+    if (w && e && strcmp(w, workload) == 0 && strcmp(e, engine) == 0 &&
+        json_integer_value(json_object_get(c, "size")) == size) {
+      return c;
+    }
+  }
+  return NULL;
+}

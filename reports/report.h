@@ -24,6 +24,10 @@ int gnx_report_write(const json_t *report, const char *dir, char *why, size_t le
  * results array). Returns NULL with a one-line reason in why. */
 json_t *gnx_report_load(const char *path, char *why, size_t len);
 
+/* The results entry of (workload, size, engine), or NULL when absent. */
+const json_t *gnx_report_cell(const json_t *report, const char *workload, json_int_t size,
+                              const char *engine);
+
 /* The console table for one workload and size: engine, median wall with its
  * interval, speedup vs serial with its interval, verified. */
 void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64_t size);
