@@ -501,6 +501,20 @@ static int gnx__median_rep(const json_t *cell) {
 
 static int gnx__median_rep(const json_t *cell);
 
+/* The median of a numeric field over a cell's good repetitions; NAN. */
+static double gnx__median_field(const json_t *cell, const char *key) {
+  double x[1024];
+  size_t n = 0, i;
+  json_t *rep;
+  json_array_foreach(json_object_get(cell, "reps"), i, rep) {
+    const json_t *v = json_object_get(rep, key);
+    if (json_is_true(json_object_get(rep, "ok")) && json_is_number(v) && n < 1024) {
+      x[n++] = json_number_value(v);
+    }
+  }
+  return gnx__median(x, n);
+}
+
 /* Serial's cost of stage s: its exec time in serial's median repetition
  * (the traced one). Taking every stage from one repetition keeps their sum
  * within that repetition's wall, so serial's efficiency never exceeds 1;
@@ -699,16 +713,41 @@ static void gnx__verdict(struct gnx_cell_an *c, const json_t *rep) {
       n += snprintf(v + n, L - (size_t)n, "; downstream %s starved %s", D->name, p3);
     }
   }
-  /* stage code slower than under serial: the workers competed for CPUs */
+  /* stage code slower than under serial: the workers competed for CPUs
+   * or memory, or touched pages for the first time that serial's loop
+   * reuses (each item in flight has its own buffers; a forked worker starts
+   * with a cold heap). Extra page faults times what one costs here says how
+   * much of the extra time the second explains. */
   if (!isnan(c->inflation) && c->inflation > 1.25 && n > 0 && (size_t)n < L) {
-    snprintf(v + n, L - (size_t)n, "; stage code ran %.1fx slower than under serial "
-                                   "(workers shared CPUs or memory)",
-             c->inflation);
+    double extra_faults = c->faults - c->serial_faults;
+    int more_faults = c->faults >= 2 * c->serial_faults && extra_faults >= 1000;
+    double extra_s = c->inflation > 1 && c->sum_s > 0 ? (c->inflation - 1) * c->sum_s : NAN;
+    char xs[32], fs[32];
+    n += snprintf(v + n, L - (size_t)n, "; stage code ran %.1fx slower than under serial",
+                  c->inflation);
+    if (more_faults && !isnan(c->fault_s) && !isnan(extra_s) && (size_t)n < L) {
+      double fault_time = extra_faults * c->fault_s;
+      gnx_fmt_time(xs, sizeof xs, extra_s);
+      gnx_fmt_time(fs, sizeof fs, fault_time);
+      n += snprintf(v + n, L - (size_t)n,
+                    " (%s more); %.0f page faults more than serial's %.0f (first touches of "
+                    "buffers serial reuses) explain %s of it at %.1f us each%s",
+                    xs, extra_faults, c->serial_faults, fs, c->fault_s * 1e6,
+                    fault_time < 0.5 * extra_s ? ", the rest is workers sharing CPUs or memory"
+                                               : "");
+    } else if (more_faults && (size_t)n < L) {
+      n += snprintf(v + n, L - (size_t)n,
+                    ", with %.1fx its page faults (%.0f vs %.0f: first touches of buffers serial "
+                    "reuses)",
+                    c->faults / c->serial_faults, c->faults, c->serial_faults);
+    } else if ((size_t)n < L) {
+      n += snprintf(v + n, L - (size_t)n, " (workers shared CPUs or memory)");
+    }
   }
 }
 
 int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_tfile *t,
-                     unsigned cores, struct gnx_cell_an *c) {
+                     unsigned cores, double fault_s, struct gnx_cell_an *c) {
   memset(c, 0, sizeof *c);
   c->cell = cell;
   c->workload = gnx__str(cell, "workload", "?");
@@ -719,6 +758,9 @@ int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_
   c->verified = json_is_true(json_object_get(cell, "verified"));
   c->cores = cores ? cores : 1;
   c->bound_s = c->efficiency = c->inflation = c->startup_s = c->rep_wall_s = NAN;
+  c->faults = gnx__median_field(cell, "minflt");
+  c->serial_faults = serial ? gnx__median_field(serial, "minflt") : NAN;
+  c->fault_s = fault_s;
   c->sum_s = NAN;
   c->wait_share = NAN;
   c->bottleneck = -1;
@@ -923,6 +965,8 @@ int gnx_analysis_build(const json_t *report, const char *dir, gnx_trace_hook hoo
   a->report = report;
   long long cpus = gnx__int(json_object_get(report, "context"), "cpus_allowed", 1);
   a->cores = cpus > 0 ? (unsigned)cpus : 1;
+  const json_t *pf = json_object_get(json_object_get(report, "context"), "page_fault_us");
+  a->fault_s = json_is_number(pf) && json_number_value(pf) > 0 ? json_number_value(pf) / 1e6 : NAN;
   const json_t *results = json_object_get(report, "results");
   size_t n = json_array_size(results);
   a->cells = calloc(n ? n : 1, sizeof *a->cells);
@@ -948,7 +992,8 @@ int gnx_analysis_build(const json_t *report, const char *dir, gnx_trace_hook hoo
         }
       }
     }
-    int rc = gnx_cell_analyse(cell, gnx__find_serial(results, cell), tp, a->cores, &a->cells[a->n]);
+    int rc = gnx_cell_analyse(cell, gnx__find_serial(results, cell), tp, a->cores, a->fault_s,
+                              &a->cells[a->n]);
     snprintf(a->cells[a->n].trace_why, sizeof a->cells[a->n].trace_why, "%s", twhy);
     a->n++;
     if (rc == 0 && hook) {

@@ -132,7 +132,10 @@ struct gnx_cell_an {
   int bottleneck;        /* stage index, -1: none */
   double wait_share;     /* waits / (workers x wall) */
   double inflation;      /* this engine's exec total / serial's; NAN */
-  char verdict[512];     /* one sentence with its evidence */
+  double faults;         /* median page faults (minflt) per repetition; NAN */
+  double serial_faults;  /* serial's, same workload and size; NAN */
+  double fault_s;        /* one page fault on this machine; NAN */
+  char verdict[768];     /* one sentence with its evidence */
 
   int have_trace;
   char trace_file[256];
@@ -142,6 +145,7 @@ struct gnx_cell_an {
 struct gnx_analysis {
   const json_t *report;  /* borrowed */
   unsigned cores;
+  double fault_s;        /* context.page_fault_us / 1e6, NAN */
   size_t n;
   struct gnx_cell_an *cells; /* in report order */
 };
@@ -166,9 +170,11 @@ const struct gnx_cell_an *gnx_analysis_serial(const struct gnx_analysis *a,
 
 /* Analyse one cell. serial: the serial cell of its group (NULL when there is
  * none, or when c is serial itself, which then uses its own costs). t: its
- * trace or NULL. cores: CPUs allowed. Returns 0 or -ENOMEM. */
+ * trace or NULL. cores: CPUs allowed. fault_s: what one page fault costs
+ * on the machine (the report's context.page_fault_us), NAN when unknown.
+ * Returns 0 or -ENOMEM. */
 int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_tfile *t,
-                     unsigned cores, struct gnx_cell_an *out);
+                     unsigned cores, double fault_s, struct gnx_cell_an *out);
 void gnx_cell_an_free(struct gnx_cell_an *c);
 
 /* ---- Recommendation ------------------------------------------------------ */

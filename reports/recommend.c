@@ -84,6 +84,26 @@ static void gnx__next(const struct gnx_cell_an *b, const struct gnx_reco *r, cha
              p1);
     return;
   }
+  /* first touches of the buffers of items in flight: what they cost, from
+   * the machine's measured fault cost, against the extra stage time */
+  double fault_s = (b->faults - b->serial_faults) * b->fault_s;
+  double extra_s = (b->inflation - 1) * b->sum_s;
+  if (b->shape != GNX_SHAPE_SERIAL && fault_s > 0 && extra_s >= 0.1 * b->sum_s &&
+      fault_s >= 0.5 * extra_s) {
+    const json_t *o = json_object_get(b->cell, "options");
+    const char *knob = json_object_get(o, "inflight")      ? "fewer items in flight (--inflight)"
+                       : json_object_get(o, "queue-depth") ? "shorter queues (--queue-depth)"
+                                                           : NULL;
+    gnx_fmt_time(x1, sizeof x1, fault_s);
+    gnx_fmt_time(x2, sizeof x2, extra_s);
+    snprintf(out, len, "page faults on fresh item buffers cost about %s of its %s of extra stage "
+                       "time: try %s%s%s",
+             x1, x2, knob ? knob : "", knob ? " or " : "", "smaller items");
+    if (strlen(out) + 16 < len) {
+      snprintf(out + strlen(out), len - strlen(out), " (%s)", gnx__item_option(b));
+    }
+    return;
+  }
   if (b->shape == GNX_SHAPE_DATA_PARALLEL && G && !G->generalist) {
     gnx_fmt_time(x1, sizeof x1, b->items ? S->serial_s / (double)b->items : NAN);
     snprintf(out, len, "the in-order %s limits it: make it cheaper (%s per item) or let it "

@@ -107,7 +107,7 @@ GNX_TEST(bound_pipeline_slowest_stage) {
   static const double w[] = {9.0, 9.2, 8.9};
   json_t *thr = threads_cell(w);
   struct gnx_cell_an c;
-  ASSERT_OK(gnx_cell_analyse(thr, ser, NULL, 2, &c));
+  ASSERT_OK(gnx_cell_analyse(thr, ser, NULL, 2, NAN, &c));
   ASSERT_EQ_INT(c.shape, GNX_SHAPE_PIPELINE);
   /* max(11 / 2, 8 / 1) + 0.1 start-up */
   ASSERT_NEAR(c.sum_s, 11.0, 1e-9);
@@ -128,7 +128,7 @@ GNX_TEST(bound_pipeline_cores_bind) {
   json_t *ser = cell("serial", ws, 3, 0, s, 5, serial_roles, 1);
   json_t *thr = cell("threads", wt, 3, 0, s, 5, roles, 5);
   struct gnx_cell_an c;
-  ASSERT_OK(gnx_cell_analyse(thr, ser, NULL, 2, &c));
+  ASSERT_OK(gnx_cell_analyse(thr, ser, NULL, 2, NAN, &c));
   ASSERT_NEAR(c.bound_s, 6.0, 1e-9);
   ASSERT_NEAR(c.efficiency, 6.0 / 7.0, 1e-9);
   ASSERT(strstr(c.bound_why, "on 2 cores") != NULL);
@@ -148,14 +148,14 @@ GNX_TEST(bound_data_parallel_pool) {
   static const double w[] = {4.0, 4.0, 4.0};
   json_t *pp = cell("procpool", w, 3, 0.5, serial_stages, 5, roles, 4);
   struct gnx_cell_an c;
-  ASSERT_OK(gnx_cell_analyse(pp, ser, NULL, 4, &c));
+  ASSERT_OK(gnx_cell_analyse(pp, ser, NULL, 4, NAN, &c));
   ASSERT_EQ_INT(c.shape, GNX_SHAPE_DATA_PARALLEL);
   /* max(11 / 4, 11 / 3 (gen..s3 on 3 workers), 0 / 1 (sink)) + 0.5 */
   ASSERT_NEAR(c.bound_s, 11.0 / 3 + 0.5, 1e-9);
   ASSERT_NEAR(c.efficiency, (11.0 / 3 + 0.5) / 4.5, 1e-9);
   /* on 2 cores the cores bind instead */
   gnx_cell_an_free(&c);
-  ASSERT_OK(gnx_cell_analyse(pp, ser, NULL, 2, &c));
+  ASSERT_OK(gnx_cell_analyse(pp, ser, NULL, 2, NAN, &c));
   ASSERT_NEAR(c.bound_s, 5.5 + 0.5, 1e-9);
   /* the verdict names the heaviest stage of whole items */
   ASSERT_EQ_INT(c.bottleneck, 2);
@@ -168,7 +168,7 @@ GNX_TEST(bound_data_parallel_pool) {
 GNX_TEST(bound_serial_is_its_own_stage_sum) {
   json_t *ser = serial_cell();
   struct gnx_cell_an c;
-  ASSERT_OK(gnx_cell_analyse(ser, NULL, NULL, 8, &c));
+  ASSERT_OK(gnx_cell_analyse(ser, NULL, NULL, 8, NAN, &c));
   ASSERT_EQ_INT(c.shape, GNX_SHAPE_SERIAL);
   ASSERT_NEAR(c.bound_s, 11.0, 1e-9); /* one worker: cores do not help */
   ASSERT_NEAR(c.efficiency, 1.0, 1e-9);
@@ -183,7 +183,7 @@ GNX_TEST(verdict_names_slow_stage_with_evidence) {
   static const double w[] = {9.0, 9.2, 8.9};
   json_t *thr = threads_cell(w);
   struct gnx_cell_an c;
-  ASSERT_OK(gnx_cell_analyse(thr, ser, NULL, 2, &c));
+  ASSERT_OK(gnx_cell_analyse(thr, ser, NULL, 2, NAN, &c));
   ASSERT_EQ_INT(c.bottleneck, 2);
   /* s2 busy 8 / 9 = 89 %; s1 blocked 7 / 9 = 78 %; s3 starved 7.5 / 9 = 83 % */
   ASSERT_EQ_STR(c.verdict, "s2 limits throughput: its worker is busy 89 %; upstream s1 blocked "
@@ -210,7 +210,7 @@ GNX_TEST(verdict_no_stage_saturated) {
   json_t *ser = serial_cell();
   json_t *thr = cell("threads", w, 3, 0, s, 5, roles, 5);
   struct gnx_cell_an c;
-  ASSERT_OK(gnx_cell_analyse(thr, ser, NULL, 2, &c));
+  ASSERT_OK(gnx_cell_analyse(thr, ser, NULL, 2, NAN, &c));
   ASSERT_EQ_INT(c.bottleneck, -1);
   ASSERT(strstr(c.verdict, "no stage is saturated: the busiest, s2, is busy 30 %") == c.verdict);
   gnx_cell_an_free(&c);
@@ -227,9 +227,53 @@ GNX_TEST(inflation_is_reported) {
   json_t *ser = serial_cell();
   json_t *pp = cell("procpool", w, 3, 0, s, 5, roles, 3);
   struct gnx_cell_an c;
-  ASSERT_OK(gnx_cell_analyse(pp, ser, NULL, 2, &c));
+  ASSERT_OK(gnx_cell_analyse(pp, ser, NULL, 2, NAN, &c));
   ASSERT_NEAR(c.inflation, 2.0, 1e-9);
   ASSERT(strstr(c.verdict, "stage code ran 2.0x slower than under serial") != NULL);
+  gnx_cell_an_free(&c);
+  json_decref(pp);
+  json_decref(ser);
+}
+
+static void set_faults(json_t *cell, long long minflt) {
+  size_t i;
+  json_t *r;
+  json_array_foreach(json_object_get(cell, "reps"), i, r) {
+    json_object_set_new(r, "minflt", json_integer(minflt));
+  }
+}
+
+GNX_TEST(inflation_with_page_faults_names_them) {
+  /* the same slowdown, with 8x serial's page faults: the verdict gives the
+   * counts; with as many faults as serial it keeps the CPU/memory reading */
+  static const struct st s[] = {{"gen", 2, 0, 0, 0}, {"s1", 2, 0, 0, 0}, {"s2", 16, 0, 0, 0},
+                                {"s3", 2, 0, 0, 0}, {"sink", 0, 10, 0, 0}};
+  static const int roles[] = {4, -1, -1};
+  static const double w[] = {11, 11, 11};
+  json_t *ser = serial_cell();
+  json_t *pp = cell("async", w, 3, 0, s, 5, roles, 3);
+  set_faults(ser, 2400);
+  set_faults(pp, 19200);
+  struct gnx_cell_an c;
+  ASSERT_OK(gnx_cell_analyse(pp, ser, NULL, 2, NAN, &c));
+  ASSERT_NEAR(c.faults, 19200, 1e-9);
+  ASSERT_NEAR(c.serial_faults, 2400, 1e-9);
+  ASSERT(strstr(c.verdict, "stage code ran 2.0x slower than under serial, with 8.0x its page "
+                           "faults (19200 vs 2400: first touches of buffers serial reuses)"));
+  gnx_cell_an_free(&c);
+  /* with the cost of one fault known (2 us), the verdict says how much of
+   * the extra 11 s of stage code the 16800 extra faults explain */
+  set_faults(pp, 19200);
+  ASSERT_OK(gnx_cell_analyse(pp, ser, NULL, 2, 2e-6, &c));
+  ASSERT(strstr(c.verdict, "stage code ran 2.0x slower than under serial (11.000 s more); 16800 "
+                           "page faults more than serial's 2400 (first touches of buffers serial "
+                           "reuses) explain 33.6 ms of it at 2.0 us each, the rest is workers "
+                           "sharing CPUs or memory"));
+  gnx_cell_an_free(&c);
+  set_faults(pp, 2500);
+  ASSERT_OK(gnx_cell_analyse(pp, ser, NULL, 2, NAN, &c));
+  ASSERT(strstr(c.verdict, "(workers shared CPUs or memory)"));
+  ASSERT(!strstr(c.verdict, "page faults"));
   gnx_cell_an_free(&c);
   json_decref(pp);
   json_decref(ser);
@@ -291,6 +335,38 @@ GNX_TEST(reco_says_tie_within_intervals) {
   free(buf);
   gnx_analysis_free(&a);
   json_decref(results);
+}
+
+GNX_TEST(reco_fewer_in_flight_when_faults_explain_the_loss) {
+  /* async's stage code took 11 s more than serial's; its 16800 extra page
+   * faults at 500 us each (the report's context) explain 8.4 s of it */
+  static const struct st s[] = {{"gen", 2, 0, 0, 0}, {"s1", 2, 0, 0, 0}, {"s2", 16, 0, 0, 0},
+                                {"s3", 2, 0, 0, 0}, {"sink", 0, 5, 0, 0}};
+  static const int roles[] = {4, -1, -1};
+  static const double w[] = {6, 6, 6};
+  json_t *ser = serial_cell(), *as = cell("async", w, 3, 0, s, 5, roles, 3);
+  set_faults(ser, 2400);
+  set_faults(as, 19200);
+  json_object_set_new(json_object_get(as, "options"), "inflight", json_string("0"));
+  json_t *results = json_array();
+  json_array_append_new(results, ser);
+  json_array_append_new(results, as);
+  json_t *report = json_pack("{s:{s:i, s:f}, s:o}", "context", "cpus_allowed", 2,
+                             "page_fault_us", 500.0, "results", results);
+  char why[256];
+  struct gnx_analysis a;
+  ASSERT_OK(gnx_analysis_build(report, NULL, NULL, NULL, &a, why, sizeof why));
+  struct gnx_reco r;
+  gnx_reco_make(&a, "null", 100, &r);
+  ASSERT(r.best != NULL);
+  ASSERT_EQ_STR(r.best->engine, "async");
+  if (!strstr(r.next, "page faults on fresh item buffers cost about 8.400 s of its 11.000 s of "
+                      "extra stage time: try fewer items in flight (--inflight) or smaller "
+                      "items (--batch)")) {
+    GNX__FAIL("next: %s", r.next);
+  }
+  gnx_analysis_free(&a);
+  json_decref(report);
 }
 
 GNX_TEST(reco_nothing_verified) {
