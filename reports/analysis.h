@@ -166,6 +166,20 @@ void gnx_analysis_free(struct gnx_analysis *a);
 const struct gnx_cell_an *gnx_analysis_serial(const struct gnx_analysis *a,
                                               const struct gnx_cell_an *c);
 
+/* ---- Counters and placement in summary.md (counters.c) ------------------ */
+
+/* Context rows: each counter's source, the reasons of the missing ones
+ * (once), the pinning policy, the cost of a page fault. */
+void gnx_counters_md_context(FILE *f, const json_t *report);
+/* Per engine of (workload, size): the median of each counter, IPC and
+ * misses per 1000 instructions where the machine counted them, and how
+ * many pinned workers migrated. Nothing when no counters were taken. */
+void gnx_counters_md_table(FILE *f, const struct gnx_analysis *a, const char *workload,
+                           uint64_t size);
+/* Per worker of the cell's median repetition: stage, where it asked to
+ * run and ran, its own counters. Nothing when it has neither. */
+void gnx_counters_md_workers(FILE *f, const struct gnx_cell_an *c);
+
 /* ---- Pieces the unit tests drive with synthetic inputs ------------------- */
 
 /* Analyse one cell. serial: the serial cell of its group (NULL when there is

@@ -208,6 +208,7 @@ static void gnx__context(FILE *f, const json_t *report) {
   json_array_foreach(json_object_get(cfg, "skipped_engines"), i, v) {
     fprintf(f, "| skipped | %s: %s |\n", gnx__s(v, "engine", "?"), gnx__s(v, "reason", "?"));
   }
+  gnx_counters_md_context(f, report);
   fprintf(f, "\n");
 }
 
@@ -324,6 +325,7 @@ static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const stru
     fprintf(f, "\n");
   }
   fprintf(f, "\n");
+  gnx_counters_md_table(f, a, g->workload, g->size);
   int any = 0;
   for (size_t i = 0; i < a->n; i++) {
     const struct gnx_cell_an *c = &a->cells[i];
@@ -371,6 +373,7 @@ static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const stru
     } else if (c->trace_why[0]) {
       fprintf(f, "No per-worker figures: %s.\n\n", c->trace_why);
     }
+    gnx_counters_md_workers(f, c);
   }
   fprintf(f, "</details>\n\n");
 }

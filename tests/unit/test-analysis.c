@@ -369,6 +369,65 @@ GNX_TEST(reco_fewer_in_flight_when_faults_explain_the_loss) {
   json_decref(report);
 }
 
+GNX_TEST(counters_md_sources_reasons_ipc_placement) {
+  /* a report as a machine with a PMU writes it: the table shows IPC and
+   * misses per 1000 instructions, the worker table its own IPC and where
+   * it ran; the reason of a missing event is said once */
+  json_t *ser = serial_cell();
+  size_t i;
+  json_t *r;
+  json_array_foreach(json_object_get(ser, "reps"), i, r) {
+    json_object_set_new(r, "counters",
+                        json_pack("{s:I, s:i, s:f, s:f}", "task_clock_ns",
+                                  (json_int_t)11000000000LL + (json_int_t)i,
+                                  "page_faults", 100 + (int)i, "ipc", 1.5 + 0.1 * (double)i,
+                                  "PAPI_L1_DCM_per_kinstr", 12.25));
+    json_t *w = json_array_get(json_object_get(r, "workers"), 0);
+    json_object_set_new(w, "counters", json_pack("{s:I, s:f}", "task_clock_ns", (json_int_t)10999000000LL,
+                                                 "ipc", 1.6));
+    json_object_set_new(w, "cpu_begin", json_integer(3));
+    json_object_set_new(w, "cpu_end", json_integer(5));
+    json_object_set_new(w, "placement", json_pack("{s:i, s:b}", "asked", 3, "migrated", 1));
+  }
+  json_t *results = json_array();
+  json_array_append_new(results, ser);
+  json_t *report = json_pack(
+      "{s:{s:i, s:f}, s:o, s:{s:s, s:{s:{s:s}, s:{s:n, s:s}, s:{s:n, s:s}}}, s:{s:s, s:[i, i], "
+      "s:s}}",
+      "context", "cpus_allowed", 2, "page_fault_us", 1.7, "results", results, "counters", "mode",
+      "auto", "counters", "task_clock_ns", "source", "perf_event", "PAPI_BR_MSP", "source",
+      "reason", "no such event here", "PAPI_L3_TCM", "source", "reason", "no such event here",
+      "pinning", "policy", "compact", "cpus", 3, 5, "rule", "worker i runs on cpus[i mod len]");
+  char why[256];
+  struct gnx_analysis a;
+  ASSERT_OK(gnx_analysis_build(report, NULL, NULL, NULL, &a, why, sizeof why));
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  gnx_counters_md_context(f, report);
+  gnx_counters_md_table(f, &a, "null", 100);
+  gnx_counters_md_workers(f, &a.cells[0]);
+  fclose(f);
+  const char *want[] = {
+      "| counted | task_clock_ns from perf_event |",
+      "| not counted | PAPI_BR_MSP, PAPI_L3_TCM: no such event here |",
+      "| pinning | `--pin compact`: CPUs 3, 5 (OS indexes)",
+      "| one page fault | 1.70 us",
+      "| engine | CPU (task-clock) | page faults | IPC | PAPI_L1_DCM_per_kinstr | workers migrated |",
+      "| serial | 11.000 s | 101 | 1.60 | 12.25 | 1 of 1 |", /* medians of 3 repetitions */
+      "| w | all stages | 3 | 3, 5 **migrated** | 10.999 s | - | - | 1.60 |",
+  };
+  for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
+    if (!strstr(buf, want[k])) {
+      GNX__FAIL("missing \"%s\" in:\n%s", want[k], buf);
+    }
+  }
+  ASSERT(strstr(strstr(buf, "no such event here") + 1, "no such event here") == NULL); /* once */
+  free(buf);
+  gnx_analysis_free(&a);
+  json_decref(report);
+}
+
 GNX_TEST(reco_nothing_verified) {
   json_t *c = serial_cell();
   json_object_set_new(c, "verified", json_false());

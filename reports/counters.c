@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/* reports/counters.c: the counters and the placement of a run as
+ * summary.md shows them, from report.json alone: which source each counter
+ * came from and why the missing ones are missing (once), per engine the
+ * median of each counter over the good repetitions, and per worker of the
+ * median repetition its own counters and where it asked to run and ran. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/analysis.h"
+
+/* The process tree's software counters, in the order they are shown. */
+static const struct {
+  const char *key, *head;
+} gnx__sw[] = {{"task_clock_ns", "CPU (task-clock)"},
+               {"context_switches", "context switches"},
+               {"cpu_migrations", "migrations"},
+               {"page_faults", "page faults"}};
+#define GNX__N_SW (sizeof gnx__sw / sizeof gnx__sw[0])
+
+static int gnx__cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The median of rep.counters[key] over a cell's good repetitions; NAN. */
+static double gnx__ctr_median(const json_t *cell, const char *key) {
+  double x[1024];
+  size_t n = 0, i;
+  json_t *rep;
+  json_array_foreach(json_object_get(cell, "reps"), i, rep) {
+    const json_t *v = json_object_get(json_object_get(rep, "counters"), key);
+    if (json_is_true(json_object_get(rep, "ok")) && json_is_number(v) && n < 1024) {
+      x[n++] = json_number_value(v);
+    }
+  }
+  if (n == 0) {
+    return NAN;
+  }
+  qsort(x, n, sizeof *x, gnx__cmp);
+  return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+}
+
+/* Derived hardware figures worth a column: IPC and misses per 1000
+ * instructions (the raw PAPI counts stay in report.json). */
+static int gnx__derived(const char *key) {
+  size_t l = strlen(key);
+  return strcmp(key, "ipc") == 0 || (l > 11 && strcmp(key + l - 11, "_per_kinstr") == 0);
+}
+
+static void gnx__fmt_count(char *buf, size_t len, const char *key, double v) {
+  if (isnan(v)) {
+    snprintf(buf, len, "-");
+  } else if (strcmp(key, "task_clock_ns") == 0) {
+    gnx_fmt_time(buf, len, v / 1e9);
+  } else if (gnx__derived(key)) {
+    snprintf(buf, len, "%.2f", v);
+  } else {
+    snprintf(buf, len, "%.0f", v);
+  }
+}
+
+void gnx_counters_md_context(FILE *f, const json_t *report) {
+  const json_t *ctrs = json_object_get(json_object_get(report, "counters"), "counters");
+  const char *mode = json_string_value(
+      json_object_get(json_object_get(report, "counters"), "mode"));
+  if (json_is_object(ctrs)) {
+    /* one row per source, one per distinct reason: the reason is said once */
+    const char *group[16];
+    size_t ng = 0;
+    const char *key;
+    json_t *c;
+    json_object_foreach((json_t *)ctrs, key, c) {
+      const char *src = json_string_value(json_object_get(c, "source"));
+      const char *why = json_string_value(json_object_get(c, "reason"));
+      const char *g = src ? src : why;
+      int seen = 0;
+      for (size_t k = 0; k < ng; k++) {
+        seen |= strcmp(group[k], g ? g : "") == 0;
+      }
+      if (!seen && g && ng < 16 && strcmp(g, "clock") != 0) {
+        group[ng++] = g;
+      }
+    }
+    fprintf(f, "| counters | `--counters %s` |\n", mode ? mode : "?");
+    for (size_t k = 0; k < ng; k++) {
+      int is_src = 0, first = 1;
+      json_object_foreach((json_t *)ctrs, key, c) {
+        const char *src = json_string_value(json_object_get(c, "source"));
+        const char *why = json_string_value(json_object_get(c, "reason"));
+        if ((src && strcmp(src, group[k]) == 0) || (!src && why && strcmp(why, group[k]) == 0)) {
+          if (first) {
+            is_src = src != NULL;
+            fprintf(f, "| %s | ", is_src ? "counted" : "not counted");
+          }
+          fprintf(f, "%s%s", first ? "" : ", ", key);
+          first = 0;
+        }
+      }
+      fprintf(f, is_src ? " from %s |\n" : ": %s |\n", group[k]);
+    }
+  } else {
+    fprintf(f, "| counters | off (`--counters off`) |\n");
+  }
+  const json_t *pin = json_object_get(report, "pinning");
+  const char *policy = json_string_value(json_object_get(pin, "policy"));
+  if (policy && strcmp(policy, "none") != 0) {
+    fprintf(f, "| pinning | `--pin %s`: CPUs", policy);
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(pin, "cpus"), i, v) {
+      fprintf(f, "%s%lld", i ? ", " : " ", (long long)json_integer_value(v));
+    }
+    fprintf(f, " (OS indexes); %s |\n", json_string_value(json_object_get(pin, "rule"))
+                                            ? json_string_value(json_object_get(pin, "rule"))
+                                            : "");
+  } else {
+    fprintf(f, "| pinning | none: the scheduler places the workers (`--pin compact` to bind them) "
+               "|\n");
+  }
+  const json_t *pf = json_object_get(json_object_get(report, "context"), "page_fault_us");
+  if (json_is_number(pf)) {
+    fprintf(f, "| one page fault | %.2f us (fresh anonymous memory, measured at start-up) |\n",
+            json_number_value(pf));
+  }
+}
+
+/* The keys of the counters the cells of (workload, size) carry, in first-
+ * seen order: the software ones, then the derived hardware ones. */
+static size_t gnx__columns(const struct gnx_analysis *a, const char *wl, uint64_t size,
+                           const char **keys, size_t max) {
+  size_t n = 0;
+  for (size_t k = 0; k < GNX__N_SW; k++) {
+    for (size_t i = 0; i < a->n; i++) {
+      const struct gnx_cell_an *c = &a->cells[i];
+      if (strcmp(c->workload, wl) == 0 && c->size == size &&
+          !isnan(gnx__ctr_median(c->cell, gnx__sw[k].key))) {
+        keys[n++] = gnx__sw[k].key;
+        break;
+      }
+    }
+  }
+  for (size_t i = 0; i < a->n; i++) {
+    const struct gnx_cell_an *c = &a->cells[i];
+    if (strcmp(c->workload, wl) != 0 || c->size != size) {
+      continue;
+    }
+    const json_t *rep = json_array_get(json_object_get(c->cell, "reps"), 0);
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(rep, "counters"), key, v) {
+      int seen = 0;
+      for (size_t k = 0; k < n; k++) {
+        seen |= strcmp(keys[k], key) == 0;
+      }
+      if (!seen && gnx__derived(key) && n < max) {
+        keys[n++] = key;
+      }
+    }
+  }
+  return n;
+}
+
+static const char *gnx__head(const char *key) {
+  for (size_t k = 0; k < GNX__N_SW; k++) {
+    if (strcmp(gnx__sw[k].key, key) == 0) {
+      return gnx__sw[k].head;
+    }
+  }
+  return strcmp(key, "ipc") == 0 ? "IPC" : key;
+}
+
+void gnx_counters_md_table(FILE *f, const struct gnx_analysis *a, const char *workload,
+                           uint64_t size) {
+  const char *keys[32];
+  size_t nk = gnx__columns(a, workload, size, keys, 32);
+  if (nk == 0) {
+    return;
+  }
+  fprintf(f, "**Counters** (median over the good repetitions; the whole process tree, threads "
+             "and children):\n\n| engine |");
+  for (size_t k = 0; k < nk; k++) {
+    fprintf(f, " %s |", gnx__head(keys[k]));
+  }
+  fprintf(f, " workers migrated |\n|---|");
+  for (size_t k = 0; k <= nk; k++) {
+    fprintf(f, "---:|");
+  }
+  fprintf(f, "\n");
+  for (size_t i = 0; i < a->n; i++) {
+    const struct gnx_cell_an *c = &a->cells[i];
+    if (strcmp(c->workload, workload) != 0 || c->size != size) {
+      continue;
+    }
+    fprintf(f, "| %s |", c->engine);
+    for (size_t k = 0; k < nk; k++) {
+      char b[32];
+      gnx__fmt_count(b, sizeof b, keys[k], gnx__ctr_median(c->cell, keys[k]));
+      fprintf(f, " %s |", b);
+    }
+    /* migrations of pinned workers, in the median repetition */
+    const json_t *rep = c->rep >= 0 ? json_array_get(json_object_get(c->cell, "reps"),
+                                                     (size_t)c->rep)
+                                    : NULL;
+    size_t i2, moved = 0, placed = 0;
+    json_t *w;
+    json_array_foreach(json_object_get(rep, "workers"), i2, w) {
+      const json_t *pl = json_object_get(w, "placement");
+      if (json_is_object(pl)) {
+        placed++;
+        moved += json_is_true(json_object_get(pl, "migrated"));
+      }
+    }
+    if (placed) {
+      fprintf(f, " %zu of %zu |\n", moved, placed);
+    } else {
+      fprintf(f, " - |\n");
+    }
+  }
+  fprintf(f, "\n");
+}
+
+void gnx_counters_md_workers(FILE *f, const struct gnx_cell_an *c) {
+  const json_t *rep = c->rep >= 0 ? json_array_get(json_object_get(c->cell, "reps"),
+                                                   (size_t)c->rep)
+                                  : NULL;
+  const json_t *workers = json_object_get(rep, "workers");
+  int any = 0;
+  size_t i;
+  json_t *w;
+  json_array_foreach(workers, i, w) {
+    any |= json_is_object(json_object_get(w, "counters")) ||
+           json_is_object(json_object_get(w, "placement"));
+  }
+  if (!any) {
+    return;
+  }
+  /* the derived hardware columns any worker has */
+  const char *hw[16];
+  size_t nh = 0;
+  json_array_foreach(workers, i, w) {
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(w, "counters"), key, v) {
+      int seen = 0;
+      for (size_t k = 0; k < nh; k++) {
+        seen |= strcmp(hw[k], key) == 0;
+      }
+      if (!seen && gnx__derived(key) && nh < 16) {
+        hw[nh++] = key;
+      }
+    }
+  }
+  fprintf(f, "| worker | serves | CPU asked | ran on (start, end) | own CPU time | context "
+             "switches | page faults |");
+  for (size_t k = 0; k < nh; k++) {
+    fprintf(f, " %s |", gnx__head(hw[k]));
+  }
+  fprintf(f, "\n|---|---|---:|---:|---:|---:|---:|");
+  for (size_t k = 0; k < nh; k++) {
+    fprintf(f, "---:|");
+  }
+  fprintf(f, "\n");
+  json_array_foreach(workers, i, w) {
+    const json_t *ctr = json_object_get(w, "counters");
+    const json_t *pl = json_object_get(w, "placement");
+    json_int_t role = json_integer_value(json_object_get(w, "stage"));
+    const char *serves = json_is_integer(json_object_get(w, "stage")) && role >= 0 &&
+                                 (unsigned)role < c->n_stages
+                             ? c->stages[role].name
+                             : "all stages";
+    char asked[16] = "-", t[32], cs[32], pf[32];
+    if (json_is_integer(json_object_get(pl, "asked"))) {
+      snprintf(asked, sizeof asked, "%lld",
+               (long long)json_integer_value(json_object_get(pl, "asked")));
+    }
+    gnx__fmt_count(t, sizeof t, "task_clock_ns",
+                   json_is_number(json_object_get(ctr, "task_clock_ns"))
+                       ? json_number_value(json_object_get(ctr, "task_clock_ns"))
+                       : NAN);
+    gnx__fmt_count(cs, sizeof cs, "context_switches",
+                   json_is_number(json_object_get(ctr, "context_switches"))
+                       ? json_number_value(json_object_get(ctr, "context_switches"))
+                       : NAN);
+    gnx__fmt_count(pf, sizeof pf, "page_faults",
+                   json_is_number(json_object_get(ctr, "page_faults"))
+                       ? json_number_value(json_object_get(ctr, "page_faults"))
+                       : NAN);
+    fprintf(f, "| %s | %s | %s | %lld, %lld%s | %s | %s | %s |",
+            json_string_value(json_object_get(w, "name")) ? json_string_value(
+                                                                 json_object_get(w, "name"))
+                                                           : "?",
+            serves, asked, (long long)json_integer_value(json_object_get(w, "cpu_begin")),
+            (long long)json_integer_value(json_object_get(w, "cpu_end")),
+            json_is_true(json_object_get(pl, "migrated")) ? " **migrated**" : "", t, cs, pf);
+    for (size_t k = 0; k < nh; k++) {
+      const json_t *v = json_object_get(ctr, hw[k]);
+      char b[32];
+      gnx__fmt_count(b, sizeof b, hw[k], json_is_number(v) ? json_number_value(v) : NAN);
+      fprintf(f, " %s |", b);
+    }
+    fprintf(f, "\n");
+  }
+  fprintf(f, "\n");
+}
