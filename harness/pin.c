@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef GNX_HAVE_HWLOC
 #include <hwloc.h>
@@ -218,6 +219,23 @@ void gnx_pin_plan_free(struct gnx_pin_plan *p) {
   memset(p, 0, sizeof *p);
 }
 
+/* Whether this process has a single thread (/proc/self/status). */
+static int gnx__single_threaded(void) {
+  FILE *f = fopen("/proc/self/status", "re");
+  if (!f) {
+    return 0;
+  }
+  char line[256];
+  int threads = 0;
+  while (fgets(line, sizeof line, f)) {
+    if (sscanf(line, "Threads: %d", &threads) == 1) {
+      break;
+    }
+  }
+  fclose(f);
+  return threads == 1;
+}
+
 void gnx_pin_worker_bind(struct gnx_worker *w) {
   const struct gnx_pin_plan *p = w->run->pin;
   if (!p || p->policy == GNX_PIN_NONE || p->n == 0 || w->index < 0) {
@@ -241,8 +259,14 @@ void gnx_pin_worker_bind(struct gnx_worker *w) {
       return;
     }
     hwloc_bitmap_only(set, (unsigned)p->os[k]);
-    /* THREAD: only this thread; 0 would rebind the whole harness */
-    rc = hwloc_set_cpubind(p->topo, set, HWLOC_CPUBIND_THREAD) < 0 ? -errno : 0;
+    /* A forked worker process that is one thread (procpool's) binds as a
+     * process, so any thread it starts later stays on its PU; a thread
+     * binds only itself (PROCESS there would rebind the harness, or the
+     * other pipeline threads of subproc's child). */
+    int whole = getpid() != w->run->main_pid && gnx__single_threaded();
+    rc = hwloc_set_cpubind(p->topo, set, whole ? HWLOC_CPUBIND_PROCESS : HWLOC_CPUBIND_THREAD) < 0
+             ? -errno
+             : 0;
     hwloc_bitmap_free(set);
   } else
 #endif

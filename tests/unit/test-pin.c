@@ -202,6 +202,8 @@ static void check_pinned(const char *eng) {
 GNX_TEST(pinned_threads_run_where_asked) { check_pinned("threads"); }
 GNX_TEST(pinned_processes_run_where_asked) { check_pinned("procpool"); }
 GNX_TEST(pinned_serial_restores_main_thread) { check_pinned("serial"); }
+GNX_TEST(pinned_subproc_threads_run_where_asked) { check_pinned("subproc"); }
+GNX_TEST(pinned_async_pool_threads_run_where_asked) { check_pinned("async"); }
 
 GNX_TEST(pin_none_leaves_rest_unchanged) {
   struct gnx_pin_plan plan;
