@@ -571,15 +571,6 @@ out:
   return rc;
 }
 
-const struct gnx_engine gnx_engine_async = {
-    .abi = GNX_ENGINE_ABI,
-    .name = "async",
-    .summary = "libuv event loop: stages run on its thread pool, items in flight bounded, "
-               "sink waits are timers",
-    .options = async_options,
-    .run = async_run,
-};
-
 #else /* !GNX_HAVE_LIBUV */
 
 static int async_run(struct gnx_run *run) {
@@ -589,14 +580,16 @@ static int async_run(struct gnx_run *run) {
   return GNX_EUNAVAIL;
 }
 
+#endif
+
 const struct gnx_engine gnx_engine_async = {
     .abi = GNX_ENGINE_ABI,
     .name = "async",
     .summary = "libuv event loop: stages run on its thread pool, items in flight bounded, "
                "sink waits are timers",
     .options = async_options,
+#ifndef GNX_HAVE_LIBUV
     .unavailable = "built without libuv (install libuv1-dev and rebuild)",
+#endif
     .run = async_run,
 };
-
-#endif
