@@ -371,12 +371,18 @@ static json_t *gnx__noise_warning(const double *walls, const size_t *idx, size_t
   unsigned char flag[1024];
   gnx_stats_outliers(walls, n, flag);
   char outl[128] = "";
-  for (size_t i = 0, k = 0; i < n; i++) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
     size_t l = strlen(outl);
     if (flag[i] && l + 16 < sizeof outl) {
-      snprintf(outl + l, sizeof outl - l, "%s%zu", k++ ? ", " : "; outlying repetitions: ",
+      snprintf(outl + l, sizeof outl - l, "%s#%zu", k++ ? ", " : "; outlying: repetition ",
                idx[i] + 1);
     }
+  }
+  if (k > 1) { /* "repetition #2, #5" -> "repetitions #2, #5" */
+    char *r = strstr(outl, "repetition ");
+    memmove(r + 11, r + 10, strlen(r + 10) + 1);
+    r[10] = 's';
   }
   char msg[384];
   snprintf(msg, sizeof msg,
