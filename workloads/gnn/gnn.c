@@ -463,6 +463,11 @@ struct gnn_sink {
   float *out; /* n x C */
   uint64_t next;
   double halo_sum; /* sum over subgraphs of |L| / |core| */
+  /* out_sum and out_hash, accumulated item by item in row order as the
+   * rows arrive: the same values as over the finished OUT, but computed
+   * while the workers still run rather than all at once at the end */
+  double sum;
+  uint64_t hash;
 };
 
 static int gnn_sink_open(const void *shared, void **sink) {
@@ -472,6 +477,7 @@ static int gnn_sink_open(const void *shared, void **sink) {
     return -ENOMEM;
   }
   k->sh = sh;
+  k->hash = GNN_FNV_INIT;
   k->out = malloc(sh->n * sh->c * sizeof *k->out);
   if (!k->out) {
     free(k);
@@ -493,7 +499,12 @@ static int gnn_sink_put(void *sink, uint64_t item, const struct gnx_buf *in) {
   if (item != k->next || h.lo != lo || h.n_core != nc) { /* out of order or wrong item */
     return GNX_EVERIFY;
   }
-  memcpy(k->out + lo * sh->c, in->data + sizeof h, 4 * nc * sh->c);
+  float *rows = k->out + lo * sh->c;
+  memcpy(rows, in->data + sizeof h, 4 * nc * sh->c);
+  for (size_t i = 0; i < nc * sh->c; i++) {
+    k->sum += rows[i];
+  }
+  k->hash = gnn_fnv1a64(k->hash, rows, 4 * nc * sh->c);
   k->halo_sum += (double)h.n_local / (double)h.n_core;
   k->next++;
   return 0;
@@ -531,11 +542,8 @@ static int gnn_sink_close(void *sink, json_t **summary) {
   int rc = 0;
   if (summary) {
     size_t cells = sh->n * sh->c;
-    double sum = 0.0;
-    for (size_t i = 0; i < cells; i++) {
-      sum += k->out[i];
-    }
-    uint64_t hash = gnn_fnv1a64(GNN_FNV_INIT, k->out, cells * sizeof *k->out);
+    double sum = k->sum;
+    uint64_t hash = k->hash;
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash);
     if (k->next != sh->items) {
