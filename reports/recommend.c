@@ -124,6 +124,16 @@ static void gnx__next(const struct gnx_cell_an *b, const struct gnx_reco *r, cha
              gnx__item_option(b));
     return;
   }
+  if (b->shape != GNX_SHAPE_SERIAL && b->inflation >= 1.15 && b->efficiency < 0.8) {
+    /* the loss is in the stage code itself, and faults did not explain it */
+    gnx_fmt_time(x1, sizeof x1, extra_s);
+    snprintf(out, len, "its stage code ran %.2fx slower than under serial (%s more), which page "
+                       "faults do not explain: the workers compete for cores, caches or memory "
+                       "bandwidth; rerun with --pin compact on a quiet machine, and where the "
+                       "CPU has a PMU compare the workers' IPC and cache misses with serial's",
+             b->inflation, x1);
+    return;
+  }
   if (S && b->efficiency >= 0.8) {
     gnx_fmt_pct(p1, sizeof p1, b->efficiency);
     gnx_fmt_time(x1, sizeof x1, b->items ? S->serial_s / (double)b->items : NAN);

@@ -428,6 +428,36 @@ GNX_TEST(counters_md_sources_reasons_ipc_placement) {
   json_decref(report);
 }
 
+GNX_TEST(reco_contention_when_faults_do_not_explain) {
+  /* the pool's stage code took 2x serial's with serial's page faults: the
+   * next step is to pin and compare IPC, not to shrink what is in flight */
+  static const struct st s[] = {{"gen", 2, 0, 0, 0}, {"s1", 2, 0, 0, 0}, {"s2", 16, 0, 0, 0},
+                                {"s3", 2, 0, 0, 0}, {"sink", 0, 5, 0, 0}};
+  static const int roles[] = {4, -1, -1};
+  static const double w[] = {9, 9, 9};
+  json_t *ser = serial_cell(), *pp = cell("procpool", w, 3, 0, s, 5, roles, 3);
+  set_faults(ser, 2400);
+  set_faults(pp, 2500);
+  json_t *results = json_array();
+  json_array_append_new(results, ser);
+  json_array_append_new(results, pp);
+  json_t *report = json_pack("{s:{s:i, s:f}, s:o}", "context", "cpus_allowed", 2,
+                             "page_fault_us", 2.0, "results", results);
+  char why[256];
+  struct gnx_analysis a;
+  ASSERT_OK(gnx_analysis_build(report, NULL, NULL, NULL, &a, why, sizeof why));
+  struct gnx_reco r;
+  gnx_reco_make(&a, "null", 100, &r);
+  ASSERT_EQ_STR(r.best->engine, "procpool");
+  if (!strstr(r.next, "its stage code ran 2.00x slower than under serial (11.000 s more), which "
+                      "page faults do not explain") ||
+      !strstr(r.next, "--pin compact")) {
+    GNX__FAIL("next: %s", r.next);
+  }
+  gnx_analysis_free(&a);
+  json_decref(report);
+}
+
 GNX_TEST(reco_nothing_verified) {
   json_t *c = serial_cell();
   json_object_set_new(c, "verified", json_false());
