@@ -670,6 +670,17 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
   gnx__ctrs = &ctrs;
   gnx__plan = &plan;
   gnx_runner_set_probe(&ctrs, &plan);
+  /* events the user named and will not get: say so now, once, not only in
+   * the report (the defaults' absence on a machine without a PMU is normal
+   * and is said in the report and summary) */
+  for (int i = 0; cli.events && i < ctrs.n_events; i++) {
+    if (!ctrs.ev_ok[i]) {
+      fprintf(stderr, "gnxbench: warning: --events %s will not be counted: %s (papi_avail and "
+                      "papi_native_avail, from Debian's papi-tools, list what this machine "
+                      "has)\n",
+              ctrs.events[i], ctrs.ev_reason[i]);
+    }
+  }
 
   char run_id[64], out[PATH_MAX];
   time_t now = time(NULL);

@@ -63,6 +63,18 @@ quick_counters_pin_usage_errors() {
   expect_usage_error "^gnxbench: --events: " --workloads null --sizes 10 --events ,
 }
 
+quick_counters_named_event_missing_warns_once() {
+  # an event the user named and the machine cannot count: one warning line
+  # on stderr naming it, the run goes on, the report gives PAPI's reason
+  run_gnx --engines threads --workloads null --sizes 100 --reps 2 --warmup 0 --quiet --out ev \
+    --events PAPI_NO_SUCH_EVENT
+  [ "$RC" -eq 0 ] || fail "run exited $RC: $(cat "$ERR")"
+  [ "$(grep -c "warning: --events PAPI_NO_SUCH_EVENT will not be counted: " "$ERR")" -eq 1 ] ||
+    fail "no single warning for the missing event: $(cat "$ERR")"
+  json_get ev/report.json "r['counters']['counters']['PAPI_NO_SUCH_EVENT']['source'] is None and len(r['counters']['counters']['PAPI_NO_SUCH_EVENT']['reason']) > 5" | grep -qx True || fail "the report does not give the reason"
+  validate ev/report.json
+}
+
 quick_list_shows_topology() {
   run_gnx list
   [ "$RC" -eq 0 ] || fail "list exited $RC"
