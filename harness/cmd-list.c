@@ -2,9 +2,11 @@
 /* harness/cmd-list.c: `gnxbench list`: engines, workloads, their options,
  * and the machine. */
 #include <stdio.h>
+#include <string.h>
 
 #include "harness/cmd.h"
 #include "harness/context.h"
+#include "harness/counters.h"
 #include "harness/registry.h"
 
 static void gnx__print_options(const struct gnx_option *o) {
@@ -18,6 +20,45 @@ static void gnx__print_options(const struct gnx_option *o) {
     }
     printf("\n");
   }
+}
+
+/* What `--counters auto` would count here, and why the rest is missing. */
+static void gnx__list_counters(void) {
+  struct gnx_counters c;
+  char why[256];
+  if (gnx_counters_init(&c, GNX_CTR_AUTO, NULL, why, sizeof why) < 0) {
+    printf("counters: %s\n", why);
+    return;
+  }
+  printf("counters (--counters auto):\n");
+  for (int i = 0; i < GNX_SW__COUNT; i++) {
+    printf("  %-18s %s%s%s\n", gnx_sw_ctr_name(i), gnx_ctr_source_name(c.sw_src[i]),
+           c.sw_reason[i][0] ? ": " : "", c.sw_reason[i]);
+  }
+  /* PAPI events: those counted, then each distinct reason once */
+  for (int i = 0; i < c.n_events; i++) {
+    if (c.ev_ok[i]) {
+      printf("  %-18s papi\n", c.events[i]);
+    }
+  }
+  for (int i = 0; i < c.n_events; i++) {
+    int first = !c.ev_ok[i];
+    for (int k = 0; first && k < i; k++) {
+      first = c.ev_ok[k] || strcmp(c.ev_reason[k], c.ev_reason[i]) != 0;
+    }
+    if (!first) {
+      continue;
+    }
+    printf("  not counted:");
+    for (int k = i; k < c.n_events; k++) {
+      if (!c.ev_ok[k] && strcmp(c.ev_reason[k], c.ev_reason[i]) == 0) {
+        printf("%s %s", k == i ? "" : ",", c.events[k]);
+      }
+    }
+    printf(": %s\n", c.ev_reason[i]);
+  }
+  printf("  gnxbench's own figures are PAPI SDE counters sde:::GNXBENCH::* (%s; docs/counters.md)\n",
+         gnx_sde_available() ? "available" : "not built with libsde");
 }
 
 int gnx_cmd_list(int argc, char **argv) {
@@ -48,5 +89,6 @@ int gnx_cmd_list(int argc, char **argv) {
   }
   printf("\n");
   gnx_context_print(stdout);
+  gnx__list_counters();
   return 0;
 }

@@ -79,6 +79,10 @@ quick_list_shows_topology() {
   run_gnx list
   [ "$RC" -eq 0 ] || fail "list exited $RC"
   grep -q "cpus this process may use" "$OUT" || fail "list does not show the allowed CPUs"
+  # what would be counted, from where, and why not the rest (each reason once)
+  grep -qE "^  task_clock_ns +(perf_event|rusage)" "$OUT" || fail "list does not show the task-clock source"
+  grep -qE "^  (PAPI_TOT_CYC +papi|not counted: .*PAPI_TOT_CYC.*: .+)" "$OUT" || fail "list says nothing of PAPI_TOT_CYC"
+  [ "$(grep -c "PAPI_TOT_CYC" "$OUT")" -eq 1 ] || fail "PAPI_TOT_CYC listed more than once"
   if grep -q "topology (hwloc)" "$OUT"; then
     grep -qE "allowed cpuset: " "$OUT" || fail "list does not show the allowed cpuset"
     grep -qE "caches: " "$OUT" || fail "list does not show the caches"
