@@ -146,17 +146,22 @@ static void check_attribution(struct fixture *f, int slot) {
   ASSERT(s >= 0 && s < 20000000); /* not the burner's */
 }
 
+/* Worker 0 burns CPU on one thread while worker 1 sleeps on another. */
+static void run_burner_and_sleeper(struct fixture *f) {
+  pthread_t t0, t1;
+  ASSERT_OK(pthread_create(&t0, NULL, burner, &f->w[0]));
+  ASSERT_OK(pthread_create(&t1, NULL, sleeper, &f->w[1]));
+  pthread_join(t0, NULL);
+  pthread_join(t1, NULL);
+}
+
 GNX_TEST(per_thread_counter_attributed) {
   struct gnx_counters c;
   char why[256];
   ASSERT_OK(gnx_counters_init(&c, GNX_CTR_AUTO, NULL, why, sizeof why));
   struct fixture f;
   fixture_init(&f, &c);
-  pthread_t t0, t1;
-  ASSERT_OK(pthread_create(&t0, NULL, burner, &f.w[0]));
-  ASSERT_OK(pthread_create(&t1, NULL, sleeper, &f.w[1]));
-  pthread_join(t0, NULL);
-  pthread_join(t1, NULL);
+  run_burner_and_sleeper(&f);
   check_attribution(&f, GNX_SW_TASK_CLOCK);
   ASSERT(f.trace.workers[1]->wctr[GNX_SW_CS] >= 1); /* the sleep switched out */
   gnx_trace_free(&f.trace);
@@ -199,11 +204,7 @@ GNX_TEST(papi_per_worker_when_available) {
   }
   struct fixture f;
   fixture_init(&f, &c);
-  pthread_t t0, t1;
-  ASSERT_OK(pthread_create(&t0, NULL, burner, &f.w[0]));
-  ASSERT_OK(pthread_create(&t1, NULL, sleeper, &f.w[1]));
-  pthread_join(t0, NULL);
-  pthread_join(t1, NULL);
+  run_burner_and_sleeper(&f);
   check_attribution(&f, GNX_SW__COUNT + 0);
   gnx_trace_free(&f.trace);
 }
