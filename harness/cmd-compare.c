@@ -52,6 +52,42 @@ static void gnx__fmt_p(char *buf, size_t len, double p, size_t na, size_t nb) {
   }
 }
 
+/* Append "  gnn 50000 threads: stage-workers (default) -> block0=2\n" for
+ * every option whose value differs between two cells' options. */
+static void gnx__options_diff(char *buf, size_t len, const char *wl, json_int_t size,
+                              const char *eng, const json_t *a, const json_t *b) {
+  size_t l = strlen(buf);
+  int n = snprintf(buf + l, len - l, "  %s %lld %s:", wl, (long long)size, eng);
+  if (n < 0 || (size_t)n >= len - l) {
+    return;
+  }
+  l += (size_t)n;
+  const json_t *objs[2] = {a, b};
+  for (int side = 0; side < 2; side++) {
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)objs[side], key, v) {
+      const json_t *va = json_object_get(a, key), *vb = json_object_get(b, key);
+      if ((side == 1 && va) || json_equal(va, vb)) {
+        continue; /* each key once; equal values are not news */
+      }
+      n = snprintf(buf + l, len - l, " %s %s -> %s;", key,
+                   json_is_string(va) ? json_string_value(va) : "(default)",
+                   json_is_string(vb) ? json_string_value(vb) : "(default)");
+      if (n < 0 || (size_t)n >= len - l) {
+        return;
+      }
+      l += (size_t)n;
+    }
+  }
+  if (l > 0 && buf[l - 1] == ';') {
+    buf[l - 1] = '\n';
+  } else if (l + 1 < len) {
+    buf[l] = '\n';
+    buf[l + 1] = '\0';
+  }
+}
+
 int gnx_cmd_compare(int argc, char **argv) {
   if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
     printf("usage: gnxbench compare OLD.json NEW.json\n"
@@ -72,12 +108,30 @@ int gnx_cmd_compare(int argc, char **argv) {
     json_decref(old);
     return 2;
   }
+  const json_t *res = json_object_get(new, "results");
+  size_t common = 0;
+  for (size_t i = 0; i < json_array_size(res); i++) {
+    const json_t *nc = json_array_get(res, i);
+    const char *wl = json_string_value(json_object_get(nc, "workload"));
+    const char *eng = json_string_value(json_object_get(nc, "engine"));
+    common += wl && eng &&
+              gnx_report_cell(old, wl, json_integer_value(json_object_get(nc, "size")), eng);
+  }
+  if (!common) {
+    fprintf(stderr,
+            "gnxbench: compare: %s and %s have no (workload, size, engine) in common; compare "
+            "reports of the same configuration\n",
+            argv[0], argv[1]);
+    json_decref(old);
+    json_decref(new);
+    return 2;
+  }
   static double ow[GNX__CMP_MAX], orat[GNX__CMP_MAX], nw_[GNX__CMP_MAX], nrat[GNX__CMP_MAX];
   static double sp_ch[GNX__CMP_MAX], wall_ch[GNX__CMP_MAX];
-  size_t n_sp = 0, n_wall = 0, matched = 0;
+  size_t n_sp = 0, n_wall = 0;
   printf("%-6s %8s %-9s %16s %8s %8s  %22s %8s %8s\n", "work", "size", "engine",
          "speedup old->new", "change", "p", "median wall old->new", "change", "p");
-  const json_t *res = json_object_get(new, "results");
+  char differ[2048] = "";
   for (size_t i = 0; i < json_array_size(res); i++) {
     const json_t *nc = json_array_get(res, i);
     const char *wl = json_string_value(json_object_get(nc, "workload"));
@@ -87,7 +141,6 @@ int gnx_cmd_compare(int argc, char **argv) {
     if (!oc) {
       continue;
     }
-    matched++;
     size_t onw, onr, nnw, nnr;
     gnx__cell_samples(oc, gnx_report_cell(old, wl, size, "serial"), ow, &onw, orat, &onr);
     gnx__cell_samples(nc, gnx_report_cell(new, wl, size, "serial"), nw_, &nnw, nrat, &nnr);
@@ -116,17 +169,22 @@ int gnx_cmd_compare(int argc, char **argv) {
       gnx__fmt_p(wp, sizeof wp, uw.p, onw, nnw);
       wall_ch[n_wall++] = b / a;
     }
-    printf("%-6s %8lld %-9s %16s %8s %8s  %22s %8s %8s\n", wl, (long long)size, eng, spb, spc, spp,
-           wb, wc, wp);
+    /* the same cell measured with other options is another experiment */
+    int same = json_equal(json_object_get(oc, "options"), json_object_get(nc, "options"));
+    printf("%-6s %8lld %-9s %16s %8s %8s  %22s %8s %8s%s\n", wl, (long long)size, eng, spb, spc,
+           spp, wb, wc, wp, same ? "" : "  !");
+    if (!same) {
+      gnx__options_diff(differ, sizeof differ, wl, size, eng, json_object_get(oc, "options"),
+                        json_object_get(nc, "options"));
+    }
   }
-  if (!matched) {
-    printf("no (workload, size, engine) is in both reports\n");
-  } else {
-    double gs = gnx_stats_geomean(sp_ch, n_sp), gw = gnx_stats_geomean(wall_ch, n_wall);
-    printf("geometric mean: speedup %s%+.1f %% over %zu cells, wall time %+.1f %% over %zu cells "
-           "(* p < 0.05, two-sided Mann-Whitney U)\n",
-           isnan(gs) ? "n/a " : "", isnan(gs) ? 0.0 : (gs - 1) * 100, n_sp, (gw - 1) * 100, n_wall);
+  if (differ[0]) {
+    printf("! options differ, so these cells compare different experiments:\n%s", differ);
   }
+  double gs = gnx_stats_geomean(sp_ch, n_sp), gw = gnx_stats_geomean(wall_ch, n_wall);
+  printf("geometric mean: speedup %s%+.1f %% over %zu cells, wall time %+.1f %% over %zu cells "
+         "(* p < 0.05, two-sided Mann-Whitney U)\n",
+         isnan(gs) ? "n/a " : "", isnan(gs) ? 0.0 : (gs - 1) * 100, n_sp, (gw - 1) * 100, n_wall);
   json_decref(old);
   json_decref(new);
   return 0;

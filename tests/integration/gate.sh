@@ -104,6 +104,23 @@ PY
   head -c 200 old.json >cut.json
   expect_usage_error "compare: cut.json: not valid JSON" compare old.json cut.json
   expect_usage_error "compare needs two reports" compare old.json
+  # the same cell with other options: flagged, and the options named
+  /usr/bin/python3 - <<'PY'
+import json
+r = json.load(open("new.json"))
+for c in r["results"]:
+    if c["engine"] == "threads":
+        c["options"]["queue-depth"] = "16"
+json.dump(r, open("opts.json", "w"))
+r["results"] = [dict(c, size=999) for c in r["results"]]
+json.dump(r, open("other.json", "w"))
+PY
+  run_gnx compare old.json opts.json
+  [ "$RC" -eq 0 ] || fail "compare with other options: exit $RC"
+  grep -qE '^null +200 threads .* !$' "$OUT" || fail "the threads row is not flagged: $(cat "$OUT")"
+  grep -qE '^  null 200 threads: queue-depth 4 -> 16$' "$OUT" || fail "the differing option is not named: $(cat "$OUT")"
+  # nothing in common: one line, exit 2, no table
+  expect_usage_error "have no \(workload, size, engine\) in common" compare old.json other.json
 }
 
 # A real rerun on the CI configuration: noise must not make it fail, and a
