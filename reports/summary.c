@@ -436,6 +436,11 @@ int gnx_summary_write(const struct gnx_analysis *a, const char *dir,
              "wall), with the evidence: its upstream blocked on output, its downstream "
              "starved. \"-\" when no stage was busy half the time.\n"
              "- **waiting**: all wait spans / (workers x wall).\n"
+             "- **stage code ran 1.3x slower than under serial**: the engine's exec time for "
+             "the same stages against serial's; extra page faults, priced at the measured "
+             "cost of one, say how much of it is first touches of memory.\n"
+             "- **counters**: medians over the repetitions, each from the source the context "
+             "table names; IPC and cache misses only where the CPU has a PMU.\n"
              "- docs/reports.md defines each figure exactly.\n\n");
 
   if (st && st->gnuplot_missing) {
