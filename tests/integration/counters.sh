@@ -75,6 +75,24 @@ quick_counters_named_event_missing_warns_once() {
   validate ev/report.json
 }
 
+quick_counters_papi_path_every_engine() {
+  # PAPI's per-worker path, end to end, through every engine (threads,
+  # forked processes, libuv's pool): perf:: software events are PAPI native
+  # events wherever its perf_event component is enabled, PMU or not
+  run_gnx --engines all --workloads etl --sizes 3000 --reps 1 --warmup 0 --quiet --out pp \
+    --events perf::TASK-CLOCK
+  [ "$RC" -eq 0 ] || fail "run exited $RC: $(cat "$ERR")"
+  validate pp/report.json
+  src=$(json_get pp/report.json "r['counters']['counters']['perf::TASK-CLOCK']['source']")
+  [ "$src" = papi ] || skip "PAPI cannot count perf::TASK-CLOCK here: $(json_get pp/report.json "r['counters']['counters']['perf::TASK-CLOCK'].get('reason')")"
+  # every worker counted its own thread, and the run's figure is their sum
+  json_get pp/report.json "all(rep['counters']['perf::TASK-CLOCK'] == sum(w['counters']['perf::TASK-CLOCK'] for w in rep['workers']) and all(w['counters']['perf::TASK-CLOCK'] > 0 for w in rep['workers']) for c in r['results'] for rep in c['reps'])" | grep -qx True ||
+    fail "per-worker PAPI counts missing or not summed: $(json_get pp/report.json "[(c['engine'], [(w['name'], w['counters'].get('perf::TASK-CLOCK')) for w in c['reps'][0]['workers']]) for c in r['results']]")"
+  # the busiest worker is the one that ran transform (threads) or whole items
+  json_get pp/report.json "(lambda ws: max(ws, key=lambda w: w['counters']['perf::TASK-CLOCK'])['name'])([c for c in r['results'] if c['engine'] == 'threads'][0]['reps'][0]['workers'])" | grep -qx "transform.0" ||
+    fail "the threads engine's busiest worker is not transform"
+}
+
 quick_list_shows_topology() {
   run_gnx list
   [ "$RC" -eq 0 ] || fail "list exited $RC"
