@@ -67,6 +67,31 @@ quick_subproc_worker_aborts() {
 }
 
 # interrupt ENGINE SIGNAL: start a long run, signal it mid-way, check cleanup.
+# async --dispatch item streams: item 0 reaches the sink while most sources
+# are still to run; with --dispatch stage (one FIFO pool job per stage) every
+# item's source runs before item 0's second stage.
+quick_async_dispatch_item_streams() {
+  need_engines async
+  for d in item stage; do
+    run_gnx --engines async --workloads null --sizes 16 --cost s1=2000 --workers 2 --inflight 16 \
+      --dispatch $d --reps 1 --warmup 0 --quiet --out "d-$d"
+    [ "$RC" -eq 0 ] || fail "--dispatch $d exited $RC: $(cat "$ERR")"
+  done
+  $PY - <<'EOF2' || fail "async did not stream with --dispatch item"
+import json
+def order(d):
+    t = json.load(open(f"d-{d}/trace-null-16-async.json"))["traceEvents"]
+    x = [e for e in t if e["ph"] == "X" and e.get("cat") == "exec"]
+    first_sink = min(e["ts"] + e["dur"] for e in x if e["name"] == "sink")
+    late_sources = [e for e in x if e["name"] == "gen" and e["ts"] > first_sink]
+    return len(late_sources)
+item, stage = order("item"), order("stage")
+print(f"sources after the first delivery: item {item}, stage {stage}")
+assert item >= 8, item   # 16 items, 2 workers: most sources come later
+assert stage == 0, stage # breadth first: every source before any sink
+EOF2
+}
+
 interrupt() {
   local engine=$1 sig=$2
   need_engines "$engine"

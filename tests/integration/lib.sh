@@ -9,6 +9,8 @@ GNX=${GNX:?GNX must point at the gnxbench binary}
 GNX_SRC=${GNX_SRC:?}
 SCHEMA="$GNX_SRC/docs/report-schema.json"
 VALIDATE="$GNX_SRC/tests/validate-report.py"
+# the system python, which has python3-jsonschema (not a pyenv shim)
+PY=/usr/bin/python3
 
 WORK=$(mktemp -d /tmp/gnx-test.XXXXXX)
 # Every process this test starts (and their children) carries this tag, so

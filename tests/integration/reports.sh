@@ -5,8 +5,6 @@
 # recommendation, and a missing gnuplot.
 . "$(dirname "$0")/lib.sh"
 
-PY=/usr/bin/python3
-
 have_engine() { "$GNX" list | grep -qE "^  $1 "; }
 need_threads() { have_engine threads || skip "the threads engine is not built yet"; }
 need_gnuplot() { command -v gnuplot >/dev/null || skip "gnuplot is not installed (gnuplot-nox)"; }

@@ -66,6 +66,9 @@ static void async_null_sizes(unsigned workers) {
   }
   const char *one[] = {"batch=10", w, "inflight=1", NULL}; /* strictly one at a time */
   async_same_as_serial("null", 1005, one, workers);
+  /* one pool job per stage, every hop through the loop: the same result */
+  const char *hops[] = {"batch=10", w, "dispatch=stage", NULL};
+  async_same_as_serial("null", 1005, hops, workers);
 }
 
 /* etl with its default batch (1000): n = 1, below one batch, not a multiple. */
@@ -80,6 +83,8 @@ static void async_etl_sizes(unsigned workers) {
   }
   const char *small[] = {"work=64", "batch=7", w, "inflight=3", NULL};
   async_same_as_serial("etl", 1000, small, workers);
+  const char *hops[] = {"work=64", "batch=7", w, "inflight=3", "dispatch=stage", NULL};
+  async_same_as_serial("etl", 1000, hops, workers);
 }
 
 GNX_TEST_TSAN(async_null_workers_1) {
@@ -203,4 +208,16 @@ GNX_TEST_TSAN(async_stop_returns_eintr) {
   async_stop_flag = 0;
   const char *again[] = {"batch=10", "workers=2", NULL};
   async_same_as_serial("null", 1005, again, 2);
+}
+
+/* --dispatch takes item or stage, nothing else (the streaming itself is
+ * checked on a trace: tests/integration/engines.sh). */
+GNX_TEST_TSAN(async_dispatch_bad_value) {
+  async_need_libuv();
+  struct gnx_test_out out;
+  const char *bad[] = {"workers=2", "dispatch=batch", NULL};
+  int rc = gnx_test_run("null", "async", 16, bad, &out);
+  ASSERT_EQ_INT(rc, GNX_EUSAGE);
+  ASSERT(strstr(out.errmsg, "--dispatch 'batch': choose item") != NULL);
+  gnx_test_out_free(&out);
 }
