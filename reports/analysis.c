@@ -713,28 +713,45 @@ static void gnx__verdict(struct gnx_cell_an *c, const json_t *rep) {
       n += snprintf(v + n, L - (size_t)n, "; downstream %s starved %s", D->name, p3);
     }
   }
-  /* stage code slower than under serial: the workers competed for CPUs
-   * or memory, or touched pages for the first time that serial's loop
-   * reuses (each item in flight has its own buffers; a forked worker starts
-   * with a cold heap). Extra page faults times what one costs here says how
-   * much of the extra time the second explains. */
+  /* Stage code slower than under serial, split where the counters allow:
+   * first touches of memory serial's loop reuses (each item in flight has
+   * its own buffers; a forked worker starts with a cold heap), priced by
+   * the extra page faults times the measured cost of one; time the workers
+   * spent inside a stage but off CPU (preempted); and what is left, CPU
+   * lost to sharing cores, caches or memory bandwidth. */
   if (!isnan(c->inflation) && c->inflation > 1.25 && n > 0 && (size_t)n < L) {
     double extra_faults = c->faults - c->serial_faults;
     int more_faults = c->faults >= 2 * c->serial_faults && extra_faults >= 1000;
     double extra_s = c->inflation > 1 && c->sum_s > 0 ? (c->inflation - 1) * c->sum_s : NAN;
-    char xs[32], fs[32];
+    double fault_time = more_faults ? extra_faults * c->fault_s : 0;
+    char xs[32], fs[32], ps[32], rs[32];
     n += snprintf(v + n, L - (size_t)n, "; stage code ran %.1fx slower than under serial",
                   c->inflation);
-    if (more_faults && !isnan(c->fault_s) && !isnan(extra_s) && (size_t)n < L) {
-      double fault_time = extra_faults * c->fault_s;
+    int known = !isnan(extra_s) && !isnan(fault_time) && !isnan(c->preempted_s);
+    if (known && (size_t)n < L) {
       gnx_fmt_time(xs, sizeof xs, extra_s);
-      gnx_fmt_time(fs, sizeof fs, fault_time);
-      n += snprintf(v + n, L - (size_t)n,
-                    " (%s more); %.0f page faults more than serial's %.0f (first touches of "
-                    "buffers serial reuses) explain %s of it at %.1f us each%s",
-                    xs, extra_faults, c->serial_faults, fs, c->fault_s * 1e6,
-                    fault_time < 0.5 * extra_s ? ", the rest is workers sharing CPUs or memory"
-                                               : "");
+      n += snprintf(v + n, L - (size_t)n, " (%s more):", xs);
+      const char *sep = "";
+      if (more_faults && (size_t)n < L) {
+        gnx_fmt_time(fs, sizeof fs, fault_time);
+        n += snprintf(v + n, L - (size_t)n,
+                      " page faults explain %s (%.0f more than serial's %.0f, at %.1f us each: "
+                      "first touches of buffers serial reuses)",
+                      fs, extra_faults, c->serial_faults, c->fault_s * 1e6);
+        sep = ",";
+      }
+      if (c->preempted_s >= 0.05 * extra_s && (size_t)n < L) {
+        gnx_fmt_time(ps, sizeof ps, c->preempted_s);
+        n += snprintf(v + n, L - (size_t)n, "%s %s off CPU inside a stage (preempted)", sep, ps);
+        sep = ",";
+      }
+      double rest = extra_s - fault_time - c->preempted_s;
+      if (rest >= 0.05 * extra_s && (size_t)n < L) {
+        gnx_fmt_time(rs, sizeof rs, rest);
+        n += snprintf(v + n, L - (size_t)n,
+                      "%s %s%s more CPU time: sharing cores, caches or memory bandwidth, or a busy host", sep,
+                      *sep ? "and " : "", rs);
+      }
     } else if (more_faults && (size_t)n < L) {
       n += snprintf(v + n, L - (size_t)n,
                     ", with %.1fx its page faults (%.0f vs %.0f: first touches of buffers serial "
@@ -744,6 +761,38 @@ static void gnx__verdict(struct gnx_cell_an *c, const json_t *rep) {
       n += snprintf(v + n, L - (size_t)n, " (workers shared CPUs or memory)");
     }
   }
+}
+
+/* The stage workers' own CPU time against their time inside stages: what
+ * is left over is time a worker was in a stage but not on a CPU. The sink's
+ * workers (role = the sink's index) are left out, and so is the sink stage;
+ * a worker that serves every stage (serial, data-parallel) runs the stages
+ * only, except under serial where the one worker is also the sink. */
+static void gnx__stage_cpu(struct gnx_cell_an *c, const json_t *workers) {
+  c->stage_cpu_s = c->preempted_s = NAN;
+  if (c->n_stages < 2 || c->shape == GNX_SHAPE_SERIAL) {
+    return;
+  }
+  unsigned sink = c->n_stages - 1;
+  double cpu = 0;
+  size_t i;
+  json_t *w;
+  json_array_foreach(workers, i, w) {
+    if (gnx__int(w, "stage", -1) == (long long)sink) {
+      continue;
+    }
+    const json_t *tc = json_object_get(json_object_get(w, "counters"), "task_clock_ns");
+    if (!json_is_number(tc)) {
+      return;
+    }
+    cpu += json_number_value(tc) / 1e9;
+  }
+  double exec = 0;
+  for (unsigned s = 0; s < sink; s++) {
+    exec += c->stages[s].exec_s;
+  }
+  c->stage_cpu_s = cpu;
+  c->preempted_s = exec > cpu ? exec - cpu : 0;
 }
 
 int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_tfile *t,
@@ -927,6 +976,7 @@ int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_
       c->inflation = exec_total / serial_total;
     }
   }
+  gnx__stage_cpu(c, workers);
 
   if (t) {
     c->have_trace = 1;

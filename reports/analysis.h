@@ -135,6 +135,10 @@ struct gnx_cell_an {
   double faults;         /* median page faults (minflt) per repetition; NAN */
   double serial_faults;  /* serial's, same workload and size; NAN */
   double fault_s;        /* one page fault on this machine; NAN */
+  /* The median repetition's stage workers (the sink's excluded): their own
+   * CPU time (task-clock) and how long they were off CPU while inside a
+   * stage (exec spans - CPU, at least 0): preempted. NAN without counters. */
+  double stage_cpu_s, preempted_s;
   char verdict[768];     /* one sentence with its evidence */
 
   int have_trace;

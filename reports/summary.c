@@ -437,8 +437,10 @@ int gnx_summary_write(const struct gnx_analysis *a, const char *dir,
              "starved. \"-\" when no stage was busy half the time.\n"
              "- **waiting**: all wait spans / (workers x wall).\n"
              "- **stage code ran 1.3x slower than under serial**: the engine's exec time for "
-             "the same stages against serial's; extra page faults, priced at the measured "
-             "cost of one, say how much of it is first touches of memory.\n"
+             "the same stages against serial's, split into page faults (the extra faults at "
+             "the measured cost of one: first touches of memory), time off CPU inside a stage "
+             "(preempted: exec time minus the workers' own CPU time), and the remaining extra "
+             "CPU time.\n"
              "- **counters**: medians over the repetitions, each from the source the context "
              "table names; IPC and cache misses only where the CPU has a PMU.\n"
              "- docs/reports.md defines each figure exactly.\n\n");
