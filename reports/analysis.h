@@ -204,7 +204,7 @@ struct gnx_reco {
   const struct gnx_cell_an *tied[8]; /* others within best's interval */
   unsigned n_tied;
   char why[1024];  /* one sentence, with the numbers */
-  char next[384];  /* the next thing to try */
+  char next[768];  /* the next thing to try */
 };
 
 /* The recommendation for one workload and size. */

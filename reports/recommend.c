@@ -46,17 +46,57 @@ static double gnx__bound_plus_one(const struct gnx_cell_an *c, unsigned g) {
   return t + (isnan(c->startup_s) ? 0 : c->startup_s);
 }
 
-static void gnx__next(const struct gnx_cell_an *b, const struct gnx_reco *r, char *out,
-                      size_t len) {
+/* The run's own command line narrowed to this workload, size and the tied
+ * engines, with 10 repetitions: what to type to separate them. The other
+ * options (--work, --stage-workers, --pin ...) are kept as they were. */
+static void gnx__rerun_cmd(const struct gnx_analysis *a, const struct gnx_reco *r, char *out,
+                           size_t len) {
+  static const char *const replaced[] = {"--engines", "--workloads", "--sizes", "--reps", "--out"};
+  const json_t *cl = json_object_get(json_object_get(a->report, "context"), "command_line");
+  size_t n = (size_t)snprintf(out, len, "gnxbench run");
+  for (size_t i = 1; i < json_array_size(cl) && n < len; i++) {
+    const char *arg = json_string_value(json_array_get(cl, i));
+    if (!arg || (i == 1 && strcmp(arg, "run") == 0)) {
+      continue;
+    }
+    int skip = 0;
+    for (size_t k = 0; k < sizeof replaced / sizeof *replaced; k++) {
+      size_t l = strlen(replaced[k]);
+      if (strncmp(arg, replaced[k], l) == 0 && (arg[l] == '\0' || arg[l] == '=')) {
+        skip = arg[l] == '\0' ? 2 : 1; /* the flag, and its value when separate */
+      }
+    }
+    if (skip) {
+      i += (size_t)skip - 1;
+      continue;
+    }
+    n += (size_t)snprintf(out + n, len - n, " %s", arg);
+  }
+  if (n < len) {
+    n += (size_t)snprintf(out + n, len - n, " --workloads %s --sizes %llu --engines %s",
+                          r->workload, (unsigned long long)r->size, r->best->engine);
+  }
+  for (unsigned k = 0; k < r->n_tied && n < len; k++) {
+    n += (size_t)snprintf(out + n, len - n, ",%s", r->tied[k]->engine);
+  }
+  if (n < len) {
+    snprintf(out + n, len - n, " --reps 10");
+  }
+}
+
+static void gnx__next(const struct gnx_analysis *a, const struct gnx_cell_an *b,
+                      const struct gnx_reco *r, char *out, size_t len) {
   char x1[32], x2[32], p1[16];
   double share = b->total.median > 0 ? b->startup_s / b->total.median : NAN;
   const struct gnx_stage_an *S = b->bottleneck >= 0 ? &b->stages[b->bottleneck] : NULL;
   const struct gnx_group_an *G = S ? &b->groups[S->group] : NULL;
   if (r->n_tied && b->total.level < 0.95) {
     gnx_fmt_pct(p1, sizeof p1, b->total.level);
-    snprintf(out, len, "rerun with --reps 10: with %zu repetitions an interval covers the median "
-                       "only %s of the time, too wide to separate them",
-             b->total.n, p1);
+    char cmd[512];
+    gnx__rerun_cmd(a, r, cmd, sizeof cmd);
+    snprintf(out, len, "rerun them with more repetitions, `%s`: with %zu repetitions an interval "
+                       "covers the median only %s of the time, too wide to separate them",
+             cmd, b->total.n, p1);
     return;
   }
   if (b->shape == GNX_SHAPE_PIPELINE && G && !G->generalist && G->load >= 0.6 &&
@@ -240,5 +280,5 @@ void gnx_reco_make(const struct gnx_analysis *a, const char *workload, uint64_t 
                         "bound, and %s",
              iv, sp, p1, p2, bn);
   }
-  gnx__next(best, r, r->next, sizeof r->next);
+  gnx__next(a, best, r, r->next, sizeof r->next);
 }

@@ -348,7 +348,11 @@ GNX_TEST(reco_says_tie_within_intervals) {
   ASSERT_EQ_INT(r.n_tied, 1);
   ASSERT(strstr(r.why, "within each other's intervals") != NULL);
   ASSERT(strstr(r.why, "cannot rank them") != NULL);
-  ASSERT(strstr(r.next, "--reps") != NULL);
+  /* the command that separates them: this workload and size, both engines */
+  if (!strstr(r.next, "`gnxbench run --workloads null --sizes 100 --engines ") ||
+      !strstr(r.next, "threads") || !strstr(r.next, " --reps 10`")) {
+    GNX__FAIL("next: %s", r.next);
+  }
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
@@ -475,6 +479,31 @@ GNX_TEST(reco_contention_when_faults_do_not_explain) {
   if (!strstr(r.next, "its stage code ran 2.00x slower than under serial (11.000 s more), which "
                       "page faults do not explain") ||
       !strstr(r.next, "--pin compact")) {
+    GNX__FAIL("next: %s", r.next);
+  }
+  gnx_analysis_free(&a);
+  json_decref(report);
+}
+
+GNX_TEST(reco_tie_command_keeps_the_run_options) {
+  json_t *results = json_array();
+  static const double ws[] = {9.0, 9.4, 8.8};
+  static const double wt[] = {9.1, 9.3, 8.7};
+  json_array_append_new(results, cell("serial", ws, 3, 0.0, serial_stages, 5, serial_roles, 1));
+  json_array_append_new(results, threads_cell(wt));
+  json_t *report = json_pack(
+      "{s:{s:i, s:[s, s, s, s, s, s, s, s, s, s, s]}, s:o}", "context", "cpus_allowed", 2,
+      "command_line", "/x/gnxbench", "run", "--engines", "all", "--sizes=25k,100k", "--work",
+      "40", "--reps", "3", "--out", "o", "results", results);
+  char why[256];
+  struct gnx_analysis a;
+  ASSERT_OK(gnx_analysis_build(report, NULL, NULL, NULL, &a, why, sizeof why));
+  struct gnx_reco r;
+  gnx_reco_make(&a, "null", 100, &r);
+  ASSERT_EQ_INT(r.n_tied, 1);
+  /* --work stays; engines, sizes, reps and out are this recommendation's */
+  if (!strstr(r.next, "`gnxbench run --work 40 --workloads null --sizes 100 --engines ") ||
+      strstr(r.next, "--out") || strstr(r.next, "25k") || !strstr(r.next, " --reps 10`")) {
     GNX__FAIL("next: %s", r.next);
   }
   gnx_analysis_free(&a);
