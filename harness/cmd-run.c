@@ -776,8 +776,12 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
                         (unsigned long long)(keep ? cli.reps : cli.warmup));
           int erc = gnx__run_one(&g, e, keep ? r - cli.warmup : 0, keep);
           if (erc == GNX_EUSAGE) { /* an engine option the engine rejected */
-            fprintf(stderr, "%sgnxbench: %s: %s\n", isatty(2) && !cli.quiet ? "\r\033[K" : "",
-                    cli.engines[e]->name, g.failmsg[e]);
+            /* the engine's own message names it and the choices */
+            const char *msg = g.failmsg[e], *pre = gnx_strerror(GNX_EUSAGE);
+            size_t pl = strlen(pre);
+            int own = strncmp(msg, pre, pl) == 0 && strncmp(msg + pl, ": ", 2) == 0;
+            fprintf(stderr, "%sgnxbench: %s%s%s\n", isatty(2) && !cli.quiet ? "\r\033[K" : "",
+                    own ? "" : cli.engines[e]->name, own ? "" : ": ", own ? msg + pl + 2 : msg);
             exit_code = 2;
             break;
           }
