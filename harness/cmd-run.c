@@ -360,35 +360,29 @@ static json_t *gnx__stats_json(const double *x, const size_t *idx, size_t n) {
                    "outliers", out, "noisy", s.cv > GNX_STATS_NOISY_CV);
 }
 
-/* The report's warning when a cell is too noisy to trust, or NULL; idx
- * maps samples to repetitions so the outlying ones are named. */
-static json_t *gnx__noise_warning(const double *walls, const size_t *idx, size_t n) {
-  struct gnx_stats s;
-  gnx_stats_compute(walls, n, &s);
-  if (n == 0 || !(s.cv > GNX_STATS_NOISY_CV)) {
+/* The report's warning when a cell is too noisy to trust, or NULL, from
+ * the wall statistics gnx__stats_json made (its outliers are repetition
+ * indexes). */
+static json_t *gnx__noise_warning(const json_t *wall) {
+  if (!json_is_true(json_object_get(wall, "noisy"))) {
     return NULL;
   }
-  unsigned char flag[1024];
-  gnx_stats_outliers(walls, n, flag);
+  const json_t *out = json_object_get(wall, "outliers");
   char outl[128] = "";
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < json_array_size(out); i++) {
     size_t l = strlen(outl);
-    if (flag[i] && l + 16 < sizeof outl) {
-      snprintf(outl + l, sizeof outl - l, "%s#%zu", k++ ? ", " : "; outlying: repetition ",
-               idx[i] + 1);
+    if (l + 16 < sizeof outl) {
+      snprintf(outl + l, sizeof outl - l, "%s#%lld",
+               i ? ", " : json_array_size(out) > 1 ? "; outlying: repetitions "
+                                                   : "; outlying: repetition ",
+               (long long)json_integer_value(json_array_get(out, i)) + 1);
     }
-  }
-  if (k > 1) { /* "repetition #2, #5" -> "repetitions #2, #5" */
-    char *r = strstr(outl, "repetition ");
-    memmove(r + 11, r + 10, strlen(r + 10) + 1);
-    r[10] = 's';
   }
   char msg[384];
   snprintf(msg, sizeof msg,
            "too noisy to trust: wall CV %.1f %% > %.0f %%%s; run more --reps, --pin the "
            "workers, or quiet the machine",
-           s.cv * 100, GNX_STATS_NOISY_CV * 100, outl);
+           json_number_value(json_object_get(wall, "cv")) * 100, GNX_STATS_NOISY_CV * 100, outl);
   return json_string(msg);
 }
 
@@ -428,8 +422,14 @@ static int gnx__run_one(struct gnx_group *g, size_t e, size_t r, int keep) {
                            &cli->fault, &gnx_stop, gnx_cpus_allowed(), &res);
   if (rc < 0 && !g->failed[e]) {
     g->failed[e] = rc;
-    snprintf(g->failmsg[e], sizeof g->failmsg[e], "%s%s%.256s", gnx_strerror(rc),
-             res.errmsg[0] ? ": " : "", res.errmsg);
+    if (rc == GNX_EUSAGE) { /* the engine's own line names the choices */
+      snprintf(g->failmsg[e], sizeof g->failmsg[e], "%.256s%s%s",
+               res.errmsg[0] ? res.errmsg : cli->engines[e]->name, res.errmsg[0] ? "" : ": ",
+               res.errmsg[0] ? "" : gnx_strerror(rc));
+    } else {
+      snprintf(g->failmsg[e], sizeof g->failmsg[e], "%s%s%.256s", gnx_strerror(rc),
+               res.errmsg[0] ? ": " : "", res.errmsg);
+    }
   }
   if (keep) {
     struct gnx_rep *rep = &g->reps[e * cli->reps + r];
@@ -566,7 +566,7 @@ static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *ou
         "summary", summary ? (json_t *)summary : json_null(), "reps", reps, "stats", "wall_s",
         gnx__stats_json(walls, widx, nw), "speedup", gnx__stats_json(ratios, ridx, nr), "trace",
         gnx__write_trace(g, e, out));
-    json_t *noise = gnx__noise_warning(walls, widx, nw);
+    json_t *noise = gnx__noise_warning(json_object_get(json_object_get(cell, "stats"), "wall_s"));
     if (noise) {
       json_object_set_new(cell, "warnings", json_pack("[o]", noise));
     }
@@ -776,12 +776,8 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
                         (unsigned long long)(keep ? cli.reps : cli.warmup));
           int erc = gnx__run_one(&g, e, keep ? r - cli.warmup : 0, keep);
           if (erc == GNX_EUSAGE) { /* an engine option the engine rejected */
-            /* the engine's own message names it and the choices */
-            const char *msg = g.failmsg[e], *pre = gnx_strerror(GNX_EUSAGE);
-            size_t pl = strlen(pre);
-            int own = strncmp(msg, pre, pl) == 0 && strncmp(msg + pl, ": ", 2) == 0;
-            fprintf(stderr, "%sgnxbench: %s%s%s\n", isatty(2) && !cli.quiet ? "\r\033[K" : "",
-                    own ? "" : cli.engines[e]->name, own ? "" : ": ", own ? msg + pl + 2 : msg);
+            fprintf(stderr, "%sgnxbench: %s\n", isatty(2) && !cli.quiet ? "\r\033[K" : "",
+                    g.failmsg[e]);
             exit_code = 2;
             break;
           }

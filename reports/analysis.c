@@ -501,13 +501,12 @@ static int gnx__median_rep(const json_t *cell) {
 
 static int gnx__median_rep(const json_t *cell);
 
-/* The median of a numeric field over a cell's good repetitions; NAN. */
-static double gnx__median_field(const json_t *cell, const char *key) {
+double gnx_cell_rep_median(const json_t *cell, const char *obj, const char *key) {
   double x[1024];
   size_t n = 0, i;
   json_t *rep;
   json_array_foreach(json_object_get(cell, "reps"), i, rep) {
-    const json_t *v = json_object_get(rep, key);
+    const json_t *v = json_object_get(obj ? json_object_get(rep, obj) : rep, key);
     if (json_is_true(json_object_get(rep, "ok")) && json_is_number(v) && n < 1024) {
       x[n++] = json_number_value(v);
     }
@@ -721,9 +720,8 @@ static void gnx__verdict(struct gnx_cell_an *c, const json_t *rep) {
    * lost to sharing cores, caches or memory bandwidth. */
   if (!isnan(c->inflation) && c->inflation > 1.25 && n > 0 && (size_t)n < L) {
     double extra_faults = c->faults - c->serial_faults;
-    int more_faults = c->faults >= 2 * c->serial_faults && extra_faults >= 1000;
-    double extra_s = c->inflation > 1 && c->sum_s > 0 ? (c->inflation - 1) * c->sum_s : NAN;
-    double fault_time = more_faults ? extra_faults * c->fault_s : 0;
+    int more_faults = c->fault_time_s != 0; /* NAN too: more, at an unknown cost */
+    double extra_s = c->extra_s, fault_time = c->fault_time_s;
     char xs[32], fs[32], ps[32], rs[32];
     n += snprintf(v + n, L - (size_t)n, "; stage code ran %.1fx slower than under serial",
                   c->inflation);
@@ -769,7 +767,7 @@ static void gnx__verdict(struct gnx_cell_an *c, const json_t *rep) {
  * a worker that serves every stage (serial, data-parallel) runs the stages
  * only, except under serial where the one worker is also the sink. */
 static void gnx__stage_cpu(struct gnx_cell_an *c, const json_t *workers) {
-  c->stage_cpu_s = c->preempted_s = NAN;
+  c->preempted_s = NAN;
   if (c->n_stages < 2 || c->shape == GNX_SHAPE_SERIAL) {
     return;
   }
@@ -791,7 +789,6 @@ static void gnx__stage_cpu(struct gnx_cell_an *c, const json_t *workers) {
   for (unsigned s = 0; s < sink; s++) {
     exec += c->stages[s].exec_s;
   }
-  c->stage_cpu_s = cpu;
   c->preempted_s = exec > cpu ? exec - cpu : 0;
 }
 
@@ -807,9 +804,10 @@ int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_
   c->verified = json_is_true(json_object_get(cell, "verified"));
   c->cores = cores ? cores : 1;
   c->bound_s = c->efficiency = c->inflation = c->startup_s = c->rep_wall_s = NAN;
-  c->faults = gnx__median_field(cell, "minflt");
-  c->serial_faults = serial ? gnx__median_field(serial, "minflt") : NAN;
+  c->faults = gnx_cell_rep_median(cell, NULL, "minflt");
+  c->serial_faults = serial ? gnx_cell_rep_median(serial, NULL, "minflt") : NAN;
   c->fault_s = fault_s;
+  c->extra_s = c->fault_time_s = NAN;
   c->sum_s = NAN;
   c->wait_share = NAN;
   c->bottleneck = -1;
@@ -974,9 +972,14 @@ int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_
     }
     if (serial != cell && serial_total > 0) {
       c->inflation = exec_total / serial_total;
+      c->extra_s = exec_total - serial_total;
     }
   }
   gnx__stage_cpu(c, workers);
+  double extra_faults = c->faults - c->serial_faults;
+  c->fault_time_s = c->faults >= 2 * c->serial_faults && extra_faults >= 1000
+                        ? extra_faults * c->fault_s
+                        : 0;
 
   if (t) {
     c->have_trace = 1;

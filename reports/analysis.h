@@ -132,13 +132,18 @@ struct gnx_cell_an {
   int bottleneck;        /* stage index, -1: none */
   double wait_share;     /* waits / (workers x wall) */
   double inflation;      /* this engine's exec total / serial's; NAN */
+  double extra_s;        /* exec total - serial's: (inflation - 1) x sum_s; NAN */
   double faults;         /* median page faults (minflt) per repetition; NAN */
   double serial_faults;  /* serial's, same workload and size; NAN */
   double fault_s;        /* one page fault on this machine; NAN */
-  /* The median repetition's stage workers (the sink's excluded): their own
-   * CPU time (task-clock) and how long they were off CPU while inside a
-   * stage (exec spans - CPU, at least 0): preempted. NAN without counters. */
-  double stage_cpu_s, preempted_s;
+  /* What the extra page faults cost: (faults - serial's) x fault_s when
+   * the engine took at least twice serial's and 1000 more, else 0; NAN
+   * when it did but the cost of a fault is unknown. */
+  double fault_time_s;
+  /* How long the median repetition's stage workers (the sink's excluded)
+   * were inside a stage but off CPU: exec spans - their task-clock, at
+   * least 0 (preempted). NAN without counters. */
+  double preempted_s;
   char verdict[768];     /* one sentence with its evidence */
 
   int have_trace;
@@ -183,6 +188,10 @@ void gnx_counters_md_table(FILE *f, const struct gnx_analysis *a, const char *wo
 /* Per worker of the cell's median repetition: stage, where it asked to
  * run and ran, its own counters. Nothing when it has neither. */
 void gnx_counters_md_workers(FILE *f, const struct gnx_cell_an *c);
+
+/* The median over a cell's good repetitions of rep[key] (obj NULL) or of
+ * rep[obj][key] ("counters", "page_faults"); NAN when none has it. */
+double gnx_cell_rep_median(const json_t *cell, const char *obj, const char *key);
 
 /* ---- Pieces the unit tests drive with synthetic inputs ------------------- */
 

@@ -6,7 +6,6 @@
  * median repetition its own counters and where it asked to run and ran. */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "reports/analysis.h"
@@ -20,27 +19,10 @@ static const struct {
                {"page_faults", "page faults"}};
 #define GNX__N_SW (sizeof gnx__sw / sizeof gnx__sw[0])
 
-static int gnx__cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/* The median of rep.counters[key] over a cell's good repetitions; NAN. */
-static double gnx__ctr_median(const json_t *cell, const char *key) {
-  double x[1024];
-  size_t n = 0, i;
-  json_t *rep;
-  json_array_foreach(json_object_get(cell, "reps"), i, rep) {
-    const json_t *v = json_object_get(json_object_get(rep, "counters"), key);
-    if (json_is_true(json_object_get(rep, "ok")) && json_is_number(v) && n < 1024) {
-      x[n++] = json_number_value(v);
-    }
-  }
-  if (n == 0) {
-    return NAN;
-  }
-  qsort(x, n, sizeof *x, gnx__cmp);
-  return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+/* o[key] as a number; NAN when absent. */
+static double gnx__num(const json_t *o, const char *key) {
+  const json_t *v = json_object_get(o, key);
+  return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
 /* Derived hardware figures worth a column: IPC and misses per 1000
@@ -48,6 +30,21 @@ static double gnx__ctr_median(const json_t *cell, const char *key) {
 static int gnx__derived(const char *key) {
   size_t l = strlen(key);
   return strcmp(key, "ipc") == 0 || (l > 11 && strcmp(key + l - 11, "_per_kinstr") == 0);
+}
+
+/* Add the derived keys of a counters object to keys[*n], each once. */
+static void gnx__add_derived(const json_t *ctrs, const char **keys, size_t *n, size_t max) {
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)ctrs, key, v) {
+    int seen = 0;
+    for (size_t k = 0; k < *n; k++) {
+      seen |= strcmp(keys[k], key) == 0;
+    }
+    if (!seen && gnx__derived(key) && *n < max) {
+      keys[(*n)++] = key;
+    }
+  }
 }
 
 static void gnx__fmt_count(char *buf, size_t len, const char *key, double v) {
@@ -136,7 +133,7 @@ static size_t gnx__columns(const struct gnx_analysis *a, const char *wl, uint64_
     for (size_t i = 0; i < a->n; i++) {
       const struct gnx_cell_an *c = &a->cells[i];
       if (strcmp(c->workload, wl) == 0 && c->size == size &&
-          !isnan(gnx__ctr_median(c->cell, gnx__sw[k].key))) {
+          !isnan(gnx_cell_rep_median(c->cell, "counters", gnx__sw[k].key))) {
         keys[n++] = gnx__sw[k].key;
         break;
       }
@@ -148,17 +145,7 @@ static size_t gnx__columns(const struct gnx_analysis *a, const char *wl, uint64_
       continue;
     }
     const json_t *rep = json_array_get(json_object_get(c->cell, "reps"), 0);
-    const char *key;
-    json_t *v;
-    json_object_foreach(json_object_get(rep, "counters"), key, v) {
-      int seen = 0;
-      for (size_t k = 0; k < n; k++) {
-        seen |= strcmp(keys[k], key) == 0;
-      }
-      if (!seen && gnx__derived(key) && n < max) {
-        keys[n++] = key;
-      }
-    }
+    gnx__add_derived(json_object_get(rep, "counters"), keys, &n, max);
   }
   return n;
 }
@@ -197,7 +184,7 @@ void gnx_counters_md_table(FILE *f, const struct gnx_analysis *a, const char *wo
     fprintf(f, "| %s |", c->engine);
     for (size_t k = 0; k < nk; k++) {
       char b[32];
-      gnx__fmt_count(b, sizeof b, keys[k], gnx__ctr_median(c->cell, keys[k]));
+      gnx__fmt_count(b, sizeof b, keys[k], gnx_cell_rep_median(c->cell, "counters", keys[k]));
       fprintf(f, " %s |", b);
     }
     /* migrations of pinned workers, in the median repetition */
@@ -241,17 +228,7 @@ void gnx_counters_md_workers(FILE *f, const struct gnx_cell_an *c) {
   const char *hw[16];
   size_t nh = 0;
   json_array_foreach(workers, i, w) {
-    const char *key;
-    json_t *v;
-    json_object_foreach(json_object_get(w, "counters"), key, v) {
-      int seen = 0;
-      for (size_t k = 0; k < nh; k++) {
-        seen |= strcmp(hw[k], key) == 0;
-      }
-      if (!seen && gnx__derived(key) && nh < 16) {
-        hw[nh++] = key;
-      }
-    }
+    gnx__add_derived(json_object_get(w, "counters"), hw, &nh, 16);
   }
   fprintf(f, "| worker | serves | CPU asked | ran on (start, end) | own CPU time | context "
              "switches | page faults |");
@@ -276,18 +253,9 @@ void gnx_counters_md_workers(FILE *f, const struct gnx_cell_an *c) {
       snprintf(asked, sizeof asked, "%lld",
                (long long)json_integer_value(json_object_get(pl, "asked")));
     }
-    gnx__fmt_count(t, sizeof t, "task_clock_ns",
-                   json_is_number(json_object_get(ctr, "task_clock_ns"))
-                       ? json_number_value(json_object_get(ctr, "task_clock_ns"))
-                       : NAN);
-    gnx__fmt_count(cs, sizeof cs, "context_switches",
-                   json_is_number(json_object_get(ctr, "context_switches"))
-                       ? json_number_value(json_object_get(ctr, "context_switches"))
-                       : NAN);
-    gnx__fmt_count(pf, sizeof pf, "page_faults",
-                   json_is_number(json_object_get(ctr, "page_faults"))
-                       ? json_number_value(json_object_get(ctr, "page_faults"))
-                       : NAN);
+    gnx__fmt_count(t, sizeof t, "task_clock_ns", gnx__num(ctr, "task_clock_ns"));
+    gnx__fmt_count(cs, sizeof cs, "context_switches", gnx__num(ctr, "context_switches"));
+    gnx__fmt_count(pf, sizeof pf, "page_faults", gnx__num(ctr, "page_faults"));
     fprintf(f, "| %s | %s | %s | %lld, %lld%s | %s | %s | %s |",
             json_string_value(json_object_get(w, "name")) ? json_string_value(
                                                                  json_object_get(w, "name"))
@@ -296,9 +264,8 @@ void gnx_counters_md_workers(FILE *f, const struct gnx_cell_an *c) {
             (long long)json_integer_value(json_object_get(w, "cpu_end")),
             json_is_true(json_object_get(pl, "migrated")) ? " **migrated**" : "", t, cs, pf);
     for (size_t k = 0; k < nh; k++) {
-      const json_t *v = json_object_get(ctr, hw[k]);
       char b[32];
-      gnx__fmt_count(b, sizeof b, hw[k], json_is_number(v) ? json_number_value(v) : NAN);
+      gnx__fmt_count(b, sizeof b, hw[k], gnx__num(ctr, hw[k]));
       fprintf(f, " %s |", b);
     }
     fprintf(f, "\n");

@@ -126,8 +126,7 @@ static void gnx__next(const struct gnx_analysis *a, const struct gnx_cell_an *b,
   }
   /* first touches of the buffers of items in flight: what they cost, from
    * the machine's measured fault cost, against the extra stage time */
-  double fault_s = (b->faults - b->serial_faults) * b->fault_s;
-  double extra_s = (b->inflation - 1) * b->sum_s;
+  double fault_s = b->fault_time_s, extra_s = b->extra_s;
   if (b->shape != GNX_SHAPE_SERIAL && fault_s > 0 && extra_s >= 0.1 * b->sum_s &&
       fault_s >= 0.5 * extra_s) {
     const json_t *o = json_object_get(b->cell, "options");
