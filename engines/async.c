@@ -25,8 +25,9 @@
  * Why 8 items in flight per pool thread by default (measured with per-stage
  * dispatch; per-item dispatch measured the same within noise at 4, 8 and
  * 16 in flight): every hop goes through the loop thread, and while both pool
- * threads compute, the woken loop thread waits on a busy CPU's run queue (the idle CPU does not pull
- * it: the kernel skips idle balancing on CPUs that are rarely idle). On the
+ * threads compute, the woken loop thread waits on a busy CPU's run queue
+ * (the idle CPU does not pull it: the kernel skips idle balancing on CPUs
+ * that are rarely idle). On the
  * 2-vCPU VM the after_work callback ran 0.1 to 6 ms after its job ended, so
  * a pool thread whose queue ran dry sat idle that long. With etl at 200k,
  * pool idle time was 11-14 % at 2 x workers in flight, 6 % at 4 x, 2 % at

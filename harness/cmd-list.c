@@ -57,7 +57,8 @@ static void gnx__list_counters(void) {
     }
     printf(": %s\n", c.ev_reason[i]);
   }
-  printf("  gnxbench's own figures are PAPI SDE counters sde:::GNXBENCH::* (%s; docs/counters.md)\n",
+  printf("  gnxbench's own figures are PAPI SDE counters sde:::GNXBENCH::* (%s; "
+         "docs/counters.md)\n",
          gnx_sde_available() ? "available" : "not built with libsde");
 }
 

@@ -167,7 +167,8 @@ json_t *gnx_context_new(int argc, char **argv) {
   json_t *topo = json_object_get(ctx, "topology");
   if (topo) {
     json_object_set_new(topo, "caches", caches);
-    json_object_set_new(topo, "allowed_cpuset", t.allowed[0] ? json_string(t.allowed) : json_null());
+    json_object_set_new(topo, "allowed_cpuset",
+                        t.allowed[0] ? json_string(t.allowed) : json_null());
     json_object_set_new(topo, "bound_cpuset", t.bound[0] ? json_string(t.bound) : json_null());
   } else {
     json_decref(caches);

@@ -747,7 +747,9 @@ static void gnx__verdict(struct gnx_cell_an *c, const json_t *rep) {
       if (rest >= 0.05 * extra_s && (size_t)n < L) {
         gnx_fmt_time(rs, sizeof rs, rest);
         n += snprintf(v + n, L - (size_t)n,
-                      "%s %s%s more CPU time: sharing cores, caches or memory bandwidth, or a busy host", sep,
+                      "%s %s%s more CPU time: sharing cores, caches or memory bandwidth, or a "
+                      "busy host",
+                      sep,
                       *sep ? "and " : "", rs);
       }
     } else if (more_faults && (size_t)n < L) {
