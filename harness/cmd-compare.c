@@ -108,30 +108,11 @@ int gnx_cmd_compare(int argc, char **argv) {
     json_decref(old);
     return 2;
   }
-  const json_t *res = json_object_get(new, "results");
-  size_t common = 0;
-  for (size_t i = 0; i < json_array_size(res); i++) {
-    const json_t *nc = json_array_get(res, i);
-    const char *wl = json_string_value(json_object_get(nc, "workload"));
-    const char *eng = json_string_value(json_object_get(nc, "engine"));
-    common += wl && eng &&
-              gnx_report_cell(old, wl, json_integer_value(json_object_get(nc, "size")), eng);
-  }
-  if (!common) {
-    fprintf(stderr,
-            "gnxbench: compare: %s and %s have no (workload, size, engine) in common; compare "
-            "reports of the same configuration\n",
-            argv[0], argv[1]);
-    json_decref(old);
-    json_decref(new);
-    return 2;
-  }
   static double ow[GNX__CMP_MAX], orat[GNX__CMP_MAX], nw_[GNX__CMP_MAX], nrat[GNX__CMP_MAX];
   static double sp_ch[GNX__CMP_MAX], wall_ch[GNX__CMP_MAX];
-  size_t n_sp = 0, n_wall = 0;
-  printf("%-6s %8s %-9s %16s %8s %8s  %22s %8s %8s\n", "work", "size", "engine",
-         "speedup old->new", "change", "p", "median wall old->new", "change", "p");
+  size_t n_sp = 0, n_wall = 0, common = 0;
   char differ[2048] = "";
+  const json_t *res = json_object_get(new, "results");
   for (size_t i = 0; i < json_array_size(res); i++) {
     const json_t *nc = json_array_get(res, i);
     const char *wl = json_string_value(json_object_get(nc, "workload"));
@@ -140,6 +121,10 @@ int gnx_cmd_compare(int argc, char **argv) {
     const json_t *oc = wl && eng ? gnx_report_cell(old, wl, size, eng) : NULL;
     if (!oc) {
       continue;
+    }
+    if (common++ == 0) { /* the header once there is a row, so no cell in common prints none */
+      printf("%-6s %8s %-9s %16s %8s %8s  %22s %8s %8s\n", "work", "size", "engine",
+             "speedup old->new", "change", "p", "median wall old->new", "change", "p");
     }
     size_t onw, onr, nnw, nnr;
     gnx__cell_samples(oc, gnx_report_cell(old, wl, size, "serial"), ow, &onw, orat, &onr);
@@ -177,6 +162,15 @@ int gnx_cmd_compare(int argc, char **argv) {
       gnx__options_diff(differ, sizeof differ, wl, size, eng, json_object_get(oc, "options"),
                         json_object_get(nc, "options"));
     }
+  }
+  if (!common) {
+    fprintf(stderr,
+            "gnxbench: compare: %s and %s have no (workload, size, engine) in common; compare "
+            "reports of the same configuration\n",
+            argv[0], argv[1]);
+    json_decref(old);
+    json_decref(new);
+    return 2;
   }
   if (differ[0]) {
     printf("! options differ, so these cells compare different experiments:\n%s", differ);
