@@ -40,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engines/common/ring.h"
+#include "common/ring.h"
 #include "gnx/engine.h"
 
 #define PP_NO_ITEM UINT64_MAX

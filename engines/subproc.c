@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engines/common/pipeline.h"
-#include "engines/common/ring.h"
+#include "common/pipeline.h"
+#include "common/ring.h"
 #include "gnx/engine.h"
 
 static const struct gnx_option subproc_options[] = {

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "engines/common/pipeline.h"
+#include "common/pipeline.h"
 #include "gnx/engine.h"
 
 static const struct gnx_option threads_options[] = {

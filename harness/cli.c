@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "harness/cli.h"
-#include "harness/counters.h"
-#include "harness/pin.h"
+#include "core/counters.h"
+#include "core/pin.h"
 
 void gnx_usage(FILE *f) {
   fprintf(f,

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "harness/cmd.h"
-#include "harness/stats.h"
+#include "core/stats.h"
 #include "reports/report.h"
 
 #define GNX__CMP_MAX 1024

@@ -6,7 +6,7 @@
 
 #include "harness/cmd.h"
 #include "harness/context.h"
-#include "harness/counters.h"
+#include "core/counters.h"
 #include "harness/registry.h"
 
 static void gnx__print_options(const struct gnx_option *o) {

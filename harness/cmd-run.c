@@ -23,11 +23,11 @@
 #include "harness/cli.h"
 #include "harness/cmd.h"
 #include "harness/context.h"
-#include "harness/counters.h"
-#include "harness/pin.h"
+#include "core/counters.h"
+#include "core/pin.h"
 #include "harness/registry.h"
 #include "harness/runner.h"
-#include "harness/stats.h"
+#include "core/stats.h"
 #include "reports/report.h"
 
 static volatile sig_atomic_t gnx_stop;

@@ -12,6 +12,7 @@
 #include <hwloc.h>
 #endif
 
+#include "gnx-rev.h"
 #include "harness/context.h"
 #include "harness/runner.h"
 

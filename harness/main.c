@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gnx-rev.h"
 #include "harness/cli.h"
 #include "harness/cmd.h"
 

@@ -9,7 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "harness/counters.h"
+#include "core/counters.h"
 #include "harness/runner.h"
 
 unsigned gnx_cpus_allowed(void) {

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "gnx/err.h"
-#include "harness/stats.h"
+#include "core/stats.h"
 #include "reports/analysis.h"
 
 /* ---- small JSON helpers --------------------------------------------------- */

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engines/common/pipeline.h"
-#include "engines/common/queue.h"
+#include "common/pipeline.h"
+#include "common/queue.h"
 
 /* The caller's thread wakes this often while waiting, to notice a stop. */
 #define GNX_PIPE_POLL_NS 5000000u

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engines/common/queue.h"
+#include "common/queue.h"
 
 int gnx_queue_init(struct gnx_queue *q, unsigned cap, unsigned producers, uint64_t spin_ns) {
   memset(q, 0, sizeof *q);

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engines/common/ring.h"
+#include "common/ring.h"
 
 /* Sleep at most this long per wait before asking `poll` whether to give up. */
 #define GNX_RING_POLL_NS 2000000u

@@ -13,7 +13,7 @@
 #include <papi.h>
 #endif
 
-#include "harness/counters.h"
+#include "core/counters.h"
 #include "harness/registry.h"
 #include "harness/runner.h"
 #include "tests/test.h"

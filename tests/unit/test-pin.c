@@ -10,7 +10,7 @@
 #include <hwloc.h>
 #endif
 
-#include "harness/pin.h"
+#include "core/pin.h"
 #include "harness/registry.h"
 #include "harness/runner.h"
 #include "tests/test.h"

@@ -12,7 +12,7 @@
 #include <math.h>
 
 #include "gnx/err.h"
-#include "harness/stats.h"
+#include "core/stats.h"
 #include "reports/gate.h"
 #include "tests/test.h"
 

@@ -37,7 +37,7 @@
 
 #include "gnx/err.h"
 #include "gnx/workload.h"
-#include "workloads/etl/etl.h"
+#include "etl/etl.h"
 
 /* The default --work: see docs/workloads/etl.md for the measurement. */
 #define ETL_DEFAULT_ROUNDS "600"

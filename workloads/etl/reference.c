@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "gnx/err.h"
-#include "workloads/etl/etl.h"
+#include "etl/etl.h"
 
 /* As printed in spec/etl.md, index order. */
 static const char ref_categories[] = "books electronics grocery home fashion sports toys travel";

@@ -22,7 +22,7 @@
 
 #include "gnx/err.h"
 #include "gnx/workload.h"
-#include "workloads/gnn/gnn.h"
+#include "gnn/gnn.h"
 
 #define GNN_TOLERANCE 1e-4
 

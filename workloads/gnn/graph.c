@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "gnx/err.h"
-#include "workloads/gnn/gnn.h"
+#include "gnn/gnn.h"
 
 /* A growable list of edge endpoints. */
 struct gnn_edges {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "gnx/err.h"
-#include "workloads/gnn/gnn.h"
+#include "gnn/gnn.h"
 
 #define GNN_NPY_MAGIC "\x93NUMPY"
 

@@ -11,7 +11,7 @@
 #include <hwloc.h>
 #endif
 
-#include "harness/pin.h"
+#include "core/pin.h"
 
 const char *gnx_pin_policy_name(int policy) {
   switch (policy) {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/stats.h"
+#include "core/stats.h"
 
 static int gnx__cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;

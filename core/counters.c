@@ -16,7 +16,7 @@
 #include <pthread.h>
 #endif
 
-#include "harness/counters.h"
+#include "core/counters.h"
 
 static const char *const gnx__sw_names[GNX_SW__COUNT] = {"task_clock_ns", "context_switches",
                                                           "cpu_migrations", "page_faults"};

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness/counters.h"
+#include "core/counters.h"
 
 #ifdef GNX_HAVE_PAPI
 #include <pthread.h>

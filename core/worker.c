@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "gnx/engine.h"
-#include "harness/counters.h"
-#include "harness/pin.h"
+#include "core/counters.h"
+#include "core/pin.h"
 
 int gnx_worker_init(struct gnx_worker *w, struct gnx_run *run, int index, const char *name,
                     unsigned lo, unsigned hi) {
