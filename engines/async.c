@@ -162,7 +162,7 @@ static void async_gate_begin(struct async_gate *g, unsigned round) {
 
 /* Loop thread: wait until n jobs of the current round have arrived (or the
  * timeout, or a stop request when stop is not NULL), then release them.
- * Returns 0, GNX_EINTR or -ETIMEDOUT; the round is released in every case. */
+ * Returns 0, GNX_ESTOPPED or -ETIMEDOUT; the round is released in every case. */
 static int async_gate_open(struct async_gate *g, unsigned n, const volatile sig_atomic_t *stop) {
   int rc = 0;
   uint64_t deadline = gnx_now_ns() + ASYNC_GATE_TIMEOUT_NS;
@@ -182,7 +182,7 @@ static int async_gate_open(struct async_gate *g, unsigned n, const volatile sig_
       break;
     }
     if (stop && *stop) {
-      rc = GNX_EINTR;
+      rc = GNX_ESTOPPED;
       break;
     }
     if (gnx_now_ns() > deadline) {
@@ -420,7 +420,7 @@ static void async_stage_done(uv_work_t *req, int status) {
 static void async_stop_cb(uv_timer_t *t) {
   struct async_ctx *c = t->data;
   if (*c->run->stop && !c->stopping) {
-    async_fail(c, GNX_EINTR, "async: stopped by a signal");
+    async_fail(c, GNX_ESTOPPED, "async: stopped by a signal");
     async_maybe_finish(c);
   }
 }

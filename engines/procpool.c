@@ -63,7 +63,7 @@ static const struct gnx_option procpool_options[] = {
  * parent's error messages when it dies. Own cache line each. */
 struct pp_wstate {
   _Atomic uint64_t item; /* item in hand, or PP_NO_ITEM */
-  _Atomic uint64_t len;  /* its size, for GNX_E2BIG */
+  _Atomic uint64_t len;  /* its size, for GNX_ETOOBIG */
   _Atomic int32_t rc;    /* a failure the worker caught itself */
   _Atomic uint32_t stage;
 } __attribute__((aligned(64)));
@@ -275,7 +275,7 @@ static int pp_child_ended(struct pp_ctx *c, unsigned k, int status) {
   }
   if (WIFEXITED(status) && wrc < 0) {
     unsigned stage = atomic_load(&ws->stage);
-    if (wrc == GNX_E2BIG) {
+    if (wrc == GNX_ETOOBIG) {
       pp_msg(c,
              "procpool worker %u (pid %d): item %llu is %llu bytes, more than slot-bytes=%zu "
              "(raise --slot-bytes)",
@@ -325,7 +325,7 @@ static int pp_reap(struct pp_ctx *c) {
 static int pp_check(struct pp_ctx *c) {
   if (*c->run->stop) {
     pp_msg(c, "procpool: stopped by a signal");
-    return GNX_EINTR;
+    return GNX_ESTOPPED;
   }
   return pp_reap(c);
 }
@@ -387,7 +387,7 @@ static int pp_reap_all(struct pp_ctx *c) {
     }
     if (*c->run->stop) {
       pp_kill_all(c);
-      return rc ? rc : GNX_EINTR;
+      return rc ? rc : GNX_ESTOPPED;
     }
     struct timespec ts = {0, (long)sleep_us * 1000};
     nanosleep(&ts, NULL);
@@ -422,7 +422,7 @@ static int pp_consume_shm(struct pp_ctx *c, void *sink) {
     uint64_t i = c->next;
     if (*c->run->stop) {
       pp_msg(c, "procpool: stopped by a signal");
-      return GNX_EINTR;
+      return GNX_ESTOPPED;
     }
     const uint8_t *data;
     size_t len;
@@ -518,7 +518,7 @@ static int pp_consume_pipe(struct pp_ctx *c, void *sink) {
   while (rc == 0 && c->next < items) {
     if (*c->run->stop) { /* a steady stream of frames never times poll out */
       pp_msg(c, "procpool: stopped by a signal");
-      rc = GNX_EINTR;
+      rc = GNX_ESTOPPED;
       break;
     }
     struct gnx_buf *b = &c->rb[c->next % c->slots];

@@ -22,7 +22,7 @@ static int serial_run(struct gnx_run *run) {
   run->t_start = gnx_now_ns();
   for (uint64_t i = 0; rc == 0 && i < run->info->items; i++) {
     if (*run->stop) {
-      rc = GNX_EINTR;
+      rc = GNX_ESTOPPED;
       break;
     }
     rc = gnx_worker_exec(&w, 0, i, NULL, &a);

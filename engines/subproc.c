@@ -74,7 +74,7 @@ static int subproc_child_poll(void *arg) {
   if (getppid() != sp->parent) {
     return GNX_EWORKER;
   }
-  return subproc_stop_requested(sp->run) ? GNX_EINTR : 0;
+  return subproc_stop_requested(sp->run) ? GNX_ESTOPPED : 0;
 }
 
 /* All pipeline threads wait at their gate: pass the cross-process gate. */
@@ -114,7 +114,7 @@ static void subproc_child(struct subproc *sp, const struct gnx_pipeline_cfg *cfg
     rc = gnx_pipeline_run_workers(run, cfg, ws, sp->feeder, subproc_child_ready,
                                   subproc_child_deliver, sp);
     if (rc < 0 && run->errmsg[0] == '\0') {
-      if (sp->put_rc == GNX_E2BIG) {
+      if (sp->put_rc == GNX_ETOOBIG) {
         snprintf(run->errmsg, sizeof run->errmsg,
                  "item %llu is %zu bytes, more than a ring slot holds (%zu; raise --slot-bytes)",
                  (unsigned long long)sp->put_item, sp->put_len, gnx_ring_slot_bytes(sp->ring));
@@ -167,7 +167,7 @@ static int subproc_parent_poll(void *arg) {
   struct subproc *sp = arg;
   if (subproc_stop_requested(sp->run)) {
     snprintf(sp->run->errmsg, sizeof sp->run->errmsg, "stopped by a signal (SIGINT or SIGTERM)");
-    return GNX_EINTR;
+    return GNX_ESTOPPED;
   }
   if (!sp->reaped) {
     int st;
@@ -360,7 +360,7 @@ static int subproc_run(struct gnx_run *run) {
       break;
     }
     if (subproc_stop_requested(run)) {
-      rc = GNX_EINTR;
+      rc = GNX_ESTOPPED;
       snprintf(run->errmsg, sizeof run->errmsg, "stopped by a signal (SIGINT or SIGTERM)");
       break;
     }
@@ -381,7 +381,7 @@ out:
      * success it finishes on its own; its exit status is checked. */
     int killed = subproc_reap(&sp, rc < 0);
     if (rc == 0 && killed && subproc_stop_requested(run)) {
-      rc = GNX_EINTR;
+      rc = GNX_ESTOPPED;
       snprintf(run->errmsg, sizeof run->errmsg, "stopped by a signal (SIGINT or SIGTERM)");
     } else if (rc == 0 && killed) {
       rc = GNX_EWORKER;

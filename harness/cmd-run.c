@@ -541,7 +541,7 @@ static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *ou
         ratios[nr++] = base->wall_s / rep->wall_s;
       }
     }
-    const char *status = g->failed[e] ? (g->failed[e] == GNX_EINTR ? "interrupted" : "failed")
+    const char *status = g->failed[e] ? (g->failed[e] == GNX_ESTOPPED ? "interrupted" : "failed")
                                       : (ran ? "ok" : "not run");
     int verified = !g->failed[e] && ran && equal && check_ok;
     all_ok &= verified;

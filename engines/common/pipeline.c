@@ -102,7 +102,7 @@ static void gnx__pipe_fail(struct gnx_pipe *p, int rc, int from_deliver, const c
 }
 
 static void gnx__pipe_fail_stop(struct gnx_pipe *p) {
-  gnx__pipe_fail(p, GNX_EINTR, 0, "stopped by a signal (SIGINT or SIGTERM)");
+  gnx__pipe_fail(p, GNX_ESTOPPED, 0, "stopped by a signal (SIGINT or SIGTERM)");
 }
 
 static int gnx__pipe_failed(struct gnx_pipe *p) {

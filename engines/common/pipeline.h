@@ -45,7 +45,7 @@ typedef int (*gnx_pipeline_deliver_fn)(void *arg, struct gnx_worker *consumer,
  * first_index; `consumer` must already be initialised and entered by the
  * caller. Sets run->t_start when every worker is past the start barrier.
  * Joins every thread before returning, on success, error or *run->stop.
- * Returns 0 or the first error (GNX_EINTR after a stop). */
+ * Returns 0 or the first error (GNX_ESTOPPED after a stop). */
 int gnx_pipeline_run(struct gnx_run *run, const struct gnx_pipeline_cfg *cfg,
                      int first_index, struct gnx_worker *consumer,
                      gnx_pipeline_deliver_fn deliver, void *arg);

@@ -201,7 +201,7 @@ int gnx_ring_gate_arrive_and_wait(struct gnx_ring *r, gnx_ring_poll_fn poll, voi
 int gnx_ring_put(struct gnx_ring *r, uint64_t item, const struct gnx_buf *b,
                  struct gnx_worker *w, unsigned stage, gnx_ring_poll_fn poll, void *arg) {
   if (b->len > r->slot_bytes) {
-    return GNX_E2BIG;
+    return GNX_ETOOBIG;
   }
   unsigned k = (unsigned)(item % r->slots);
   uint32_t round = (uint32_t)(item / r->slots);

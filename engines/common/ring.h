@@ -40,7 +40,7 @@ int gnx_ring_gate_arrive_and_wait(struct gnx_ring *r, gnx_ring_poll_fn poll, voi
 
 /* Producer: copy b into item's slot and publish it. Records wait_out spans
  * on w (stage = the producing stage; w may be NULL) while the slot is still in use.
- * Returns 0, GNX_E2BIG (b->len > slot_bytes), or poll's value. */
+ * Returns 0, GNX_ETOOBIG (b->len > slot_bytes), or poll's value. */
 int gnx_ring_put(struct gnx_ring *r, uint64_t item, const struct gnx_buf *b,
                  struct gnx_worker *w, unsigned stage,
                  gnx_ring_poll_fn poll, void *arg);

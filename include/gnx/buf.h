@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct gnx_buf {
   uint8_t *data; /* malloc'd, or NULL when cap == 0 */
   size_t len;    /* bytes in use */
@@ -40,5 +44,9 @@ void gnx_buf_swap(struct gnx_buf *a, struct gnx_buf *b);
 
 /* Free the allocation and reset to GNX_BUF_INIT. */
 void gnx_buf_free(struct gnx_buf *b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

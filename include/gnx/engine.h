@@ -21,6 +21,10 @@
 #include "gnx/trace.h"
 #include "gnx/workload.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define GNX_ENGINE_ABI 1
 
 struct gnx_counters;
@@ -75,7 +79,7 @@ struct gnx_engine {
   /* Run every item through every stage and the sink, in order. Must start
    * its workers behind a barrier, set t_begin/t_start/t_end, reap every
    * child and release every resource before returning, also on error and
-   * when *stop becomes nonzero (then return GNX_EINTR promptly).
+   * when *stop becomes nonzero (then return GNX_ESTOPPED promptly).
    * Returns 0 or a negative code, with run->errmsg saying what happened. */
   int (*run)(struct gnx_run *run);
 };
@@ -136,5 +140,9 @@ void gnx_worker_exit(struct gnx_worker *w);
 /* Describe how a child ended, for errmsg: "killed by signal 9 (Killed)",
  * "exited with status 3". */
 void gnx_describe_status(int status, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,15 +8,19 @@
 #ifndef GNX_ERR_H
 #define GNX_ERR_H
 
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 /* XX(name, message) */
 #define GNX_ERRNO_MAP(XX)                                                     \
   XX(EUSAGE, "invalid command line")                                          \
   XX(EVERIFY, "result differs from the reference")                            \
   XX(EWORKER, "a worker process died")                                        \
-  XX(EINTR, "interrupted by a signal")                                        \
+  XX(ESTOPPED, "stopped by a signal (SIGINT or SIGTERM)")                      \
   XX(EUNAVAIL, "not available in this build")                                 \
   XX(EFORMAT, "malformed input")                                              \
-  XX(E2BIG, "item larger than the transport slot")                            \
+  XX(ETOOBIG, "item larger than the transport slot")                          \
   XX(ESTAGE, "a workload stage failed")                                       \
   XX(ETRACE, "trace buffer full")                                             \
   XX(EGNUPLOT, "gnuplot failed")
@@ -36,5 +40,9 @@ const char *gnx_strerror(int err);
 
 /* The symbolic name ("GNX_EVERIFY", "ENOENT"). Never NULL. */
 const char *gnx_err_name(int err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

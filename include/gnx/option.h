@@ -12,6 +12,10 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum gnx_opt_type {
   GNX_OPT_U64 = 1, /* unsigned integer; accepts k/m/g suffixes (x1000) */
   GNX_OPT_STR,     /* free text; the plugin validates it in setup */
@@ -50,5 +54,9 @@ int gnx_param_given(const struct gnx_params *p, const char *name);
 /* Parse "25k", "1m", "100000" (k, m, g multiply by 1000; no sign, no
  * exponent, no overflow). Returns 0 or GNX_EUSAGE. */
 int gnx_parse_u64(const char *s, uint64_t *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -12,6 +12,10 @@
 #include <stdint.h>
 #include <time.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum gnx_span_kind {
   GNX_SPAN_EXEC = 0,   /* running a stage on an item */
   GNX_SPAN_WAIT_IN,    /* starved: no input available */
@@ -101,5 +105,9 @@ void gnx_trace_free(struct gnx_trace *t);
 
 /* Name of a span kind: "exec", "wait_in", "wait_out", "wait_lock". */
 const char *gnx_span_kind_name(int kind);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

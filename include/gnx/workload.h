@@ -18,6 +18,10 @@
 #include "gnx/buf.h"
 #include "gnx/option.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define GNX_WORKLOAD_ABI 1
 #define GNX_WHY_MAX 256
 
@@ -84,5 +88,9 @@ struct gnx_workload {
    * Called from the harness between runs, so it may cache in shared. */
   int (*check)(void *shared, const json_t *summary, json_t **detail);
 };
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

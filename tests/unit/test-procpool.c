@@ -117,11 +117,11 @@ GNX_TEST(procpool_bad_transport_is_usage_error) {
   pp_assert_no_children();
 }
 
-/* An item larger than a slot fails the run with GNX_E2BIG, naming the fix. */
+/* An item larger than a slot fails the run with GNX_ETOOBIG, naming the fix. */
 GNX_TEST(procpool_item_too_big_for_slot) {
   const char *opts[] = {"batch=10", "slot-bytes=4", "workers=2", NULL};
   struct gnx_test_out out;
-  ASSERT_EQ_INT(gnx_test_run("null", "procpool", 100, opts, &out), GNX_E2BIG);
+  ASSERT_EQ_INT(gnx_test_run("null", "procpool", 100, opts, &out), GNX_ETOOBIG);
   ASSERT(strstr(out.errmsg, "slot-bytes") != NULL);
   gnx_test_out_free(&out);
   pp_assert_no_children();
@@ -229,8 +229,8 @@ static void pp_stop_case(const char *transport) {
   int rc = gnx_test_run_stop("null", "procpool", 100000, opts, NULL, &pp_stop_flag, &out);
   double took = (gnx_now_ns() - t0) / 1e9;
   pthread_join(t, NULL);
-  if (rc != GNX_EINTR) {
-    GNX__FAIL("%s: expected GNX_EINTR, got %s: %s", transport, gnx_err_name(rc), out.errmsg);
+  if (rc != GNX_ESTOPPED) {
+    GNX__FAIL("%s: expected GNX_ESTOPPED, got %s: %s", transport, gnx_err_name(rc), out.errmsg);
   }
   ASSERT(out.summary == NULL);
   ASSERT(took < 5.0);

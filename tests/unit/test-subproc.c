@@ -209,7 +209,7 @@ GNX_TEST(ring_rejects_oversized_items) {
   ASSERT_OK(gnx_ring_new(&r, 2, 16));
   struct gnx_buf b = GNX_BUF_INIT;
   ring_item_fill(&b, 16); /* 17 bytes */
-  ASSERT_EQ_INT(gnx_ring_put(r, 0, &b, NULL, 0, NULL, NULL), GNX_E2BIG);
+  ASSERT_EQ_INT(gnx_ring_put(r, 0, &b, NULL, 0, NULL, NULL), GNX_ETOOBIG);
   gnx_buf_clear(&b);
   ASSERT_OK(gnx_buf_append(&b, "0123456789abcdef", 16)); /* exactly a slot: fits */
   ASSERT_OK(gnx_ring_put(r, 1, &b, NULL, 0, NULL, NULL));
@@ -435,7 +435,7 @@ GNX_TEST(subproc_oversized_item_is_e2big) {
   int maps0 = shared_anon_mappings();
   struct gnx_test_out out;
   const char *opts[] = {"slot-bytes=4", NULL}; /* null items are 8 bytes */
-  ASSERT_EQ_INT(gnx_test_run("null", "subproc", 100, opts, &out), GNX_E2BIG);
+  ASSERT_EQ_INT(gnx_test_run("null", "subproc", 100, opts, &out), GNX_ETOOBIG);
   if (!strstr(out.errmsg, "item 0 is 8 bytes") || !strstr(out.errmsg, "--slot-bytes")) {
     GNX__FAIL("errmsg: %s", out.errmsg);
   }
@@ -462,7 +462,7 @@ GNX_TEST(subproc_stop_returns_eintr) {
   struct gnx_test_out out;
   uint64_t t0 = gnx_now_ns();
   ASSERT_EQ_INT(gnx_test_run_stop("null", "subproc", 5000, opts, NULL, &sp_stop, &out),
-                GNX_EINTR);
+                GNX_ESTOPPED);
   ASSERT(gnx_now_ns() - t0 < 2000000000u);
   ASSERT(strstr(out.errmsg, "stopped") != NULL);
   gnx_test_out_free(&out);
