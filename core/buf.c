@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* harness/buf.c: gnx_buf, the flat item buffer. */
+/* core/buf.c: gnx_buf, the flat item buffer. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

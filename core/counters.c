@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* harness/counters.c: PAPI, perf_event and getrusage counters. */
+/* core/counters.c: PAPI, perf_event and getrusage counters. */
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 #endif
 
 #include "core/counters.h"
+#include "core/probe.h"
 
 static const char *const gnx__sw_names[GNX_SW__COUNT] = {"task_clock_ns", "context_switches",
                                                           "cpu_migrations", "page_faults"};
@@ -368,25 +369,25 @@ static int gnx__papi_thread_start(const struct gnx_counters *c, int *esp) {
 
 void gnx_counters_worker_begin(struct gnx_worker *w) {
   const struct gnx_counters *c = w->run->counters;
-  w->probe.n_fd = 0;
-  w->probe.papi_on = 0;
+  gnx_worker_probe(w)->n_fd = 0;
+  gnx_worker_probe(w)->papi_on = 0;
   if (!c || c->mode == GNX_CTR_OFF) {
     return;
   }
-  w->probe.counting = 1;
+  gnx_worker_probe(w)->counting = 1;
   w->tw->ctr_src = 0;
   for (int i = 0; i < GNX_SW__COUNT; i++) {
-    w->probe.fd[i] = -1;
+    gnx_worker_probe(w)->fd[i] = -1;
     if (c->perf_mask & (1 << i)) {
       /* this thread only: the worker's own share */
       int fd = gnx__perf_open(i, 0, c->perf_exclude_kernel);
       if (fd >= 0) {
-        w->probe.fd[i] = fd;
-        w->probe.n_fd++;
+        gnx_worker_probe(w)->fd[i] = fd;
+        gnx_worker_probe(w)->n_fd++;
       }
     }
   }
-  gnx__thread_sw(w->probe.t0);
+  gnx__thread_sw(gnx_worker_probe(w)->t0);
 #ifdef GNX_HAVE_PAPI
   if (c->papi_ok) {
     int es = PAPI_NULL, st = gnx__papi_thread_start(c, &es);
@@ -399,50 +400,50 @@ void gnx_counters_worker_begin(struct gnx_worker *w) {
       st = gnx__papi_lib_init() == 1 ? gnx__papi_thread_start(c, &es) : PAPI_ESYS;
     }
     if (st == PAPI_OK) {
-      w->probe.papi_es = es;
-      w->probe.papi_on = 1;
+      gnx_worker_probe(w)->papi_es = es;
+      gnx_worker_probe(w)->papi_on = 1;
     }
   }
 #endif
   for (int i = 0; i < GNX_SW__COUNT; i++) {
-    if (w->probe.fd[i] >= 0) {
-      ioctl(w->probe.fd[i], PERF_EVENT_IOC_RESET, 0);
-      ioctl(w->probe.fd[i], PERF_EVENT_IOC_ENABLE, 0);
+    if (gnx_worker_probe(w)->fd[i] >= 0) {
+      ioctl(gnx_worker_probe(w)->fd[i], PERF_EVENT_IOC_RESET, 0);
+      ioctl(gnx_worker_probe(w)->fd[i], PERF_EVENT_IOC_ENABLE, 0);
     }
   }
 }
 
 void gnx_counters_worker_end(struct gnx_worker *w) {
   const struct gnx_counters *c = w->run->counters;
-  if (!c || c->mode == GNX_CTR_OFF || !w->tw || !w->probe.counting) {
+  if (!c || c->mode == GNX_CTR_OFF || !w->tw || !gnx_worker_probe(w)->counting) {
     return;
   }
-  w->probe.counting = 0;
+  gnx_worker_probe(w)->counting = 0;
   int64_t perf[GNX_SW__COUNT];
   for (int i = 0; i < GNX_SW__COUNT; i++) {
     perf[i] = -1;
-    if (w->probe.n_fd && w->probe.fd[i] >= 0) {
-      ioctl(w->probe.fd[i], PERF_EVENT_IOC_DISABLE, 0);
-      perf[i] = gnx__perf_read(w->probe.fd[i]);
-      close(w->probe.fd[i]);
-      w->probe.fd[i] = -1;
+    if (gnx_worker_probe(w)->n_fd && gnx_worker_probe(w)->fd[i] >= 0) {
+      ioctl(gnx_worker_probe(w)->fd[i], PERF_EVENT_IOC_DISABLE, 0);
+      perf[i] = gnx__perf_read(gnx_worker_probe(w)->fd[i]);
+      close(gnx_worker_probe(w)->fd[i]);
+      gnx_worker_probe(w)->fd[i] = -1;
     }
   }
-  w->probe.n_fd = 0;
+  gnx_worker_probe(w)->n_fd = 0;
 #ifdef GNX_HAVE_PAPI
-  if (w->probe.papi_on) {
+  if (gnx_worker_probe(w)->papi_on) {
     long long v[GNX_PAPI_MAX] = {0};
-    int rc = PAPI_stop(w->probe.papi_es, v);
+    int rc = PAPI_stop(gnx_worker_probe(w)->papi_es, v);
     for (int i = 0, k = 0; i < c->n_events; i++) {
       if (c->ev_ok[i]) {
         w->tw->wctr[GNX_SW__COUNT + i] = rc == PAPI_OK ? v[k] : -1;
         k++;
       }
     }
-    PAPI_cleanup_eventset(w->probe.papi_es);
-    PAPI_destroy_eventset(&w->probe.papi_es);
+    PAPI_cleanup_eventset(gnx_worker_probe(w)->papi_es);
+    PAPI_destroy_eventset(&gnx_worker_probe(w)->papi_es);
     PAPI_unregister_thread();
-    w->probe.papi_on = 0;
+    gnx_worker_probe(w)->papi_on = 0;
   }
 #endif
   int64_t t1[GNX_SW__COUNT];
@@ -451,8 +452,8 @@ void gnx_counters_worker_end(struct gnx_worker *w) {
     if (perf[i] >= 0) {
       w->tw->wctr[i] = perf[i];
       w->tw->ctr_src |= 1u << i;
-    } else if (c->sw_src[i] == GNX_SRC_RUSAGE && t1[i] >= 0 && w->probe.t0[i] >= 0) {
-      w->tw->wctr[i] = t1[i] - w->probe.t0[i];
+    } else if (c->sw_src[i] == GNX_SRC_RUSAGE && t1[i] >= 0 && gnx_worker_probe(w)->t0[i] >= 0) {
+      w->tw->wctr[i] = t1[i] - gnx_worker_probe(w)->t0[i];
     }
   }
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* harness/counters.h: hardware and software counters, each with its source.
+/* core/counters.h: hardware and software counters, each with its source.
  *
  * Sources, best first: PAPI (hardware events, when the machine has a PMU
  * and PAPI's perf_event component is enabled), perf_event (kernel software

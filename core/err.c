@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* harness/err.c: the one place where error codes become text. */
+/* core/err.c: the one place where error codes become text. */
 #include <string.h>
 
 #include "gnx/err.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* harness/option.c: reading declared options and parsing numbers. */
+/* core/option.c: reading declared options and parsing numbers. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +57,15 @@ uint64_t gnx_param_u64(const struct gnx_params *p, const char *name) {
     (void)gnx_parse_u64(v->value, &x); /* validated by the harness */
   }
   return x;
+}
+
+int gnx_param_is_auto(const struct gnx_params *p, const char *name) {
+  const struct gnx_param *v = gnx__param_find(p, name);
+  return v->value && strcmp(v->value, "auto") == 0;
+}
+
+uint64_t gnx_param_u64_auto(const struct gnx_params *p, const char *name, uint64_t fallback) {
+  return gnx_param_is_auto(p, name) ? fallback : gnx_param_u64(p, name);
 }
 
 double gnx_param_double(const struct gnx_params *p, const char *name) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* harness/pin.c: placement plans (compact, scatter, list) and binding. */
+/* core/pin.c: placement plans (compact, scatter, list) and binding. */
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #endif
 
 #include "core/pin.h"
+#include "core/probe.h"
 
 const char *gnx_pin_policy_name(int policy) {
   switch (policy) {
@@ -173,8 +174,14 @@ int gnx_pin_plan_make(void *topo_, int policy, const int *list, int n_list, int 
     snprintf(why, len, "--pin: no PU is allowed for this process");
     rc = GNX_EUSAGE;
   }
-  for (int i = 0; i < p->n; i++) {
-    p->os[i] = (int)hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, (unsigned)p->logical[i])->os_index;
+  for (int i = 0; rc == 0 && i < p->n; i++) {
+    hwloc_obj_t pu = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, (unsigned)p->logical[i]);
+    if (!pu) { /* the topology changed under us (CPU hot-unplug) */
+      snprintf(why, len, "--pin: PU L#%d is gone from the topology", p->logical[i]);
+      rc = GNX_EUSAGE;
+      break;
+    }
+    p->os[i] = (int)pu->os_index;
   }
   hwloc_bitmap_free(allowed);
   return rc;
@@ -244,8 +251,9 @@ void gnx_pin_worker_bind(struct gnx_worker *w) {
   int k = w->index % p->n;
   w->tw->cpu_asked = p->os[k];
   w->tw->cpu_asked_logical = p->logical[k];
-  cpu_set_t *old = (cpu_set_t *)(void *)w->probe.old_mask;
-  _Static_assert(sizeof w->probe.old_mask >= sizeof(cpu_set_t), "old_mask holds a cpu_set_t");
+  struct gnx_worker_probe *pr = gnx_worker_probe(w);
+  cpu_set_t *old = (cpu_set_t *)(void *)pr->old_mask;
+  _Static_assert(sizeof pr->old_mask >= sizeof(cpu_set_t), "old_mask holds a cpu_set_t");
   if (sched_getaffinity(0, sizeof *old, old) < 0) {
     w->tw->bind_err = -errno;
     return;
@@ -277,14 +285,15 @@ void gnx_pin_worker_bind(struct gnx_worker *w) {
     rc = sched_setaffinity(0, sizeof one, &one) < 0 ? -errno : 0; /* 0: this thread */
   }
   w->tw->bind_err = rc;
-  w->probe.bound = rc == 0;
+  gnx_worker_probe(w)->bound = rc == 0;
 }
 
 void gnx_pin_worker_unbind(struct gnx_worker *w) {
-  if (w->probe.bound) {
+  if (gnx_worker_probe(w)->bound) {
     /* the serial engine's worker is the harness's main thread: give it its
      * old mask back, or every later run would inherit the pin */
-    (void)sched_setaffinity(0, sizeof(cpu_set_t), (cpu_set_t *)(void *)w->probe.old_mask);
-    w->probe.bound = 0;
+    (void)sched_setaffinity(0, sizeof(cpu_set_t),
+                            (cpu_set_t *)(void *)gnx_worker_probe(w)->old_mask);
+    gnx_worker_probe(w)->bound = 0;
   }
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* harness/pin.h: worker placement with hwloc.
+/* core/pin.h: worker placement with hwloc.
  *
  * A plan is an ordered list of PUs; worker i runs on plan[i % n]. It is
  * made once, in the parent, from a topology (the machine's, or a synthetic

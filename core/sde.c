@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* harness/sde.c: gnxbench's own measurements as PAPI Software Defined
+/* core/sde.c: gnxbench's own measurements as PAPI Software Defined
  * Events, so any PAPI-instrumented tool in this process can read them as
  * sde:::GNXBENCH::<NAME> (docs/counters.md lists the names).
  *

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* harness/stats.c: median with a distribution-free confidence interval.
+/* core/stats.c: median with a distribution-free confidence interval.
  *
  * Benchmark times are skewed (a run can only be slowed down), so the median
  * and an interval from order statistics are used rather than mean +- t*sd:

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* harness/stats.h: robust statistics of repeated measurements. */
+/* core/stats.h: robust statistics of repeated measurements. */
 #ifndef GNX_HARNESS_STATS_H
 #define GNX_HARNESS_STATS_H
 

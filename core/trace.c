@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* harness/trace.c: the shared mapping that holds every worker's spans. */
+/* core/trace.c: the shared mapping that holds every worker's spans. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +17,7 @@ int gnx_trace_init(struct gnx_trace *t, uint32_t max_workers, uint32_t cap_per_w
   if (max_workers == 0 || max_workers > GNX_TRACE_MAX_WORKERS || cap_per_worker == 0) {
     return -EINVAL;
   }
-  size_t size = gnx__trace_stride(cap_per_worker) * max_workers;
+  size_t size = 4096 + gnx__trace_stride(cap_per_worker) * max_workers;
   /* Shared and anonymous: forked workers write into the same pages the
    * parent reads, and there is no name to unlink if anything dies. */
   void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
@@ -27,6 +27,7 @@ int gnx_trace_init(struct gnx_trace *t, uint32_t max_workers, uint32_t cap_per_w
   }
   t->base = p;
   t->size = size;
+  t->status = p; /* the first page; the workers' buffers follow */
   t->cap_per_worker = cap_per_worker;
   t->max_workers = max_workers;
   return 0;
@@ -38,13 +39,16 @@ struct gnx_trace_worker *gnx_trace_worker_add(struct gnx_trace *t, const char *n
   }
   uint32_t i = t->n_workers++;
   struct gnx_trace_worker *w =
-      (struct gnx_trace_worker *)((char *)t->base + gnx__trace_stride(t->cap_per_worker) * i);
+      (struct gnx_trace_worker *)((char *)t->base + 4096 +
+                                  gnx__trace_stride(t->cap_per_worker) * i);
   memset(w, 0, sizeof *w);
   snprintf(w->name, sizeof w->name, "%s", name);
   w->stage = stage;
   w->index = (int32_t)i;
   w->cap = t->cap_per_worker;
   w->cpu_begin = w->cpu_end = -1;
+  w->cur_item = GNX_ITEM_NONE;
+  w->cur_stage = -1;
   t->workers[i] = w;
   return w;
 }

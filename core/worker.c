@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* harness/worker.c: the one worker body every engine uses. */
+/* core/worker.c: the one worker body every engine uses. */
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -7,30 +7,41 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "gnx/engine.h"
 #include "core/counters.h"
 #include "core/pin.h"
 
-int gnx_worker_init(struct gnx_worker *w, struct gnx_run *run, int index, const char *name,
-                    unsigned lo, unsigned hi) {
+static int gnx__worker_add(struct gnx_worker *w, struct gnx_run *run, int index,
+                           const char *name, unsigned lo, unsigned hi, int role) {
   memset(w, 0, sizeof *w);
   w->run = run;
   w->index = index;
   w->stage_lo = lo;
   w->stage_hi = hi;
-  w->tw = gnx_trace_worker_add(run->trace, name, lo == hi ? (int)lo : -1);
+  w->tw = gnx_trace_worker_add(run->trace, name, role);
   if (!w->tw) {
-    return GNX_ETRACE;
+    return gnx_run_fail(run, GNX_ETRACE,
+                        "cannot register worker %s: the trace holds at most %u workers", name,
+                        run->trace->max_workers);
   }
   w->tw->cpu_asked = w->tw->cpu_asked_logical = -1;
   for (int i = 0; i < GNX_TRACE_WCTR_MAX; i++) {
     w->tw->wctr[i] = -1; /* not measured */
   }
   return 0;
+}
+
+int gnx_worker_init(struct gnx_worker *w, struct gnx_run *run, int index, const char *name,
+                    unsigned lo, unsigned hi) {
+  return gnx__worker_add(w, run, index, name, lo, hi, lo == hi ? (int)lo : GNX_ROLE_ALL);
+}
+
+int gnx_worker_init_transport(struct gnx_worker *w, struct gnx_run *run, int index,
+                              const char *name) {
+  unsigned sink = run->wl->n_stages; /* serves no stage: lo > hi */
+  return gnx__worker_add(w, run, index, name, sink + 1, sink, GNX_ROLE_TRANSPORT);
 }
 
 int gnx_worker_enter(struct gnx_worker *w) {
@@ -46,13 +57,15 @@ int gnx_worker_enter(struct gnx_worker *w) {
   w->states = calloc(wl->n_stages, sizeof *w->states);
   if (!w->states) {
     gnx_pin_worker_unbind(w);
-    return -ENOMEM;
+    return gnx_run_fail(w->run, -ENOMEM, "worker %s could not set up its stage state: %s",
+                        w->tw->name, gnx_strerror(-ENOMEM));
   }
   for (unsigned s = w->stage_lo; wl->state_new && s <= w->stage_hi && s < wl->n_stages; s++) {
     int rc = wl->state_new(w->run->shared, s, &w->states[s]);
     if (rc < 0) {
       gnx_worker_exit(w);
-      return rc;
+      return gnx_run_fail(w->run, rc, "worker %s could not set up stage %s: %s", w->tw->name,
+                          wl->stages[s].name, gnx_strerror(rc));
     }
   }
   /* after the states are made: the worker's counters cover its work */
@@ -77,12 +90,30 @@ static void gnx__fault_maybe(const struct gnx_worker *w, uint64_t item) {
 
 int gnx_worker_exec(struct gnx_worker *w, unsigned stage, uint64_t item, const struct gnx_buf *in,
                     struct gnx_buf *out) {
-  gnx__fault_maybe(w, item);
+  struct gnx_trace_worker *tw = w->tw;
   const struct gnx_stage_ops *op = &w->run->wl->stages[stage];
+  tw->cur_item = item > UINT32_MAX ? GNX_ITEM_NONE : (uint32_t)item;
+  tw->cur_stage = (int32_t)stage;
+  gnx__fault_maybe(w, item);
   uint64_t t0 = gnx_now_ns();
   gnx_buf_clear(out);
   int rc = op->run(w->run->shared, w->states ? w->states[stage] : NULL, item, in, out);
-  gnx_span_add(w->tw, t0, gnx_now_ns(), item, (int)stage, GNX_SPAN_EXEC);
+  gnx_span_add(tw, t0, gnx_now_ns(), item, (int)stage, GNX_SPAN_EXEC);
+  tw->cur_stage = -1;
+  if (rc < 0) {
+    gnx_run_fail(w->run, rc, "stage %s failed on item %llu in worker %s: %s", op->name,
+                 (unsigned long long)item, tw->name, gnx_strerror(rc));
+  }
+  return rc;
+}
+
+int gnx_worker_run_stages(struct gnx_worker *w, uint64_t item, unsigned lo, unsigned hi,
+                          struct gnx_buf *a, struct gnx_buf *b) {
+  int rc = 0;
+  for (unsigned s = lo; rc == 0 && s <= hi; s++) {
+    rc = gnx_worker_exec(w, s, item, s ? a : NULL, b);
+    gnx_buf_swap(a, b);
+  }
   return rc;
 }
 
@@ -93,25 +124,10 @@ uint64_t gnx_worker_waited(struct gnx_worker *w, int kind, unsigned stage, uint6
   return t1;
 }
 
-static void gnx__sleep_ns(uint64_t ns) {
-  struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
-  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-  }
-}
-
-int gnx_sink_deliver(struct gnx_worker *w, void *sink, uint64_t item, const struct gnx_buf *in,
-                     int waited) {
-  const struct gnx_workload *wl = w->run->wl;
-  uint64_t t0 = gnx_now_ns();
-  if (!waited && w->run->info->sink_wait_ns) {
-    gnx__sleep_ns(w->run->info->sink_wait_ns);
-  }
-  int rc = wl->sink_put(sink, item, in);
-  gnx_span_add(w->tw, t0, gnx_now_ns(), item, (int)wl->n_stages, GNX_SPAN_EXEC);
-  return rc;
-}
-
 void gnx_worker_exit(struct gnx_worker *w) {
+  if (!w->run) {
+    return; /* zeroed: never initialised */
+  }
   const struct gnx_workload *wl = w->run->wl;
   if (w->tw) {
     gnx_counters_worker_end(w);
@@ -126,17 +142,5 @@ void gnx_worker_exit(struct gnx_worker *w) {
     }
     free(w->states);
     w->states = NULL;
-  }
-}
-
-void gnx_describe_status(int status, char *buf, size_t len) {
-  if (WIFSIGNALED(status)) {
-    int sig = WTERMSIG(status);
-    snprintf(buf, len, "killed by signal %d (%s%s)", sig, sigabbrev_np(sig) ? "SIG" : "",
-             sigabbrev_np(sig) ? sigabbrev_np(sig) : "unknown");
-  } else if (WIFEXITED(status)) {
-    snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
-  } else {
-    snprintf(buf, len, "ended with wait status 0x%x", status);
   }
 }

@@ -34,20 +34,22 @@
  * 8 x. An item in flight costs its two buffers only from when it starts
  * until the sink has it: delivered items hand theirs to the next to start. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/options.h"
 #include "gnx/engine.h"
 
 static const struct gnx_option async_options[] = {
-    {"workers", GNX_OPT_U64, "0", "worker threads or processes (0 = one per CPU)", 0, 0},
-    {"inflight", GNX_OPT_U64, "0", "async: items in flight at most (0 = 8 x workers)", 0, 0},
+    GNX_OPTION_WORKERS,
+    {"inflight", GNX_OPT_U64, "auto",
+     "async: items in flight at most (auto: chosen by the engine's model; 0 = 8 x workers)", 0,
+     1u << 20, GNX_OPT_F_AUTO},
     {"dispatch", GNX_OPT_STR, "item",
      "item: one pool job runs an item's source and stages; stage: one job per stage, each hop "
      "through the loop (to see what the hops cost)",
-     0, 0},
+     0, 0, 0},
     GNX_OPTIONS_END,
 };
 
@@ -133,8 +135,9 @@ struct async_ctx {
   unsigned inflight;
   int per_stage; /* --dispatch stage */
   unsigned timers_inited;
-  void *sink;
   uint64_t items, next_dispatch, next_deliver;
+  uint64_t t_done; /* the loop returned: the end of the pool threads' idling */
+  int loop_ok, started;
   uint64_t t_wait; /* loop starved for the next item since (0: not waiting) */
   unsigned busy;   /* stage jobs queued and not yet completed */
   int rc;
@@ -171,7 +174,7 @@ static int async_gate_open(struct async_gate *g, unsigned n, const volatile sig_
     /* Poll a stop request every few ms; pool threads arrive within
      * microseconds, so this wait is short in practice. */
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* the condition variable's clock */
     ts.tv_nsec += 5 * 1000000;
     if (ts.tv_nsec >= 1000000000) {
       ts.tv_sec++;
@@ -196,16 +199,11 @@ static int async_gate_open(struct async_gate *g, unsigned n, const volatile sig_
   return rc;
 }
 
-static void async_fail(struct async_ctx *c, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void async_fail(struct async_ctx *c, int rc, const char *fmt, ...) {
+/* The run failed (recorded already, by the core or with gnx_run_fail):
+ * stop dispatching and let the loop drain. */
+static void async_fail(struct async_ctx *c, int rc) {
   if (c->rc == 0) {
     c->rc = rc;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->run->errmsg, sizeof c->run->errmsg, fmt, ap);
-    va_end(ap);
   }
   c->stopping = 1;
   /* Items waiting out a sink latency hold no work: abandon them now. */
@@ -238,7 +236,7 @@ static void async_exit_work(uv_work_t *req) {
   struct async_worker *w = async_self;
   if (w) {
     /* Idle from its last job to the end of the run: starved, not busy. */
-    uint64_t t_end = c->run->t_end;
+    uint64_t t_end = c->t_done;
     if (t_end > w->t_last) {
       gnx_span_add(w->gw.tw, w->t_last, t_end, GNX_ITEM_NONE, 0, GNX_SPAN_WAIT_IN);
     }
@@ -272,14 +270,8 @@ static void async_stage_work(uv_work_t *req) {
   /* --dispatch item: the item's remaining stages run on in this job, with
    * no hop through the loop between them; stage: just this one */
   unsigned last = s->c->per_stage ? s->stage : s->c->wl->n_stages - 1;
-  for (;;) {
-    s->rc = gnx_worker_exec(&w->gw, s->stage, s->item, s->stage ? &s->a : NULL, &s->b);
-    gnx_buf_swap(&s->a, &s->b);
-    if (s->rc < 0 || s->stage == last) {
-      break;
-    }
-    s->stage++;
-  }
+  s->rc = gnx_worker_run_stages(&w->gw, s->item, s->stage, last, &s->a, &s->b);
+  s->stage = last;
   w->t_last = gnx_now_ns();
 }
 
@@ -290,7 +282,7 @@ static void async_stage_done(uv_work_t *req, int status);
 static int async_queue_stage(struct async_ctx *c, struct async_slot *s) {
   int rc = uv_queue_work(&c->loop, &s->req, async_stage_work, async_stage_done);
   if (rc < 0) {
-    async_fail(c, rc, "async: uv_queue_work: %s", uv_strerror(rc));
+    async_fail(c, gnx_run_fail(c->run, rc, "async: uv_queue_work: %s", uv_strerror(rc)));
     return rc;
   }
   c->busy++;
@@ -344,8 +336,8 @@ static void async_deliver(struct async_ctx *c) {
       gnx_worker_waited(&c->sinkw, GNX_SPAN_WAIT_IN, c->wl->n_stages, s->item, c->t_wait);
       c->t_wait = 0;
     }
-    int rc = gnx_sink_deliver(&c->sinkw, c->sink, s->item, &s->a,
-                              c->run->info->sink_wait_ns > 0);
+    int rc = gnx_run_deliver(c->run, &c->sinkw, s->item, &s->a,
+                             c->run->info->sink_wait_ns > 0);
     s->ready = 0;
     pthread_mutex_lock(&c->spare_mu); /* its buffers go to the next item to start */
     c->spare[2 * c->n_spare] = s->a;
@@ -355,9 +347,8 @@ static void async_deliver(struct async_ctx *c) {
     s->a = (struct gnx_buf)GNX_BUF_INIT;
     s->b = (struct gnx_buf)GNX_BUF_INIT;
     c->next_deliver++;
-    if (rc < 0) {
-      async_fail(c, rc, "async: sink %s failed at item %llu: %s", c->wl->sink_name,
-                 (unsigned long long)s->item, gnx_strerror(rc));
+    if (rc < 0) { /* recorded by the core */
+      async_fail(c, rc);
       return;
     }
     async_pump(c);
@@ -392,15 +383,13 @@ static void async_stage_done(uv_work_t *req, int status) {
   if (status < 0 && s->rc == 0) {
     s->rc = status;
   }
-  if (s->rc < 0) {
-    if (s->rc == -ESRCH) {
-      async_fail(c, s->rc, "async: a libuv pool thread has no worker identity "
-                           "(the pool has more threads than workers)");
-    } else {
-      async_fail(c, s->rc, "async: stage %s failed at item %llu: %s",
-                 c->wl->stages[s->stage].name, (unsigned long long)s->item,
-                 gnx_strerror(s->rc));
-    }
+  if (s->rc == -ESRCH) {
+    async_fail(c, gnx_run_fail(c->run, s->rc,
+                               "async: a libuv pool thread has no worker identity (the pool has "
+                               "more threads than workers)"));
+  } else if (s->rc < 0) { /* a stage failed: recorded by the core */
+    async_fail(c, gnx_run_fail(c->run, s->rc, "async: pool job failed on item %llu: %s",
+                               (unsigned long long)s->item, gnx_strerror(s->rc)));
   } else if (!c->stopping) {
     if (++s->stage < c->wl->n_stages) {
       (void)async_queue_stage(c, s);
@@ -419,8 +408,9 @@ static void async_stage_done(uv_work_t *req, int status) {
 
 static void async_stop_cb(uv_timer_t *t) {
   struct async_ctx *c = t->data;
-  if (*c->run->stop && !c->stopping) {
-    async_fail(c, GNX_ESTOPPED, "async: stopped by a signal");
+  int rc = gnx_run_check(c->run);
+  if (rc && !c->stopping) {
+    async_fail(c, rc);
     async_maybe_finish(c);
   }
 }
@@ -448,178 +438,138 @@ static int async_ctl_round(struct async_ctx *c, unsigned round, uv_work_cb fn) {
 }
 
 static int async_check_params(struct gnx_run *run, unsigned *workers, unsigned *inflight) {
-  uint64_t w = gnx_param_u64(run->params, "workers");
-  uint64_t f = gnx_param_u64(run->params, "inflight");
+  uint64_t w = gnx_param_u64_auto(run->params, "workers", 0);
   if (w == 0) {
     w = run->cpus ? run->cpus : 1;
   }
-  uint32_t room = run->trace->max_workers - run->trace->n_workers;
-  if (w + 1 > room) {
-    snprintf(run->errmsg, sizeof run->errmsg,
-             "async: workers=%llu is too many: the trace has room for %u workers besides the loop",
-             (unsigned long long)w, room ? room - 1 : 0);
-    return GNX_EUSAGE;
-  }
+  uint64_t f = gnx_param_u64_auto(run->params, "inflight", 0);
   if (f == 0) {
     f = 8 * w; /* see the top of the file */
   }
+  uint32_t room = run->trace->max_workers - run->trace->n_workers;
+  if (w + 1 > room) {
+    return gnx_run_fail(run, GNX_EUSAGE,
+                        "async: workers=%llu is too many: the trace has room for %u workers "
+                        "besides the loop",
+                        (unsigned long long)w, room ? room - 1 : 0);
+  }
   if (f > 1u << 20) {
-    snprintf(run->errmsg, sizeof run->errmsg, "async: inflight=%llu is too many (at most %u)",
-             (unsigned long long)f, 1u << 20);
-    return GNX_EUSAGE;
+    return gnx_run_fail(run, GNX_EUSAGE, "async: inflight=%llu is too many (at most %u)",
+                        (unsigned long long)f, 1u << 20);
+  }
+  const char *dispatch = gnx_param_str(run->params, "dispatch");
+  if (dispatch && strcmp(dispatch, "item") != 0 && strcmp(dispatch, "stage") != 0) {
+    return gnx_run_fail(run, GNX_EUSAGE,
+                        "async: --dispatch '%s': choose item (one job per item) or stage (one "
+                        "job per stage)",
+                        dispatch);
   }
   if (async_pool_threads == 0) {
     char v[16];
     snprintf(v, sizeof v, "%u", (unsigned)w);
     if (setenv("UV_THREADPOOL_SIZE", v, 1) < 0) {
-      return -errno;
+      return gnx_run_fail(run, -errno, "async: setenv: %s", strerror(errno));
     }
     async_pool_threads = (unsigned)w;
   } else if (async_pool_threads != w) {
-    snprintf(run->errmsg, sizeof run->errmsg,
-             "async: workers=%llu, but this process's libuv thread pool already has %u threads "
-             "(libuv sizes it once per process): run a different size in its own process",
-             (unsigned long long)w, async_pool_threads);
-    return GNX_EUSAGE;
+    return gnx_run_fail(run, GNX_EUSAGE,
+                        "async: workers=%llu, but this process's libuv thread pool already has "
+                        "%u threads (libuv sizes it once per process): run a different size in "
+                        "its own process",
+                        (unsigned long long)w, async_pool_threads);
   }
   *workers = (unsigned)w;
   *inflight = (unsigned)f;
   return 0;
 }
 
-static int async_run(struct gnx_run *run) {
-  run->t_begin = gnx_now_ns();
-  struct async_ctx ctx;
-  struct async_ctx *c = &ctx;
-  memset(c, 0, sizeof *c);
-  c->run = run;
-  c->wl = run->wl;
-  c->items = run->info->items;
-  unsigned workers = 0, inflight = 0;
-  int rc = async_check_params(run, &workers, &inflight);
+/* Allocate the context, make the loop and its timers, register the
+ * workers. On failure what was made is released by async_teardown. */
+static int async_setup(struct async_ctx *c, struct gnx_run *run) {
+  int rc = async_check_params(run, &c->n_pw, &c->inflight);
   if (rc < 0) {
     return rc;
   }
-  c->n_pw = workers;
-  c->inflight = inflight;
   const char *dispatch = gnx_param_str(run->params, "dispatch");
-  if (dispatch && strcmp(dispatch, "item") != 0 && strcmp(dispatch, "stage") != 0) {
-    snprintf(run->errmsg, sizeof run->errmsg,
-             "async: --dispatch '%s': choose item (one job per item) or stage (one job per "
-             "stage)",
-             dispatch);
-    return GNX_EUSAGE;
-  }
   c->per_stage = dispatch && strcmp(dispatch, "stage") == 0;
-  atomic_init(&c->next_pw, 0);
-  pthread_mutex_init(&c->gate.mu, NULL);
-  pthread_cond_init(&c->gate.cv, NULL);
-  pthread_mutex_init(&c->spare_mu, NULL);
-  c->pw = calloc(workers, sizeof *c->pw);
-  c->ctl = calloc(2 * (size_t)workers, sizeof *c->ctl);
-  c->slots = calloc(inflight, sizeof *c->slots);
-  c->spare = calloc(2 * (size_t)inflight, sizeof *c->spare);
-  int loop_ok = 0, sink_entered = 0, started = 0;
+  c->pw = calloc(c->n_pw, sizeof *c->pw);
+  c->ctl = calloc(2 * (size_t)c->n_pw, sizeof *c->ctl);
+  c->slots = calloc(c->inflight, sizeof *c->slots);
+  c->spare = calloc(2 * (size_t)c->inflight, sizeof *c->spare);
   if (!c->pw || !c->ctl || !c->slots || !c->spare) {
-    rc = -ENOMEM;
-    goto out;
+    return gnx_run_fail(run, -ENOMEM, "async: out of memory");
   }
   rc = uv_loop_init(&c->loop);
   if (rc < 0) {
-    snprintf(run->errmsg, sizeof run->errmsg, "async: uv_loop_init: %s", uv_strerror(rc));
-    goto out;
+    return gnx_run_fail(run, rc, "async: uv_loop_init: %s", uv_strerror(rc));
   }
-  loop_ok = 1;
-  rc = gnx_worker_init(&c->sinkw, run, 0, "loop", c->wl->n_stages, c->wl->n_stages);
-  for (unsigned i = 0; rc == 0 && i < workers; i++) {
-    char name[GNX_TRACE_NAME_MAX];
-    snprintf(name, sizeof name, "async.w%u", i + 1);
-    rc = gnx_worker_init(&c->pw[i].gw, run, (int)i + 1, name, 0, c->wl->n_stages - 1);
-  }
-  if (rc < 0) {
-    goto out;
-  }
-  rc = gnx_worker_enter(&c->sinkw);
-  sink_entered = 1;
-  if (rc == 0) {
-    rc = c->wl->sink_open(run->shared, &c->sink);
-  }
-  if (rc < 0) {
-    snprintf(run->errmsg, sizeof run->errmsg, "async: sink %s: %s", c->wl->sink_name,
-             gnx_strerror(rc));
-    goto out;
-  }
+  c->loop_ok = 1;
   uv_timer_init(&c->loop, &c->stop_timer);
   c->stop_timer.data = c;
-  for (unsigned i = 0; i < inflight; i++) {
+  for (unsigned i = 0; i < c->inflight; i++) {
     c->slots[i].c = c;
     c->slots[i].req.data = &c->slots[i];
     uv_timer_init(&c->loop, &c->slots[i].timer);
     c->slots[i].timer.data = &c->slots[i];
     c->timers_inited++;
   }
+  rc = gnx_worker_init(&c->sinkw, run, 0, "loop", c->wl->n_stages, c->wl->n_stages);
+  for (unsigned i = 0; rc == 0 && i < c->n_pw; i++) {
+    char name[GNX_TRACE_NAME_MAX];
+    snprintf(name, sizeof name, "async.w%u", i + 1);
+    rc = gnx_worker_init(&c->pw[i].gw, run, (int)i + 1, name, 0, c->wl->n_stages - 1);
+  }
+  return rc == 0 ? gnx_worker_enter(&c->sinkw) : rc;
+}
 
-  /* Start barrier: every pool thread has its identity and stage states. */
-  rc = async_ctl_round(c, 1, async_start_work);
-  started = 1;
-  for (unsigned i = 0; rc == 0 && i < workers; i++) {
-    if (c->pw[i].rc < 0) {
-      rc = c->pw[i].rc;
-      snprintf(run->errmsg, sizeof run->errmsg, "async: worker %u could not start: %s", i + 1,
-               gnx_strerror(rc));
-    }
-  }
+/* The start barrier (every pool thread takes its identity and stage
+ * states), then the loop until every item is delivered or the run fails. */
+static int async_loop(struct async_ctx *c) {
+  struct gnx_run *run = c->run;
+  int rc = async_ctl_round(c, 1, async_start_work);
+  c->started = 1;
   if (rc == -ETIMEDOUT) {
-    snprintf(run->errmsg, sizeof run->errmsg,
-             "async: the libuv thread pool did not start %u threads", workers);
+    rc = gnx_run_fail(run, rc, "async: the libuv thread pool did not start %u threads",
+                      c->n_pw);
   }
-  run->t_start = gnx_now_ns();
-  c->t_wait = run->t_start;
+  for (unsigned i = 0; rc == 0 && i < c->n_pw; i++) {
+    rc = c->pw[i].rc; /* recorded by gnx_worker_enter */
+  }
+  rc = rc ? rc : gnx_run_check(run);
+  gnx_run_started(run);
+  c->t_wait = gnx_now_ns();
   if (rc < 0) {
-    c->rc = rc;
-    c->stopping = 1;
+    async_fail(c, rc);
   } else {
     uv_timer_start(&c->stop_timer, async_stop_cb, ASYNC_STOP_POLL_MS, ASYNC_STOP_POLL_MS);
     async_pump(c);
   }
   async_maybe_finish(c);
   uv_run(&c->loop, UV_RUN_DEFAULT);
-  rc = c->rc;
+  c->t_done = gnx_now_ns();
+  return c->rc;
+}
 
-out:
-  if (c->sink) {
-    int crc = c->wl->sink_close(c->sink, rc == 0 ? &run->summary : NULL);
-    if (rc == 0 && crc < 0) {
-      rc = crc;
-      snprintf(run->errmsg, sizeof run->errmsg, "async: closing sink %s: %s", c->wl->sink_name,
-               gnx_strerror(crc));
-    }
-  }
-  run->t_end = gnx_now_ns();
-  if (started) {
-    /* Each pool thread frees its own stage states. */
+/* Each pool thread frees its own stage states; then the loop closes. */
+static int async_teardown(struct async_ctx *c, int rc) {
+  if (c->started) {
     int xrc = async_ctl_round(c, 2, async_exit_work);
     if (rc == 0 && xrc < 0) {
-      rc = xrc;
-      snprintf(run->errmsg, sizeof run->errmsg, "async: pool threads did not exit: %s",
-               gnx_strerror(xrc));
+      rc = gnx_run_fail(c->run, xrc, "async: pool threads did not exit: %s", gnx_strerror(xrc));
     }
   }
-  if (loop_ok) {
-    if (!c->closing && c->timers_inited) {
+  if (c->loop_ok) {
+    if (!c->closing) {
       async_close_all(c); /* failed before the loop ran */
     }
     uv_run(&c->loop, UV_RUN_DEFAULT); /* close callbacks, control jobs */
     int lrc = uv_loop_close(&c->loop);
     if (rc == 0 && lrc < 0) {
-      rc = lrc;
-      snprintf(run->errmsg, sizeof run->errmsg, "async: uv_loop_close: %s", uv_strerror(lrc));
+      rc = gnx_run_fail(c->run, lrc, "async: uv_loop_close: %s", uv_strerror(lrc));
     }
   }
-  if (sink_entered) {
-    gnx_worker_exit(&c->sinkw);
-  }
-  for (unsigned i = 0; c->slots && i < inflight; i++) {
+  gnx_worker_exit(&c->sinkw);
+  for (unsigned i = 0; c->slots && i < c->inflight; i++) {
     gnx_buf_free(&c->slots[i].a);
     gnx_buf_free(&c->slots[i].b);
   }
@@ -630,6 +580,29 @@ out:
   free(c->slots);
   free(c->ctl);
   free(c->pw);
+  return rc;
+}
+
+static int async_run(struct gnx_run *run) {
+  struct async_ctx ctx;
+  struct async_ctx *c = &ctx;
+  memset(c, 0, sizeof *c);
+  c->run = run;
+  c->wl = run->wl;
+  c->items = run->info->items;
+  atomic_init(&c->next_pw, 0);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_mutex_init(&c->gate.mu, NULL);
+  pthread_cond_init(&c->gate.cv, &ca);
+  pthread_condattr_destroy(&ca);
+  pthread_mutex_init(&c->spare_mu, NULL);
+  int rc = async_setup(c, run);
+  if (rc == 0) {
+    rc = async_loop(c);
+  }
+  rc = async_teardown(c, rc);
   pthread_cond_destroy(&c->gate.cv);
   pthread_mutex_destroy(&c->gate.mu);
   pthread_mutex_destroy(&c->spare_mu);
@@ -639,10 +612,8 @@ out:
 #else /* !GNX_HAVE_LIBUV */
 
 static int async_run(struct gnx_run *run) {
-  run->t_begin = run->t_start = run->t_end = gnx_now_ns();
-  snprintf(run->errmsg, sizeof run->errmsg,
-           "async: built without libuv (install libuv1-dev and rebuild)");
-  return GNX_EUNAVAIL;
+  return gnx_run_fail(run, GNX_EUNAVAIL,
+                      "async: built without libuv (install libuv1-dev and rebuild)");
 }
 
 #endif

@@ -131,7 +131,12 @@ static int gnx__parse_workloads(struct gnx_cli *cli, char *arg, char *why, size_
   gnx__workload_names(names, sizeof names);
   if (strcmp(arg, "all") == 0) {
     for (size_t i = 0; i < gnx_n_workloads; i++) {
-      if (!(gnx_workloads[i]->flags & GNX_WORKLOAD_F_DIAGNOSTIC)) {
+      if (gnx_workloads[i]->flags & GNX_WORKLOAD_F_DIAGNOSTIC) {
+        continue;
+      }
+      if (gnx_workloads[i]->unavailable) {
+        cli->skipped_workloads[cli->n_skipped_workloads++] = gnx_workloads[i]->name;
+      } else {
         cli->workloads[cli->n_workloads++] = gnx_workloads[i];
       }
     }
@@ -148,6 +153,11 @@ static int gnx__parse_workloads(struct gnx_cli *cli, char *arg, char *why, size_
     if (!w) {
       snprintf(why, len, "--workloads: unknown workload '%s'; valid workloads: %s, all", items[i],
                names);
+      return GNX_EUSAGE;
+    }
+    if (w->unavailable) {
+      snprintf(why, len, "--workloads: workload '%s' is not available: %s", w->name,
+               w->unavailable);
       return GNX_EUSAGE;
     }
     for (size_t k = 0; k < cli->n_workloads; k++) {

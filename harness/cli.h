@@ -16,6 +16,8 @@ struct gnx_cli {
   size_t n_engines;
   const char *skipped_engines[GNX_CLI_MAX]; /* `all` left these out: unavailable */
   size_t n_skipped;
+  const char *skipped_workloads[GNX_CLI_MAX]; /* the same for `--workloads all` */
+  size_t n_skipped_workloads;
   int serial_added;                          /* serial was added as the baseline */
   const struct gnx_workload *workloads[GNX_CLI_MAX];
   size_t n_workloads;

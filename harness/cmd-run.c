@@ -54,7 +54,7 @@ static void gnx__install_signals(void) {
 /* One repetition's measurements, kept after its trace is released. */
 struct gnx_rep {
   int rc;
-  char errmsg[256];
+  char errmsg[320];
   json_t *summary;        /* owned */
   json_t *json;           /* the report's view of this repetition */
   double wall_s;
@@ -719,6 +719,16 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
                           json_pack("{s:s, s:s}", "engine", e->name, "reason", e->unavailable));
     if (!cli.quiet) {
       fprintf(stderr, "gnxbench: note: engine %s is skipped: %s\n", e->name, e->unavailable);
+    }
+  }
+  json_t *skipped_wl = json_array();
+  json_object_set_new(config, "skipped_workloads", skipped_wl);
+  for (size_t i = 0; i < cli.n_skipped_workloads; i++) {
+    const struct gnx_workload *w = gnx_workload_find(cli.skipped_workloads[i]);
+    json_array_append_new(skipped_wl,
+                          json_pack("{s:s, s:s}", "workload", w->name, "reason", w->unavailable));
+    if (!cli.quiet) {
+      fprintf(stderr, "gnxbench: note: workload %s is skipped: %s\n", w->name, w->unavailable);
     }
   }
   for (size_t i = 0; i < cli.n_workloads; i++) {

@@ -7,8 +7,14 @@
 #include "gnx-rev.h"
 #include "harness/cli.h"
 #include "harness/cmd.h"
+#include "harness/registry.h"
 
 int main(int argc, char **argv) {
+  char why[512];
+  if (gnx_registry_check(why, sizeof why) < 0) {
+    fprintf(stderr, "gnxbench: internal error: %s\n", why);
+    return 70; /* EX_SOFTWARE: a plugin is built wrong */
+  }
   if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
     printf("gnxbench %s (%s, %s build)\n", GNX_VERSION, GNX_GIT_REV, GNX_BUILD_TYPE);
     return 0;

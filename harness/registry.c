@@ -9,6 +9,8 @@
 #include "harness/registry.h"
 #include "workload-list.h"
 
+#define GNX__DECL_MAX 64
+
 #define GNX__DECL_ENGINE(n) extern const struct gnx_engine gnx_engine_##n;
 #define GNX__REF_ENGINE(n) &gnx_engine_##n,
 #define GNX__DECL_WORKLOAD(n) extern const struct gnx_workload gnx_workload_##n;
@@ -78,12 +80,15 @@ void gnx_params_free(struct gnx_params *p) {
 }
 
 int gnx_option_validate(const struct gnx_option *o, const char *value, char *why, size_t len) {
+  if ((o->flags & GNX_OPT_F_AUTO) && strcmp(value, "auto") == 0) {
+    return 0;
+  }
   switch (o->type) {
   case GNX_OPT_U64: {
     uint64_t x;
     if (gnx_parse_u64(value, &x) < 0) {
-      snprintf(why, len, "--%s: '%s' is not a whole number (use digits, optionally with k, m or g)",
-               o->name, value);
+      snprintf(why, len, "--%s: '%s' is not a whole number (use digits, optionally with k, m or g%s)",
+               o->name, value, o->flags & GNX_OPT_F_AUTO ? ", or auto" : "");
       return GNX_EUSAGE;
     }
     if (x < o->min || (o->max && x > o->max)) {
@@ -135,4 +140,83 @@ const struct gnx_option *gnx_option_lookup(const char *name) {
     }
   }
   return NULL;
+}
+
+/* ---- registration checks (as fio's check_engine_ops) --------------------- */
+
+/* What validation reads must agree (the type, the range, whether auto is
+ * taken); each plugin keeps its own default and help (--batch is 1000
+ * records for etl, 1 for null). */
+static int gnx__option_same(const struct gnx_option *a, const struct gnx_option *b) {
+  return a->type == b->type && a->min == b->min && a->max == b->max && a->flags == b->flags;
+}
+
+struct gnx__decl {
+  const char *owner;
+  const struct gnx_option *opts;
+};
+
+/* Two plugins declaring one option name must declare it the same way: the
+ * command line has one --name, and it means one thing. */
+static int gnx__options_check(const struct gnx__decl *d, size_t n, char *why, size_t len) {
+  for (size_t i = 0; i < n; i++) {
+    for (const struct gnx_option *o = d[i].opts; o && o->name; o++) {
+      for (size_t j = i + 1; j < n; j++) {
+        for (const struct gnx_option *p = d[j].opts; p && p->name; p++) {
+          if (strcmp(o->name, p->name) == 0 && !gnx__option_same(o, p)) {
+            snprintf(why, len,
+                     "option --%s is declared with another type, range or auto by %s than by %s; "
+                     "share one declaration (engines/common/options.h) or give one another name",
+                     o->name, d[i].owner, d[j].owner);
+            return GNX_EUSAGE;
+          }
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+int gnx_plugins_check(const struct gnx_engine *const *engines, size_t n_engines,
+                      const struct gnx_workload *const *workloads, size_t n_workloads, char *why,
+                      size_t len) {
+  struct gnx__decl decl[GNX__DECL_MAX];
+  size_t nd = 0;
+  for (size_t i = 0; i < n_engines; i++) {
+    const struct gnx_engine *e = engines[i];
+    if (e->abi != GNX_ENGINE_ABI || !e->name || !*e->name || !e->summary || !e->run) {
+      snprintf(why, len, "engine %s: abi %u (want %u), or a required field (name, summary, run) "
+                         "is missing",
+               e->name ? e->name : "?", e->abi, GNX_ENGINE_ABI);
+      return GNX_EUSAGE;
+    }
+    if (nd < GNX__DECL_MAX) {
+      decl[nd++] = (struct gnx__decl){e->name, e->options};
+    }
+  }
+  for (size_t i = 0; i < n_workloads; i++) {
+    const struct gnx_workload *w = workloads[i];
+    if (w->abi != GNX_WORKLOAD_ABI || !w->name || !*w->name || !w->summary || !w->setup ||
+        !w->teardown || !w->stages || w->n_stages == 0 || !w->sink_name || !w->sink_open ||
+        !w->sink_put || !w->sink_close) {
+      snprintf(why, len, "workload %s: abi %u (want %u), or a required hook (setup, teardown, "
+                         "stages, sink_open, sink_put, sink_close) is missing",
+               w->name ? w->name : "?", w->abi, GNX_WORKLOAD_ABI);
+      return GNX_EUSAGE;
+    }
+    for (unsigned k = 0; k < w->n_stages; k++) {
+      if (!w->stages[k].name || !w->stages[k].run) {
+        snprintf(why, len, "workload %s: stage %u has no name or no run hook", w->name, k);
+        return GNX_EUSAGE;
+      }
+    }
+    if (nd < GNX__DECL_MAX) {
+      decl[nd++] = (struct gnx__decl){w->name, w->options};
+    }
+  }
+  return gnx__options_check(decl, nd, why, len);
+}
+
+int gnx_registry_check(char *why, size_t len) {
+  return gnx_plugins_check(gnx_engines, gnx_n_engines, gnx_workloads, gnx_n_workloads, why, len);
 }

@@ -33,6 +33,15 @@ void gnx_params_free(struct gnx_params *p);
  * one-line reason in why. */
 int gnx_option_validate(const struct gnx_option *o, const char *value, char *why, size_t len);
 
+/* Check plugins as they register: the ABI versions, the required hooks,
+ * and that two declarations of one option name are the same. Returns 0 or
+ * GNX_EUSAGE with the problem in why. gnx_registry_check does it for the
+ * built-in tables (main() calls it first; a failure is a build defect). */
+int gnx_plugins_check(const struct gnx_engine *const *engines, size_t n_engines,
+                      const struct gnx_workload *const *workloads, size_t n_workloads, char *why,
+                      size_t len);
+int gnx_registry_check(char *why, size_t len);
+
 /* The declaration of --name among all built-in plugins, or NULL. */
 const struct gnx_option *gnx_option_lookup(const char *name);
 

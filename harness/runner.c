@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/counters.h"
+#include "core/run.h"
 #include "harness/runner.h"
 
 unsigned gnx_cpus_allowed(void) {
@@ -94,27 +95,28 @@ int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_
       .counters = gnx__counters,
       .pin = gnx__pin,
   };
+  struct gnx_run_core core;
   struct gnx_run_ctr ctr;
   int hwm = gnx__peak_rss_reset() == 0;
   struct rusage s0, c0, s1, c1;
   getrusage(RUSAGE_SELF, &s0);
   getrusage(RUSAGE_CHILDREN, &c0);
   gnx_run_ctr_start(gnx__counters, &ctr);
-  rc = e->run(&run);
+  rc = gnx_run_begin(&run, &core);
+  if (rc == 0) {
+    rc = e->run(&run);
+  }
+  rc = gnx_run_end(&run, rc, &res->summary);
   gnx_run_ctr_stop(&ctr);
   getrusage(RUSAGE_SELF, &s1);
   getrusage(RUSAGE_CHILDREN, &c1);
 
   res->rc = rc;
-  snprintf(res->errmsg, sizeof res->errmsg, "%s", run.errmsg);
-  res->summary = run.summary;
-  if (rc < 0 && res->summary) {
-    json_decref(res->summary);
-    res->summary = NULL;
-  }
-  res->wall_ns = run.t_end > run.t_start ? run.t_end - run.t_start : 0;
-  res->startup_ns = run.t_start > run.t_begin ? run.t_start - run.t_begin : 0;
-  res->t_start_ns = run.t_start;
+  snprintf(res->errmsg, sizeof res->errmsg, "%s", gnx_run_errmsg(&run));
+  res->wall_ns = core.t_end > core.t_start ? core.t_end - core.t_start : 0;
+  res->startup_ns = core.t_start > core.t_begin ? core.t_start - core.t_begin : 0;
+  res->t_start_ns = core.t_start;
+  res->sink_bytes = core.delivered ? core.sink_bytes : 0;
   res->user_s = gnx__tv_s(s1.ru_utime) - gnx__tv_s(s0.ru_utime) + gnx__tv_s(c1.ru_utime) -
                 gnx__tv_s(c0.ru_utime);
   res->sys_s = gnx__tv_s(s1.ru_stime) - gnx__tv_s(s0.ru_stime) + gnx__tv_s(c1.ru_stime) -
@@ -125,8 +127,8 @@ int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_
   res->majflt = (s1.ru_majflt - s0.ru_majflt) + (c1.ru_majflt - c0.ru_majflt);
   res->maxrss_kb = hwm ? gnx__vmhwm_kb() : s1.ru_maxrss;
   res->maxrss_source = hwm ? "VmHWM" : "ru_maxrss";
-  if (run.child_maxrss_kb > res->maxrss_kb) {
-    res->maxrss_kb = run.child_maxrss_kb;
+  if (core.child_maxrss_kb > res->maxrss_kb) {
+    res->maxrss_kb = core.child_maxrss_kb;
   }
   if (gnx__counters && gnx__counters->mode != GNX_CTR_OFF) {
     /* getrusage's view of the same four, for whatever perf could not give */

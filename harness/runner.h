@@ -8,10 +8,11 @@
 
 struct gnx_run_result {
   int rc;                 /* the engine's return code */
-  char errmsg[256];       /* the engine's details when rc < 0 */
+  char errmsg[320];       /* what failed, where, when rc < 0 */
   uint64_t wall_ns;       /* t_start .. t_end: after the start barrier */
   uint64_t startup_ns;    /* t_begin .. t_start: spawning workers */
   uint64_t t_start_ns;    /* the start barrier, CLOCK_MONOTONIC (trace origin) */
+  uint64_t sink_bytes;    /* bytes of every item the sink took */
   double user_s, sys_s;   /* CPU time of this process and reaped children */
   long maxrss_kb;         /* peak RSS during the run (self or a child) */
   const char *maxrss_source; /* "VmHWM" (reset per run) or "ru_maxrss" */

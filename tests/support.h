@@ -14,7 +14,7 @@ struct gnx_test_out {
   int check_rc;      /* the workload's check hook (0 when it has none) */
   json_t *summary;   /* the sink's result */
   json_t *detail;    /* the check hook's detail, or NULL */
-  char errmsg[256];
+  char errmsg[320];
   double wall_s;
   unsigned n_workers; /* workers in the trace */
 };

@@ -16,17 +16,22 @@
 #define NULL_STAGES 4 /* gen, s1, s2, s3 */
 
 static const struct gnx_option null_options[] = {
-    {"batch", GNX_OPT_U64, "1", "records per item (items = ceil(n / batch))", 1, 0},
-    {"cost", GNX_OPT_STR, NULL, "busy microseconds per item per stage, e.g. s2=500,gen=10", 0, 0},
+    {"batch", GNX_OPT_U64, "1", "records per item (items = ceil(n / batch))", 1, 0, 0},
+    {"cost", GNX_OPT_STR, NULL, "busy microseconds per item per stage, e.g. s2=500,gen=10", 0, 0, 0},
+    {"sink-fail", GNX_OPT_U64, NULL,
+     "the sink fails on this item (to check that every engine reports it the same way)", 0, 0,
+     0},
     GNX_OPTIONS_END,
 };
 
 struct null_shared {
   uint64_t cost_ns[NULL_STAGES];
+  uint64_t sink_fail; /* UINT64_MAX: never */
 };
 
 struct null_sink {
   uint64_t items, sum, hash;
+  uint64_t fail_at;
 };
 
 static const char *const null_stage_names[NULL_STAGES] = {"gen", "s1", "s2", "s3"};
@@ -78,6 +83,7 @@ static int null_setup(const struct gnx_params *p, void **shared, struct gnx_work
     free(s);
     return rc;
   }
+  s->sink_fail = gnx_param_str(p, "sink-fail") ? gnx_param_u64(p, "sink-fail") : UINT64_MAX;
   uint64_t batch = gnx_param_u64(p, "batch");
   info->items = (p->n + batch - 1) / batch;
   info->sink_wait_ns = 0;
@@ -116,8 +122,12 @@ static const struct gnx_stage_ops null_stages[NULL_STAGES] = {
     {"gen", null_gen}, {"s1", null_s1}, {"s2", null_s2}, {"s3", null_s3}};
 
 static int null_sink_open(const void *shared, void **sink) {
-  *sink = calloc(1, sizeof(struct null_sink));
-  return *sink ? 0 : -ENOMEM;
+  struct null_sink *k = calloc(1, sizeof *k);
+  if (k) {
+    k->fail_at = ((const struct null_shared *)shared)->sink_fail;
+  }
+  *sink = k;
+  return k ? 0 : -ENOMEM;
 }
 
 static int null_sink_put(void *sink, uint64_t item, const struct gnx_buf *in) {
@@ -125,6 +135,9 @@ static int null_sink_put(void *sink, uint64_t item, const struct gnx_buf *in) {
   uint64_t v;
   if (in->len != sizeof v) {
     return GNX_ESTAGE;
+  }
+  if (item == k->fail_at) {
+    return -ENOSPC; /* --sink-fail: as a full disk would */
   }
   memcpy(&v, in->data, sizeof v);
   if (v != item || k->items != item) { /* out of order or wrong bytes */

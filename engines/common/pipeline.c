@@ -3,7 +3,6 @@
  * between stages, a reorder window in front of the caller's thread. */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +26,6 @@ struct gnx_pipe_thread {
   pthread_t tid;
 };
 
-struct gnx_rob_slot {
-  _Atomic int present; /* written under mu; read anywhere (spin hint) */
-  struct gnx_buf buf;
-};
-
 struct gnx_pipe {
   struct gnx_run *run;
   const struct gnx_workload *wl;
@@ -46,7 +40,7 @@ struct gnx_pipe {
   pthread_mutex_t mu;
   pthread_cond_t sink_cv; /* the caller waits for the next in-order item */
   pthread_cond_t win_cv;  /* sources wait for the window to move */
-  struct gnx_rob_slot *rob;
+  struct gnx_rob rob;
   unsigned window;
   _Atomic uint64_t delivered; /* items taken by the caller (written under mu) */
   int sink_waiting;
@@ -58,40 +52,17 @@ struct gnx_pipe {
   unsigned arrived;
   int open;
 
-  /* First error, under err_mu. */
-  pthread_mutex_t err_mu;
-  int err;
-  int err_from_deliver;
+  /* Set once the run failed (recorded by gnx_run_fail): everyone stops. */
   _Atomic int failed;
+  int ready;        /* the mutexes and condition variables exist */
 };
 
-static int gnx__stop_requested(const struct gnx_run *run) {
-  /* An atomic read, so TSan sees the handler's flag as synchronised. */
-  return run->stop && __atomic_load_n(run->stop, __ATOMIC_RELAXED);
-}
-
-/* Record the first error (with its message unless it came from deliver) and
- * wake every waiter. Call with no pipeline lock held. */
-static void gnx__pipe_fail(struct gnx_pipe *p, int rc, int from_deliver, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void gnx__pipe_fail(struct gnx_pipe *p, int rc, int from_deliver, const char *fmt, ...) {
-  pthread_mutex_lock(&p->err_mu);
-  int first = p->err == 0;
-  if (first) {
-    p->err = rc;
-    p->err_from_deliver = from_deliver;
-    if (!from_deliver && fmt) {
-      va_list ap;
-      va_start(ap, fmt);
-      vsnprintf(p->run->errmsg, sizeof p->run->errmsg, fmt, ap);
-      va_end(ap);
-    }
-  }
-  pthread_mutex_unlock(&p->err_mu);
-  if (!first) {
+/* The run failed (the failure is recorded already): wake every waiter so
+ * that every thread sees it and leaves. */
+static void gnx__pipe_abort(struct gnx_pipe *p) {
+  if (atomic_exchange(&p->failed, 1)) {
     return;
   }
-  atomic_store(&p->failed, 1);
   for (unsigned s = 0; s < p->n_queues; s++) {
     gnx_queue_abort(&p->q[s]);
   }
@@ -101,12 +72,17 @@ static void gnx__pipe_fail(struct gnx_pipe *p, int rc, int from_deliver, const c
   pthread_mutex_unlock(&p->mu);
 }
 
-static void gnx__pipe_fail_stop(struct gnx_pipe *p) {
-  gnx__pipe_fail(p, GNX_ESTOPPED, 0, "stopped by a signal (SIGINT or SIGTERM)");
-}
-
 static int gnx__pipe_failed(struct gnx_pipe *p) {
   return atomic_load_explicit(&p->failed, memory_order_relaxed);
+}
+
+/* A failure or a stop request: abort and say so. */
+static int gnx__pipe_check(struct gnx_pipe *p) {
+  if (gnx_run_check(p->run)) {
+    gnx__pipe_abort(p);
+    return 1;
+  }
+  return gnx__pipe_failed(p);
 }
 
 /* ---- configuration ------------------------------------------------------- */
@@ -136,64 +112,66 @@ static int gnx__stage_lookup(const struct gnx_workload *wl, const char *name) {
   return -1;
 }
 
+/* "transform=2,parse=1" into cfg->workers; "auto" leaves one each (the
+ * harness replaces auto by the tuned value before a measured run). */
+static int gnx__stage_workers_parse(struct gnx_run *run, const char *spec,
+                                    struct gnx_pipeline_cfg *cfg) {
+  const struct gnx_workload *wl = run->wl;
+  if (!spec || strcmp(spec, "auto") == 0) {
+    return 0;
+  }
+  char stages[160];
+  gnx__stage_list(wl, stages, sizeof stages);
+  char *copy = strdup(spec);
+  if (!copy) {
+    return -ENOMEM;
+  }
+  int rc = 0;
+  char *save = NULL;
+  for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(tok, '=');
+    uint64_t count = 0;
+    int s = -1;
+    if (eq) {
+      *eq = '\0';
+      s = gnx__stage_lookup(wl, tok);
+    }
+    if (s < 0) {
+      rc = gnx_run_fail(run, GNX_EUSAGE,
+                        "--stage-workers '%.32s': no stage '%.20s' in %.12s; use STAGE=COUNT,... "
+                        "with STAGE one of %.90s (or 0..%u)",
+                        spec, tok, wl->name, stages, wl->n_stages - 1);
+    } else if (gnx_parse_u64(eq + 1, &count) < 0 || count < 1 ||
+               count > GNX_PIPELINE_MAX_WORKERS) {
+      rc = gnx_run_fail(run, GNX_EUSAGE, "--stage-workers '%.40s': the count for %.40s must be 1..%d",
+                        spec, wl->stages[s].name, GNX_PIPELINE_MAX_WORKERS);
+    } else {
+      cfg->workers[s] = (unsigned)count;
+    }
+  }
+  free(copy);
+  return rc;
+}
+
 int gnx_pipeline_cfg_parse(struct gnx_run *run, struct gnx_pipeline_cfg *cfg) {
   const struct gnx_workload *wl = run->wl;
   memset(cfg, 0, sizeof *cfg);
   if (wl->n_stages == 0 || wl->n_stages > GNX_PIPELINE_MAX_STAGES) {
-    snprintf(run->errmsg, sizeof run->errmsg, "workload %s has %u stages; the pipeline takes 1..%d",
-             wl->name, wl->n_stages, GNX_PIPELINE_MAX_STAGES);
-    return GNX_EUSAGE;
+    return gnx_run_fail(run, GNX_EUSAGE, "workload %s has %u stages; the pipeline takes 1..%d",
+                        wl->name, wl->n_stages, GNX_PIPELINE_MAX_STAGES);
   }
   for (unsigned s = 0; s < wl->n_stages; s++) {
     cfg->workers[s] = 1;
   }
-  uint64_t depth = gnx_param_u64(run->params, "queue-depth");
+  uint64_t depth = gnx_param_u64_auto(run->params, "queue-depth", GNX_PIPELINE_QUEUE_DEPTH);
   if (depth < 1 || depth > 65536) {
-    snprintf(run->errmsg, sizeof run->errmsg, "--queue-depth %llu: use 1..65536",
-             (unsigned long long)depth);
-    return GNX_EUSAGE;
+    return gnx_run_fail(run, GNX_EUSAGE, "--queue-depth %llu: use 1..65536",
+                        (unsigned long long)depth);
   }
   cfg->queue_depth = (unsigned)depth;
-
-  const char *spec = gnx_param_str(run->params, "stage-workers");
-  if (spec) {
-    char stages[160];
-    gnx__stage_list(wl, stages, sizeof stages);
-    char *copy = strdup(spec);
-    if (!copy) {
-      return -ENOMEM;
-    }
-    int rc = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-      char *eq = strchr(tok, '=');
-      uint64_t count = 0;
-      int s = -1;
-      if (eq) {
-        *eq = '\0';
-        s = gnx__stage_lookup(wl, tok);
-      }
-      if (s < 0) {
-        snprintf(run->errmsg, sizeof run->errmsg,
-                 "--stage-workers '%.32s': no stage '%.20s' in %.12s; use STAGE=COUNT,... "
-                 "with STAGE one of %.90s (or 0..%u)",
-                 spec, tok, wl->name, stages, wl->n_stages - 1);
-        rc = GNX_EUSAGE;
-        break;
-      }
-      if (gnx_parse_u64(eq + 1, &count) < 0 || count < 1 || count > GNX_PIPELINE_MAX_WORKERS) {
-        snprintf(run->errmsg, sizeof run->errmsg,
-                 "--stage-workers '%.40s': the count for %.40s must be 1..%d", spec,
-                 wl->stages[s].name, GNX_PIPELINE_MAX_WORKERS);
-        rc = GNX_EUSAGE;
-        break;
-      }
-      cfg->workers[s] = (unsigned)count;
-    }
-    free(copy);
-    if (rc < 0) {
-      return rc;
-    }
+  int rc = gnx__stage_workers_parse(run, gnx_param_str(run->params, "stage-workers"), cfg);
+  if (rc < 0) {
+    return rc;
   }
   /* Spin before sleeping only when every thread can have its own CPU:
    * otherwise a spinning waiter steals the CPU from the thread it waits for. */
@@ -220,10 +198,7 @@ int gnx_pipeline_workers_init(struct gnx_run *run, const struct gnx_pipeline_cfg
       snprintf(name, sizeof name, "%.20s.%u", wl->stages[s].name, j);
       int rc = gnx_worker_init(&ws[k], run, first_index + (int)k, name, s, s);
       if (rc < 0) {
-        snprintf(run->errmsg, sizeof run->errmsg,
-                 "cannot register worker %s: the trace holds at most %u workers", name,
-                 run->trace->max_workers);
-        return rc;
+        return rc; /* recorded */
       }
     }
   }
@@ -246,10 +221,9 @@ void gnx_pipeline_thread_batch(void) {
 /* Hand item j of the last stage to the reorder window. Never waits: the
  * window guarantees that j's slot is empty. */
 static void gnx__rob_put(struct gnx_pipe *p, uint64_t j, struct gnx_buf *b) {
-  struct gnx_rob_slot *slot = &p->rob[j % p->window];
   pthread_mutex_lock(&p->mu);
-  gnx_buf_swap(&slot->buf, b);
-  atomic_store_explicit(&slot->present, 1, memory_order_release);
+  gnx_buf_swap(gnx_rob_slot(&p->rob, j), b);
+  gnx_rob_arrived(&p->rob, j);
   if (p->sink_waiting && j == atomic_load_explicit(&p->delivered, memory_order_relaxed)) {
     pthread_cond_signal(&p->sink_cv);
   }
@@ -299,10 +273,9 @@ static int gnx__pipe_put(struct gnx_pipe *p, struct gnx_worker *w, unsigned s, u
 
 static int gnx__pipe_exec(struct gnx_pipe *p, struct gnx_worker *w, unsigned s, uint64_t j,
                           const struct gnx_buf *in, struct gnx_buf *out) {
-  int rc = gnx_worker_exec(w, s, j, in, out);
+  int rc = gnx_worker_exec(w, s, j, in, out); /* a failure is recorded there */
   if (rc < 0) {
-    gnx__pipe_fail(p, rc, 0, "stage %s (%u) failed on item %llu: %s", p->wl->stages[s].name, s,
-                   (unsigned long long)j, gnx_strerror(rc));
+    gnx__pipe_abort(p);
   }
   return rc;
 }
@@ -324,18 +297,12 @@ static void *gnx__pipe_worker(void *arg) {
   unsigned s = t->stage;
   struct gnx_buf in = GNX_BUF_INIT, out = GNX_BUF_INIT;
   gnx_pipeline_thread_batch();
-  int rc = gnx_worker_enter(w);
-  if (rc < 0) {
-    gnx__pipe_fail(p, rc, 0, "worker %s could not set up its stage state: %s", w->tw->name,
-                   gnx_strerror(rc));
+  if (gnx_worker_enter(w) < 0) { /* recorded there */
+    gnx__pipe_abort(p);
   }
   gnx__gate_pass(p);
-  while (!gnx__pipe_failed(p)) {
+  while (!gnx__pipe_check(p)) {
     uint64_t j;
-    if (gnx__stop_requested(p->run)) {
-      gnx__pipe_fail_stop(p);
-      break;
-    }
     if (s == 0) {
       j = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
       if (j >= p->items || gnx__window_wait(p, w, j) < 0) {
@@ -367,22 +334,19 @@ static void *gnx__pipe_worker(void *arg) {
 
 /* ---- the caller's side ------------------------------------------------------ */
 
-static int gnx__rob_present(void *arg) {
-  struct gnx_rob_slot *slot = arg;
-  return atomic_load_explicit(&slot->present, memory_order_acquire);
-}
+static int gnx__rob_present(void *arg) { return gnx_rob_ready(arg); }
 
-/* Take item d from the window into *b. Returns 0, or -ECANCELED. */
+/* Take item d, the next in order, from the window into *b. Returns 0, or
+ * -ECANCELED. */
 static int gnx__rob_take(struct gnx_pipe *p, struct gnx_worker *consumer, uint64_t d,
                          struct gnx_buf *b) {
-  struct gnx_rob_slot *slot = &p->rob[d % p->window];
   uint64_t t0 = 0;
-  if (!gnx__rob_present(slot)) {
+  if (!gnx_rob_ready(&p->rob)) {
     t0 = gnx_now_ns();
-    (void)gnx_spin_until(gnx__rob_present, slot, p->spin_ns);
+    (void)gnx_spin_until(gnx__rob_present, &p->rob, p->spin_ns);
   }
   pthread_mutex_lock(&p->mu);
-  while (!atomic_load_explicit(&slot->present, memory_order_relaxed) && !gnx__pipe_failed(p)) {
+  while (!gnx_rob_ready(&p->rob) && !gnx__pipe_failed(p)) {
     if (!t0) {
       t0 = gnx_now_ns();
     }
@@ -396,16 +360,15 @@ static int gnx__rob_take(struct gnx_pipe *p, struct gnx_worker *consumer, uint64
     p->sink_waiting = 1;
     pthread_cond_timedwait(&p->sink_cv, &p->mu, &ts);
     p->sink_waiting = 0;
-    if (gnx__stop_requested(p->run)) {
+    if (gnx_run_check(p->run)) { /* a stop request, or a failure elsewhere */
       pthread_mutex_unlock(&p->mu);
-      gnx__pipe_fail_stop(p);
+      gnx__pipe_abort(p);
       pthread_mutex_lock(&p->mu);
     }
   }
   int rc = -ECANCELED;
   if (!gnx__pipe_failed(p)) {
-    gnx_buf_swap(&slot->buf, b);
-    atomic_store_explicit(&slot->present, 0, memory_order_relaxed);
+    gnx_rob_take(&p->rob, b);
     atomic_store_explicit(&p->delivered, d + 1, memory_order_release);
     if (p->win_waiters) {
       pthread_cond_broadcast(&p->win_cv);
@@ -431,8 +394,7 @@ static int gnx__pipe_init(struct gnx_pipe *p, struct gnx_run *run,
   /* Room for every item that can be queued or worked on, plus as many
    * again waiting for the caller, so the window rarely throttles. */
   p->window = (p->n_stages - 1) * cfg->queue_depth + 2 * workers + cfg->queue_depth + 1;
-  p->rob = calloc(p->window, sizeof *p->rob);
-  if (!p->rob) {
+  if (gnx_rob_init(&p->rob, p->window) < 0) {
     return -ENOMEM;
   }
   pthread_condattr_t ca;
@@ -443,8 +405,8 @@ static int gnx__pipe_init(struct gnx_pipe *p, struct gnx_run *run,
   pthread_cond_init(&p->win_cv, NULL);
   pthread_mutex_init(&p->gate_mu, NULL);
   pthread_cond_init(&p->gate_cv, NULL);
-  pthread_mutex_init(&p->err_mu, NULL);
   pthread_condattr_destroy(&ca);
+  p->ready = 1;
   for (unsigned s = 0; s + 1 < p->n_stages; s++) {
     int rc = gnx_queue_init(&p->q[s], cfg->queue_depth, cfg->workers[s], p->spin_ns);
     if (rc < 0) {
@@ -459,17 +421,13 @@ static void gnx__pipe_destroy(struct gnx_pipe *p) {
   for (unsigned s = 0; s < p->n_queues; s++) {
     gnx_queue_destroy(&p->q[s]);
   }
-  if (p->rob) {
-    for (unsigned k = 0; k < p->window; k++) {
-      gnx_buf_free(&p->rob[k].buf);
-    }
-    free(p->rob);
+  gnx_rob_free(&p->rob);
+  if (p->ready) {
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->sink_cv);
     pthread_cond_destroy(&p->win_cv);
     pthread_mutex_destroy(&p->gate_mu);
     pthread_cond_destroy(&p->gate_cv);
-    pthread_mutex_destroy(&p->err_mu);
   }
 }
 
@@ -488,11 +446,9 @@ int gnx_pipeline_run_workers(struct gnx_run *run, const struct gnx_pipeline_cfg 
     rc = -ENOMEM;
   }
   if (rc < 0) {
-    snprintf(run->errmsg, sizeof run->errmsg, "cannot set up the pipeline: %s",
-             gnx_strerror(rc));
     gnx__pipe_destroy(p);
     free(p);
-    return rc;
+    return gnx_run_fail(run, rc, "cannot set up the pipeline: %s", gnx_strerror(rc));
   }
 
   unsigned started = 0;
@@ -502,8 +458,9 @@ int gnx_pipeline_run_workers(struct gnx_run *run, const struct gnx_pipeline_cfg 
     th[k].stage = ws[k].stage_lo;
     int e = pthread_create(&th[k].tid, NULL, gnx__pipe_worker, &th[k]);
     if (e != 0) {
-      gnx__pipe_fail(p, -e, 0, "cannot start worker thread %s: %s", ws[k].tw->name,
-                     gnx_strerror(-e));
+      gnx_run_fail(run, -e, "cannot start worker thread %s: %s", ws[k].tw->name,
+                   gnx_strerror(-e));
+      gnx__pipe_abort(p);
       break;
     }
     started++;
@@ -518,10 +475,11 @@ int gnx_pipeline_run_workers(struct gnx_run *run, const struct gnx_pipeline_cfg 
   if (!gnx__pipe_failed(p) && ready) {
     int r = ready(arg);
     if (r < 0) {
-      gnx__pipe_fail(p, r, 1, NULL);
+      gnx_run_fail(run, r, "the pipeline could not start: %s", gnx_strerror(r));
+      gnx__pipe_abort(p);
     }
   }
-  run->t_start = gnx_now_ns();
+  gnx_run_started(run);
   pthread_mutex_lock(&p->gate_mu);
   p->open = 1;
   pthread_cond_broadcast(&p->gate_cv);
@@ -532,24 +490,17 @@ int gnx_pipeline_run_workers(struct gnx_run *run, const struct gnx_pipeline_cfg 
     if (gnx__rob_take(p, consumer, d, &b) < 0) {
       break;
     }
-    int r = deliver(arg, consumer, d, &b);
-    if (r < 0) {
-      gnx__pipe_fail(p, r, 1, NULL);
-      break;
-    }
-    if (gnx__stop_requested(run)) {
-      gnx__pipe_fail_stop(p);
+    if (deliver(arg, consumer, d, &b) < 0 || gnx__pipe_check(p)) { /* recorded */
+      gnx__pipe_abort(p);
       break;
     }
   }
   /* A stop during the last deliveries still counts: the caller asked. */
-  if (!gnx__pipe_failed(p) && gnx__stop_requested(run)) {
-    gnx__pipe_fail_stop(p);
-  }
+  (void)gnx__pipe_check(p);
   for (unsigned k = 0; k < started; k++) {
     pthread_join(th[k].tid, NULL);
   }
-  rc = p->err;
+  rc = gnx_run_failed(run);
   gnx_buf_free(&b);
   free(th);
   gnx__pipe_destroy(p);

@@ -19,6 +19,17 @@
 
 #define GNX_PIPELINE_MAX_STAGES 32
 #define GNX_PIPELINE_MAX_WORKERS 64 /* per stage */
+#define GNX_PIPELINE_QUEUE_DEPTH 4  /* when --queue-depth is auto and not tuned */
+
+/* The options of every pipeline engine (threads, subproc): one
+ * declaration, so the two cannot drift apart. */
+#define GNX_PIPELINE_OPTIONS                                                                 \
+  {"stage-workers", GNX_OPT_STR, "auto",                                                     \
+   "worker threads per stage, e.g. transform=2,parse=1 (stage names or numbers; auto: "      \
+   "chosen by the engine's model)",                                                          \
+   0, 0, GNX_OPT_F_AUTO},                                                                    \
+      {"queue-depth", GNX_OPT_U64, "auto", "items each queue between two stages holds",      \
+       1, 65536, GNX_OPT_F_AUTO}
 
 struct gnx_pipeline_cfg {
   unsigned workers[GNX_PIPELINE_MAX_STAGES]; /* per stage, >= 1 */
@@ -29,21 +40,20 @@ struct gnx_pipeline_cfg {
 
 /* Read --stage-workers ("transform=2,parse=1", names or stage numbers) and
  * --queue-depth from run->params into cfg. Unknown stage names or zero
- * counts: GNX_EUSAGE with run->errmsg naming the valid stages. */
+ * counts: GNX_EUSAGE, recorded with the valid stages named. */
 int gnx_pipeline_cfg_parse(struct gnx_run *run, struct gnx_pipeline_cfg *cfg);
 
 /* Called on the thread that called gnx_pipeline_run, once per item, in index
  * order. `consumer` is that thread's worker (for wait spans). The callee may
  * swap the buffer's contents out (gnx_buf_swap) but must leave it valid.
- * Return 0 to go on, a negative code to stop the pipeline. The pipeline does
- * not write run->errmsg for a deliver error: the caller does, after the run
- * returns (worker threads may still be running while deliver fails). */
+ * Return 0 to go on, or a negative code, recorded with gnx_run_fail, to
+ * stop the pipeline. */
 typedef int (*gnx_pipeline_deliver_fn)(void *arg, struct gnx_worker *consumer,
                                        uint64_t item, struct gnx_buf *buf);
 
 /* Run the pipeline over all run->info->items items. Worker indexes start at
  * first_index; `consumer` must already be initialised and entered by the
- * caller. Sets run->t_start when every worker is past the start barrier.
+ * caller. Calls gnx_run_started when every worker is past the start barrier.
  * Joins every thread before returning, on success, error or *run->stop.
  * Returns 0 or the first error (GNX_ESTOPPED after a stop). */
 int gnx_pipeline_run(struct gnx_run *run, const struct gnx_pipeline_cfg *cfg,
@@ -58,14 +68,14 @@ unsigned gnx_pipeline_worker_count(const struct gnx_pipeline_cfg *cfg, unsigned 
 /* Register the stage workers with gnx_worker_init into ws[0..count): stage
  * by stage, indexes first_index, first_index + 1, ..., named "<stage>.<k>"
  * ("parse.0", "transform.1"). Call in the parent before forking so a child
- * inherits them. Returns 0 or GNX_ETRACE (run->errmsg says so). */
+ * inherits them. Returns 0 or GNX_ETRACE (recorded). */
 int gnx_pipeline_workers_init(struct gnx_run *run, const struct gnx_pipeline_cfg *cfg,
                               int first_index, struct gnx_worker *ws);
 
 /* Called on the caller's thread once every worker thread has entered and
  * waits at the start gate, before run->t_start is taken and any item starts
  * (subproc uses it to pass the cross-process start gate). Return 0 to start,
- * a negative code to cancel the run (the caller then writes run->errmsg). */
+ * a negative code to cancel the run. */
 typedef int (*gnx_pipeline_ready_fn)(void *arg);
 
 /* gnx_pipeline_run on workers made by gnx_pipeline_workers_init with the

@@ -258,3 +258,20 @@ uint64_t gnx_ring_claim(struct gnx_ring *r) {
 size_t gnx_ring_slot_bytes(const struct gnx_ring *r) { return r->slot_bytes; }
 
 void gnx_ring_set_spin(struct gnx_ring *r, uint64_t ns) { r->spin_ns = ns; }
+
+int gnx_ring_send(struct gnx_run *run, struct gnx_ring *r, uint64_t item,
+                  const struct gnx_buf *b, struct gnx_worker *w, unsigned stage,
+                  gnx_ring_poll_fn poll, void *arg) {
+  int rc = gnx_ring_put(r, item, b, w, stage, poll, arg);
+  if (rc == GNX_ETOOBIG) {
+    return gnx_run_fail(run, rc,
+                        "item %llu is %zu bytes, more than a ring slot holds (%zu; raise "
+                        "--slot-bytes)",
+                        (unsigned long long)item, b->len, r->slot_bytes);
+  }
+  if (rc < 0) {
+    return gnx_run_fail(run, rc, "worker %s could not hand item %llu on: %s",
+                        w ? w->tw->name : "?", (unsigned long long)item, gnx_strerror(rc));
+  }
+  return rc;
+}

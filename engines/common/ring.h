@@ -45,6 +45,12 @@ int gnx_ring_put(struct gnx_ring *r, uint64_t item, const struct gnx_buf *b,
                  struct gnx_worker *w, unsigned stage,
                  gnx_ring_poll_fn poll, void *arg);
 
+/* gnx_ring_put for an engine: a failure is recorded in the run's words
+ * (an item too big for a slot names --slot-bytes). */
+int gnx_ring_send(struct gnx_run *run, struct gnx_ring *r, uint64_t item,
+                  const struct gnx_buf *b, struct gnx_worker *w, unsigned stage,
+                  gnx_ring_poll_fn poll, void *arg);
+
 /* Consumer: wait until item is published and point *data and *len at it, valid
  * until gnx_ring_release(item). Records a wait_in span on w (stage = sink;
  * w may be NULL) when the item was not there yet.

@@ -22,15 +22,20 @@ enum gnx_opt_type {
   GNX_OPT_DOUBLE,  /* floating-point number */
 };
 
+/* The value "auto" is accepted besides the type's values: the engine's
+ * model chooses it (a sizing option: workers, queue depths, slots). */
+#define GNX_OPT_F_AUTO 1u
+
 struct gnx_option {
   const char *name;      /* flag without dashes: "work" -> --work */
   enum gnx_opt_type type;
   const char *def;       /* default as it would be typed, or NULL: unset */
   const char *help;      /* one line */
   uint64_t min, max;     /* for U64: inclusive range; max 0 means no limit */
+  unsigned flags;        /* GNX_OPT_F_* */
 };
 
-#define GNX_OPTIONS_END {NULL, 0, NULL, NULL, 0, 0}
+#define GNX_OPTIONS_END {NULL, 0, NULL, NULL, 0, 0, 0}
 
 struct gnx_param {
   const struct gnx_option *opt;
@@ -45,6 +50,11 @@ struct gnx_params {
 };
 
 uint64_t gnx_param_u64(const struct gnx_params *p, const char *name);
+/* 1 when the value is "auto" (GNX_OPT_F_AUTO options only). */
+int gnx_param_is_auto(const struct gnx_params *p, const char *name);
+/* The value, or `fallback` when it is "auto": what an engine uses when it
+ * runs without the harness's tuning (the unit tests). */
+uint64_t gnx_param_u64_auto(const struct gnx_params *p, const char *name, uint64_t fallback);
 double gnx_param_double(const struct gnx_params *p, const char *name);
 /* NULL when the option is unset and has no default. */
 const char *gnx_param_str(const struct gnx_params *p, const char *name);

@@ -46,6 +46,8 @@ struct gnx_trace_worker {
   int32_t index;                 /* position in the run's worker list */
   int32_t cpu_begin, cpu_end;    /* sched_getcpu() at enter and exit */
   uint32_t cap, len, dropped;    /* spans allocated, used, lost (buffer full) */
+  uint32_t cur_item;             /* the item it runs or last ran (GNX_ITEM_NONE) */
+  int32_t cur_stage;             /* the stage it runs now, -1 between stages */
   uint32_t pad;
   /* Placement and counters, written by the worker itself at enter/exit.
    * They live here because the mapping is shared: a forked worker's values
@@ -59,6 +61,16 @@ struct gnx_trace_worker {
 };
 
 #define GNX_TRACE_MAX_WORKERS 256
+#define GNX_TRACE_MSG_MAX 320
+
+/* The run's first failure (core/run.c). It lives in the shared mapping,
+ * so a forked worker can record it and the parent read it. Accessed with
+ * atomic builtins only. */
+struct gnx_trace_status {
+  int claimed; /* 1 once a failure took the record */
+  int rc;      /* its code, published after msg */
+  char msg[GNX_TRACE_MSG_MAX];
+};
 
 struct gnx_trace {
   void *base;                /* the shared mapping */
@@ -66,6 +78,7 @@ struct gnx_trace {
   uint32_t cap_per_worker;   /* spans per worker */
   uint32_t max_workers;
   uint32_t n_workers;        /* claimed so far (parent only) */
+  struct gnx_trace_status *status; /* in the mapping, before the workers */
   struct gnx_trace_worker *workers[GNX_TRACE_MAX_WORKERS];
 };
 

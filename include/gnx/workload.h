@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-#define GNX_WORKLOAD_ABI 1
+#define GNX_WORKLOAD_ABI 2
 #define GNX_WHY_MAX 256
 
 /* A diagnostic workload (null) runs only when named: `all` leaves it out. */
@@ -52,6 +52,10 @@ struct gnx_workload {
   const char *summary;     /* one line for `gnxbench list` */
   unsigned flags;          /* GNX_WORKLOAD_F_* */
   const struct gnx_option *options;
+  /* NULL when the workload can run; otherwise why not, with the fix, e.g.
+   * "built without OpenBLAS (install libopenblas-dev and rebuild)": `all`
+   * leaves it out and says so, naming it is a usage error. */
+  const char *unavailable;
 
   /* Build the read-only data shared by all workers (tables, graphs,
    * tensors) for params->n. Not timed; runs once per size. Fills *info.

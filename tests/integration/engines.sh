@@ -44,7 +44,7 @@ quick_procpool_worker_killed() {
   run_gnx --engines procpool,threads --workloads etl --sizes 20k --work 16 --reps 1 --warmup 0 \
     --workers 2 --fault worker=1,item=5,mode=kill --out o
   [ "$RC" -eq 1 ] || fail "exited $RC, expected 1: $(cat "$ERR")"
-  grep -qE "procpool .*worker 1 .*killed by signal 9 \(SIGKILL\)" "$OUT" ||
+  grep -qE "worker procpool.w1 \(pid [0-9]+\) was killed by signal 9 \(SIGKILL\) in stage [a-z]+ at item" "$OUT" ||
     fail "no message naming the worker and the signal: $(cat "$OUT")"
   grep -qE "^  threads .* yes$" "$OUT" || fail "the threads run did not happen or verify: $(cat "$OUT")"
   validate o/report.json
@@ -59,7 +59,7 @@ quick_subproc_worker_aborts() {
   run_gnx --engines subproc --workloads etl --sizes 20k --work 16 --reps 1 --warmup 0 \
     --fault worker=2,item=3,mode=abort --out o
   [ "$RC" -eq 1 ] || fail "exited $RC, expected 1: $(cat "$ERR")"
-  grep -qE "subproc .*killed by signal 6 \(SIGABRT\)" "$OUT" ||
+  grep -qE "worker [a-z]+\.[0-9] \(pid [0-9]+\) was killed by signal 6 \(SIGABRT\) in stage [a-z]+ at item" "$OUT" ||
     fail "no message naming the signal: $(cat "$OUT")"
   grep -qE "^  serial .* yes$" "$OUT" || fail "the serial run was lost: $(cat "$OUT")"
   validate o/report.json

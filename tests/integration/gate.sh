@@ -118,7 +118,7 @@ PY
   run_gnx compare old.json opts.json
   [ "$RC" -eq 0 ] || fail "compare with other options: exit $RC"
   grep -qE '^null +200 threads .* !$' "$OUT" || fail "the threads row is not flagged: $(cat "$OUT")"
-  grep -qE '^  null 200 threads: queue-depth 4 -> 16$' "$OUT" || fail "the differing option is not named: $(cat "$OUT")"
+  grep -qE '^  null 200 threads: queue-depth auto -> 16$' "$OUT" || fail "the differing option is not named: $(cat "$OUT")"
   # nothing in common: one line, exit 2, no table
   expect_usage_error "have no \(workload, size, engine\) in common" compare old.json other.json
 }

@@ -7,6 +7,7 @@
 #include "gnx/err.h"
 #include "gnx/option.h"
 #include "gnx/trace.h"
+#include "harness/registry.h"
 #include "tests/support.h"
 #include "tests/test.h"
 
@@ -90,4 +91,69 @@ GNX_TEST(null_bad_cost_is_usage_error) {
   ASSERT_EQ_INT(gnx_test_run("null", "serial", 10, opts, &out), GNX_EUSAGE);
   ASSERT(strstr(out.errmsg, "--cost") != NULL);
   gnx_test_out_free(&out);
+}
+
+/* One failing sink under every engine: the core records it, so every
+ * engine reports it in the same words, and no engine left a summary. */
+GNX_TEST(failing_sink_same_message_every_engine) {
+  const char *opts[] = {"batch=10", "sink-fail=3", "workers=2", NULL};
+  char first[320] = "";
+  for (size_t i = 0; i < gnx_n_engines; i++) {
+    const struct gnx_engine *e = gnx_engines[i];
+    if (e->unavailable) {
+      continue;
+    }
+    struct gnx_test_out out;
+    int rc = gnx_test_run("null", e->name, 200, opts, &out);
+    printf("%-9s %s: %s\n", e->name, gnx_err_name(rc), out.errmsg);
+    ASSERT_EQ_INT(rc, -ENOSPC);
+    ASSERT(out.summary == NULL);
+    ASSERT_EQ_STR(out.errmsg, "sink sink failed on item 3: No space left on device");
+    if (!first[0]) {
+      snprintf(first, sizeof first, "%s", out.errmsg);
+    }
+    ASSERT_EQ_STR(out.errmsg, first);
+    gnx_test_out_free(&out);
+  }
+}
+
+static int fake_run(struct gnx_run *run) { return run ? 0 : -1; }
+static int fake_setup(const struct gnx_params *p, void **s, struct gnx_workload_info *i, char *w) {
+  return p && s && i && w ? 0 : -1;
+}
+static void fake_teardown(void *s) { (void)s; }
+
+/* Registration refuses a wrong ABI, a missing hook, and one option name
+ * declared with two ranges (one --ring-slots validated against the wrong
+ * engine's range would fail mid-run); the built-in tables pass. */
+GNX_TEST(registry_checks_plugins) {
+  char why[512];
+  ASSERT_OK(gnx_registry_check(why, sizeof why));
+  static const struct gnx_option a_opts[] = {
+      {"ring-slots", GNX_OPT_U64, "0", "a", 0, 1u << 20, 0}, GNX_OPTIONS_END};
+  static const struct gnx_option b_opts[] = {
+      {"ring-slots", GNX_OPT_U64, "8", "b", 1, 65536, 0}, GNX_OPTIONS_END};
+  struct gnx_engine a = {.abi = GNX_ENGINE_ABI, .name = "a", .summary = "a", .options = a_opts,
+                         .run = fake_run};
+  struct gnx_engine b = a;
+  b.name = "b";
+  b.options = b_opts;
+  const struct gnx_engine *two[] = {&a, &b};
+  ASSERT_EQ_INT(gnx_plugins_check(two, 2, NULL, 0, why, sizeof why), GNX_EUSAGE);
+  ASSERT(strstr(why, "--ring-slots") && strstr(why, "a") && strstr(why, "b"));
+  b.options = a_opts; /* one declaration, shared: fine */
+  ASSERT_OK(gnx_plugins_check(two, 2, NULL, 0, why, sizeof why));
+  b.abi = GNX_ENGINE_ABI + 1;
+  ASSERT_EQ_INT(gnx_plugins_check(two, 2, NULL, 0, why, sizeof why), GNX_EUSAGE);
+  ASSERT(strstr(why, "engine b: abi") != NULL);
+  b.abi = GNX_ENGINE_ABI;
+  b.run = NULL;
+  ASSERT_EQ_INT(gnx_plugins_check(two, 2, NULL, 0, why, sizeof why), GNX_EUSAGE);
+  static const struct gnx_stage_ops stages[] = {{"gen", NULL}};
+  struct gnx_workload w = {.abi = GNX_WORKLOAD_ABI, .name = "w", .summary = "w",
+                           .setup = fake_setup, .teardown = fake_teardown, .stages = stages,
+                           .n_stages = 1, .sink_name = "sink"};
+  const struct gnx_workload *wl[] = {&w};
+  ASSERT_EQ_INT(gnx_plugins_check(NULL, 0, wl, 1, why, sizeof why), GNX_EUSAGE);
+  ASSERT(strstr(why, "workload w") != NULL);
 }

@@ -147,7 +147,7 @@ static int pp_fault_run(const char *transport, unsigned workers, int worker, uin
     GNX__FAIL("%s: expected GNX_EWORKER, got %s: %s", transport, gnx_err_name(rc), out.errmsg);
   }
   char want[64];
-  snprintf(want, sizeof want, "procpool worker %d (pid ", worker);
+  snprintf(want, sizeof want, "worker procpool.w%d (pid ", worker);
   if (!strstr(out.errmsg, want) || !strstr(out.errmsg, sig == SIGKILL ? "SIGKILL" : "SIGABRT")) {
     GNX__FAIL("%s: message does not name the worker and signal: %s", transport, out.errmsg);
   }

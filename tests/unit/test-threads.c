@@ -316,7 +316,7 @@ GNX_TEST_TSAN(threads_stage_error_names_stage_and_item) {
   const char *opts[] = {"stage-workers=mid=3", "queue-depth=1", NULL};
   struct kept k;
   ASSERT_EQ_INT(run_kept(&fail_wl, "threads", 1000, opts, NULL, &k), GNX_ESTAGE);
-  if (!strstr(k.res.errmsg, "stage mid (1)") || !strstr(k.res.errmsg, "item 7")) {
+  if (!strstr(k.res.errmsg, "stage mid failed on item 7 in worker mid.")) {
     GNX__FAIL("errmsg: %s", k.res.errmsg);
   }
   ASSERT(k.res.summary == NULL);
@@ -324,7 +324,7 @@ GNX_TEST_TSAN(threads_stage_error_names_stage_and_item) {
   fail_stage_at = 0; /* the source */
   fail_item_at = 0;
   ASSERT_EQ_INT(run_kept(&fail_wl, "threads", 5, NULL, NULL, &k), GNX_ESTAGE);
-  ASSERT(strstr(k.res.errmsg, "stage src (0) failed on item 0") != NULL);
+  ASSERT(strstr(k.res.errmsg, "stage src failed on item 0 in worker src.0") != NULL);
   kept_free(&k);
   fail_stage_at = -1;
 }

@@ -28,19 +28,19 @@
 
 static const struct gnx_option gnn_options[] = {
     {"feat", GNX_OPT_U64, "128", "input feature width F (a --features file sets it instead)", 1,
-     65536},
-    {"hidden", GNX_OPT_U64, "128", "hidden width H", 1, 65536},
-    {"classes", GNX_OPT_U64, "16", "output width C (classes)", 1, 65536},
+     65536, 0},
+    {"hidden", GNX_OPT_U64, "128", "hidden width H", 1, 65536, 0},
+    {"classes", GNX_OPT_U64, "16", "output width C (classes)", 1, 65536, 0},
     {"fanout", GNX_OPT_U64, "10", "sampled neighbours per node K: the first K of its sorted row",
-     0, 65536},
-    {"avg-degree", GNX_OPT_U64, "10", "R-MAT edge draws per node D", 0, 100000},
-    {"part-size", GNX_OPT_U64, "2048", "core nodes per subgraph P (items = ceil(n / P))", 1, 0},
-    {"seed", GNX_OPT_U64, "42", "seed of the generated data", 0, 0},
-    {"save-output", GNX_OPT_STR, NULL, "directory: write OUT to DIR/gnn-<n>.npy", 0, 0},
+     0, 65536, 0},
+    {"avg-degree", GNX_OPT_U64, "10", "R-MAT edge draws per node D", 0, 100000, 0},
+    {"part-size", GNX_OPT_U64, "2048", "core nodes per subgraph P (items = ceil(n / P))", 1, 0, 0},
+    {"seed", GNX_OPT_U64, "42", "seed of the generated data", 0, 0, 0},
+    {"save-output", GNX_OPT_STR, NULL, "directory: write OUT to DIR/gnn-<n>.npy", 0, 0, 0},
     {"graph", GNX_OPT_STR, NULL,
-     "edge-list file ('src dst' per line) instead of R-MAT; the node count comes from it", 0, 0},
+     "edge-list file ('src dst' per line) instead of R-MAT; the node count comes from it", 0, 0, 0},
     {"features", GNX_OPT_STR, NULL,
-     ".npy of float32 X with shape (nodes, F) instead of generated X", 0, 0},
+     ".npy of float32 X with shape (nodes, F) instead of generated X", 0, 0, 0},
     GNX_OPTIONS_END,
 };
 
@@ -798,6 +798,9 @@ const struct gnx_workload gnx_workload_gnn = {
     .name = "gnn",
     .summary = "2-layer graph convolution inference over R-MAT subgraphs: sample, block0, block1",
     .options = gnn_options,
+#ifndef GNX_HAVE_BLAS
+    .unavailable = "built without OpenBLAS (install libopenblas-dev and rebuild)",
+#endif
     .setup = gnn_setup,
     .teardown = gnn_teardown,
     .stages = gnn_stages,

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* core/run.h: the run's bookkeeping as the runner sees it. Engines reach it
+ * only through the gnx_run_*() calls of gnx/engine.h. */
+#ifndef GNX_CORE_RUN_H
+#define GNX_CORE_RUN_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "gnx/engine.h"
+
+struct gnx_run_core {
+  void *sink;              /* the workload's sink, open while the engine runs */
+  uint64_t t_begin;        /* the engine's run() was called */
+  uint64_t t_start;        /* every worker past the start barrier */
+  uint64_t t_end;          /* the last item delivered */
+  uint64_t delivered;      /* items the sink has taken */
+  uint64_t sink_bytes;     /* their bytes */
+  long child_maxrss_kb;    /* largest peak RSS among reaped children */
+};
+
+/* Attach core to run, empty its failure record, open the sink and stamp
+ * t_begin. Returns 0 or the sink's code (recorded). */
+int gnx_run_begin(struct gnx_run *run, struct gnx_run_core *core);
+
+/* After the engine returned engine_rc: the run's code (the first failure
+ * recorded wins over what the engine returned); close the sink, with
+ * *summary (owned by the caller) when the run succeeded; stamp the times
+ * an engine that failed early did not reach. */
+int gnx_run_end(struct gnx_run *run, int engine_rc, json_t **summary);
+
+/* The first failure's message ("" when none was recorded). */
+const char *gnx_run_errmsg(const struct gnx_run *run);
+
+/* "killed by signal 9 (SIGKILL)", "exited with status 3". */
+void gnx_describe_status(int status, char *buf, size_t len);
+
+#endif
