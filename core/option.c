@@ -80,3 +80,36 @@ const char *gnx_param_str(const struct gnx_params *p, const char *name) {
 int gnx_param_given(const struct gnx_params *p, const char *name) {
   return gnx__param_find(p, name)->given;
 }
+
+int gnx_stage_scale_parse(const char *spec, const char *const *names, unsigned n,
+                          double *factor, char *why) {
+  char copy[256];
+  if (!spec || snprintf(copy, sizeof copy, "%s", spec) >= (int)sizeof copy) {
+    snprintf(why, 256, "--stage-scale: give STAGE=FACTOR,... (at most 255 characters)");
+    return GNX_EUSAGE;
+  }
+  char *save = NULL;
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(tok, '='), *end = NULL;
+    int s = -1;
+    for (unsigned k = 0; eq && k < n; k++) {
+      if (strncmp(tok, names[k], (size_t)(eq - tok)) == 0 && names[k][eq - tok] == '\0') {
+        s = (int)k;
+      }
+    }
+    double f = eq ? strtod(eq + 1, &end) : 0;
+    if (s < 0 || !end || *end || end == eq + 1 || !(f >= 0.01 && f <= 100)) {
+      char list[160] = "";
+      for (unsigned k = 0; k < n; k++) {
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof list - l, "%s%s", k ? ", " : "", names[k]);
+      }
+      snprintf(why, 256, "--stage-scale '%.40s': use STAGE=FACTOR,... with STAGE one of %.120s "
+                         "and FACTOR 0.01..100",
+               spec, list);
+      return GNX_EUSAGE;
+    }
+    factor[s] = f;
+  }
+  return 0;
+}

@@ -61,6 +61,7 @@ void gnx_trace_free(struct gnx_trace *t) {
 }
 
 const char *gnx_span_kind_name(int kind) {
-  static const char *const names[GNX_SPAN__COUNT] = {"exec", "wait_in", "wait_out", "wait_lock"};
+  static const char *const names[GNX_SPAN__COUNT] = {"exec", "wait_in", "wait_out", "wait_lock",
+                                                      "copy"};
   return kind >= 0 && kind < GNX_SPAN__COUNT ? names[kind] : "unknown";
 }

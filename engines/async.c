@@ -618,6 +618,39 @@ static int async_run(struct gnx_run *run) {
 
 #endif
 
+/* The model: `workers` pool threads run whole items, woken from sleep for
+ * each job; the loop thread delivers in order, a sink wait being a timer
+ * that holds no thread; at most `inflight` items between dispatch and
+ * delivery. Dispatching by stage adds a hop through the loop (two
+ * hand-offs) between stages; its breadth-first order is not modelled. */
+static int async_model(const struct gnx_model_in *in, const struct gnx_params *cfg,
+                       double *wall_s) {
+  const struct gnx_machine *m = in->machine;
+  unsigned n = in->profile->n_stages;
+  uint64_t w = gnx_param_u64_auto(cfg, "workers", 0);
+  w = w ? w : in->cpus;
+  uint64_t f = gnx_param_u64_auto(cfg, "inflight", 0);
+  const char *d = gnx_param_str(cfg, "dispatch");
+  int per_stage = d && strcmp(d, "stage") == 0;
+  struct gnx_sim sim = {
+      .n_phases = 2,
+      .window = f ? f : 8 * w,
+      .phase = {{.lo = 0, .hi = n - 1, .workers = (unsigned)w, .wake_s = m->handoff_s,
+                 .extra_s = (n + 1) * m->span_s,
+                 .sleep_s = per_stage ? (n - 1) * 2 * m->handoff_s : 0},
+                {.lo = n, .hi = n, .workers = 1, .in_order = 1, .wake_s = m->handoff_s,
+                 .extra_s = 2 * m->span_s, .timer_wait = 1}}};
+  return gnx_sim_run(&sim, in, wall_s);
+}
+
+/* The floor of items in flight: 8 per pool thread (see the top of the
+ * file: fewer left the pool idle while the loop thread waited for a CPU). */
+static const struct gnx_knob async_knobs[] = {
+    {"workers", GNX_KNOB_COUNT, 0, NULL},
+    {"inflight", GNX_KNOB_DEPTH, 8, "workers"},
+    GNX_KNOBS_END,
+};
+
 const struct gnx_engine gnx_engine_async = {
     .abi = GNX_ENGINE_ABI,
     .name = "async",
@@ -628,4 +661,6 @@ const struct gnx_engine gnx_engine_async = {
     .unavailable = "built without libuv (install libuv1-dev and rebuild)",
 #endif
     .run = async_run,
+    .model = async_model,
+    .knobs = async_knobs,
 };

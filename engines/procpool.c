@@ -87,7 +87,7 @@ static int pp_child_poll(void *arg) {
 /* Write all of iov to a non-blocking pipe; time blocked on a full pipe is
  * wait_out (the parent is behind), the copying itself is transport. */
 static int pp_write_frame(struct pp_ctx *c, struct gnx_worker *w, int fd, uint64_t item,
-                          struct iovec *iov, int cnt) {
+                          struct iovec *iov, int cnt, uint64_t *t_copy) {
   while (cnt > 0) {
     ssize_t n = writev(fd, iov, cnt);
     if (n < 0 && errno == EINTR) {
@@ -97,14 +97,15 @@ static int pp_write_frame(struct pp_ctx *c, struct gnx_worker *w, int fd, uint64
       return -errno;
     }
     if (n < 0) {
-      uint64_t t0 = gnx_now_ns();
+      /* the copy so far is a copy span; the wait for room a wait_out */
+      uint64_t t0 = gnx_worker_waited(w, GNX_SPAN_COPY, c->wl->n_stages - 1, item, *t_copy);
       struct pollfd p = {fd, POLLOUT, 0};
       while (poll(&p, 1, PP_CHILD_POLL_MS) <= 0 && p.revents == 0) {
         if (pp_child_poll(c)) {
           return -ESRCH;
         }
       }
-      gnx_worker_waited(w, GNX_SPAN_WAIT_OUT, c->wl->n_stages - 1, item, t0);
+      *t_copy = gnx_worker_waited(w, GNX_SPAN_WAIT_OUT, c->wl->n_stages - 1, item, t0);
       continue;
     }
     while (cnt > 0 && (size_t)n >= iov->iov_len) {
@@ -139,7 +140,9 @@ static int pp_send(struct pp_ctx *c, struct gnx_worker *w, unsigned k, uint64_t 
   }
   uint64_t hdr[2] = {i, a->len};
   struct iovec iov[2] = {{hdr, sizeof hdr}, {a->data, a->len}};
-  int rc = pp_write_frame(c, w, c->wfd[k], i, iov, a->len ? 2 : 1);
+  uint64_t t0 = gnx_now_ns();
+  int rc = pp_write_frame(c, w, c->wfd[k], i, iov, a->len ? 2 : 1, &t0);
+  gnx_worker_waited(w, GNX_SPAN_COPY, c->wl->n_stages - 1, i, t0);
   if (rc < 0) {
     gnx_run_fail(c->run, rc, "worker %s could not send item %llu to the sink: %s", w->tw->name,
                  (unsigned long long)i, gnx_strerror(rc));
@@ -561,6 +564,42 @@ static int pp_run(struct gnx_run *run) {
   return rc;
 }
 
+/* The model: `workers` processes claim whole items and copy each result
+ * into the ring (its pages fault in on first use) or a pipe (written, then
+ * read by the parent); the parent delivers in order, one ring slot or one
+ * credit per item until the sink is done with it. */
+static int pp_model(const struct gnx_model_in *in, const struct gnx_params *cfg, double *wall_s) {
+  const struct gnx_machine *m = in->machine;
+  unsigned n = in->profile->n_stages;
+  uint64_t w = gnx_param_u64_auto(cfg, "workers", 0);
+  w = w ? w : in->cpus;
+  uint64_t slots = gnx_param_u64_auto(cfg, "ring-slots", 4 * w);
+  const char *t = gnx_param_str(cfg, "transport");
+  int pipe = t && strcmp(t, "pipe") == 0;
+  double copy = 1 / m->copy_bps, fault = m->page_fault_s / 4096;
+  /* waits spin first (the ring) when every process has a CPU */
+  double wake = !pipe && w + 1 <= in->cpus ? 0 : m->handoff_s;
+  double span = 2 * m->span_s;
+  struct gnx_sim sim = {
+      .n_phases = 2,
+      .window = pipe ? slots : 0, /* credits are taken before an item is claimed */
+      .phase = {{.lo = 0, .hi = n - 1, .workers = (unsigned)w, .wake_s = wake,
+                 .extra_s = n * m->span_s, .per_byte_s = copy,
+                 .first_items = pipe ? 0 : (unsigned)slots, .first_per_byte_s = fault},
+                {.lo = n, .hi = n, .workers = 1, .in_order = 1, .hold = 1,
+                 .capacity = pipe ? 0 : (unsigned)slots, .wake_s = wake, .extra_s = span,
+                 .per_byte_s = pipe ? copy : 0}}};
+  return gnx_sim_run(&sim, in, wall_s);
+}
+
+/* The ring's floor: 4 items per worker, what the engine used before the
+ * model (every worker can finish an item while the parent is behind). */
+static const struct gnx_knob pp_knobs[] = {
+    {"workers", GNX_KNOB_COUNT, 0, NULL},
+    {"ring-slots", GNX_KNOB_DEPTH, 4, "workers"},
+    GNX_KNOBS_END,
+};
+
 const struct gnx_engine gnx_engine_procpool = {
     .abi = GNX_ENGINE_ABI,
     .name = "procpool",
@@ -569,4 +608,6 @@ const struct gnx_engine gnx_engine_procpool = {
     .flags = GNX_ENGINE_F_FORKS,
     .options = procpool_options,
     .run = pp_run,
+    .model = pp_model,
+    .knobs = pp_knobs,
 };

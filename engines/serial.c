@@ -28,9 +28,21 @@ static int serial_run(struct gnx_run *run) {
   return rc;
 }
 
+/* The model: one worker runs every stage and the sink, item after item. */
+static int serial_model(const struct gnx_model_in *in, const struct gnx_params *cfg,
+                        double *wall_s) {
+  (void)cfg;
+  unsigned n = in->profile->n_stages;
+  struct gnx_sim sim = {.n_phases = 1,
+                        .phase = {{.lo = 0, .hi = n, .workers = 1, .in_order = 1,
+                                   .extra_s = (n + 1) * in->machine->span_s}}};
+  return gnx_sim_run(&sim, in, wall_s);
+}
+
 const struct gnx_engine gnx_engine_serial = {
     .abi = GNX_ENGINE_ABI,
     .name = "serial",
     .summary = "one thread, item after item, stage after stage (the baseline)",
     .run = serial_run,
+    .model = serial_model,
 };

@@ -198,6 +198,47 @@ static int subproc_run(struct gnx_run *run) {
   return rc;
 }
 
+/* The model: the pipeline's schedule in the child, its in-order thread
+ * copying each item into the ring (pages fault in on first use), and the
+ * parent's sink reading the ring in order, a slot held until it is done. */
+static int subproc_model(const struct gnx_model_in *in, const struct gnx_params *cfg,
+                         double *wall_s) {
+  const struct gnx_machine *m = in->machine;
+  struct gnx_pipeline_cfg pc;
+  char why[256];
+  int rc = gnx_pipeline_cfg_read(cfg, in->profile->names, in->profile->n_stages, in->cpus, &pc,
+                                 why, sizeof why);
+  if (rc < 0) {
+    return rc;
+  }
+  unsigned n = in->profile->n_stages;
+  unsigned slots = (unsigned)gnx_param_u64_auto(cfg, "ring-slots", SUBPROC_RING_SLOTS);
+  if (gnx_pipeline_worker_count(&pc, n) + 2 > in->cpus) {
+    pc.spin_ns = 0; /* as subproc_prepare decides */
+  }
+  struct gnx_sim sim;
+  gnx_pipeline_sim(&pc, in, &sim);
+  double wake = pc.spin_ns ? 0 : m->handoff_s;
+  struct gnx_sim_phase *feeder = &sim.phase[n];
+  feeder->lo = n + 1; /* the ring writer runs no stage */
+  feeder->hi = n;
+  feeder->per_byte_s = 1 / m->copy_bps;
+  feeder->first_items = slots;
+  feeder->first_per_byte_s = m->page_fault_s / 4096;
+  sim.phase[n + 1] = (struct gnx_sim_phase){.lo = n, .hi = n, .workers = 1, .in_order = 1,
+                                            .hold = 1, .capacity = slots, .wake_s = wake,
+                                            .extra_s = 2 * m->span_s};
+  sim.n_phases = n + 2;
+  return gnx_sim_run(&sim, in, wall_s);
+}
+
+static const struct gnx_knob subproc_knobs[] = {
+    {"stage-workers", GNX_KNOB_STAGES, 0, NULL},
+    {"queue-depth", GNX_KNOB_DEPTH, GNX_PIPELINE_QUEUE_DEPTH, NULL},
+    {"ring-slots", GNX_KNOB_DEPTH, SUBPROC_RING_SLOTS, NULL},
+    GNX_KNOBS_END,
+};
+
 const struct gnx_engine gnx_engine_subproc = {
     .abi = GNX_ENGINE_ABI,
     .name = "subproc",
@@ -205,4 +246,6 @@ const struct gnx_engine gnx_engine_subproc = {
     .flags = GNX_ENGINE_F_FORKS,
     .options = subproc_options,
     .run = subproc_run,
+    .model = subproc_model,
+    .knobs = subproc_knobs,
 };

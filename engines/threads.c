@@ -45,10 +45,35 @@ static int threads_run(struct gnx_run *run) {
   return rc;
 }
 
+/* The model: the pipeline's schedule (engines/common/pipeline.c), with the
+ * deliberate delay at the sink. */
+static int threads_model(const struct gnx_model_in *in, const struct gnx_params *cfg,
+                         double *wall_s) {
+  struct gnx_pipeline_cfg pc;
+  char why[256];
+  int rc = gnx_pipeline_cfg_read(cfg, in->profile->names, in->profile->n_stages, in->cpus, &pc,
+                                 why, sizeof why);
+  if (rc < 0) {
+    return rc;
+  }
+  struct gnx_sim sim;
+  gnx_pipeline_sim(&pc, in, &sim);
+  sim.phase[sim.n_phases - 1].sleep_s = (double)gnx_param_u64(cfg, "item-delay-us") / 1e6;
+  return gnx_sim_run(&sim, in, wall_s);
+}
+
+static const struct gnx_knob threads_knobs[] = {
+    {"stage-workers", GNX_KNOB_STAGES, 0, NULL},
+    {"queue-depth", GNX_KNOB_DEPTH, GNX_PIPELINE_QUEUE_DEPTH, NULL},
+    GNX_KNOBS_END,
+};
+
 const struct gnx_engine gnx_engine_threads = {
     .abi = GNX_ENGINE_ABI,
     .name = "threads",
     .summary = "a pipeline of worker threads per stage, bounded queues, in-order sink",
     .options = threads_options,
     .run = threads_run,
+    .model = threads_model,
+    .knobs = threads_knobs,
 };

@@ -14,6 +14,7 @@ int gnx_cmd_report(int argc, char **argv);
 int gnx_cmd_recommend(int argc, char **argv);
 int gnx_cmd_compare(int argc, char **argv);
 int gnx_cmd_gate(int argc, char **argv);
+int gnx_cmd_predict(int argc, char **argv);
 
 /* Shared by report, recommend and run (cmd-report.c). */
 /* Parse `DIR [--quiet]` (quiet NULL: no --quiet); DIR may name report.json

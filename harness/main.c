@@ -38,12 +38,16 @@ int main(int argc, char **argv) {
     int rc = gnx_cmd_gate(argc - 2, argv + 2);
     return fflush(stdout) != 0 && !rc ? 1 : rc;
   }
+  if (argc >= 2 && strcmp(argv[1], "predict") == 0) {
+    int rc = gnx_cmd_predict(argc - 2, argv + 2);
+    return fflush(stdout) != 0 && !rc ? 1 : rc;
+  }
   if (argc >= 2 && strcmp(argv[1], "run") == 0) {
     return gnx_cmd_run(argc - 2, argv + 2, argc, argv);
   }
   if (argc >= 2 && argv[1][0] != '-') {
     fprintf(stderr, "gnxbench: unknown command '%s'; commands: run (the default), report, "
-                    "recommend, compare, gate, list; see gnxbench --help\n", argv[1]);
+                    "recommend, compare, gate, predict, list; see gnxbench --help\n", argv[1]);
     return 2;
   }
   int rc = gnx_cmd_run(argc - 1, argv + 1, argc, argv);

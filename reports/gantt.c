@@ -29,6 +29,7 @@
 
 #include "gnx/err.h"
 #include "reports/analysis.h"
+#include "reports/profile.h"
 #include "reports/report.h"
 
 extern char **environ;
@@ -43,9 +44,11 @@ static const char *const gnx_gantt_colour[GNX_SPAN__COUNT] = {
     "#ff8c00", /* wait_in: orange, starved */
     "#1f77b4", /* wait_out: blue, blocked */
     "#9467bd", /* wait_lock: purple */
+    "#8c564b", /* copy: brown */
 };
 static const char *const gnx_gantt_title[GNX_SPAN__COUNT] = {
-    "exec", "wait_in: starved", "wait_out: blocked", "wait_lock: lock or turn"};
+    "exec", "wait_in: starved", "wait_out: blocked", "wait_lock: lock or turn",
+    "copy: to another process"};
 
 struct gnx__box {
   double t0, t1; /* ms */
@@ -232,7 +235,7 @@ static void gnx__gp_str(FILE *f, const char *s) {
 
 /* Run `gnuplot gp` in dir. Returns 0, -ENOENT when gnuplot is not on PATH,
  * or GNX_EGNUPLOT with gnuplot's first error line in why. */
-static int gnx__gnuplot(const char *dir, const char *gp, char *why, size_t len) {
+int gnx_gnuplot_run(const char *dir, const char *gp, char *why, size_t len) {
   char errpath[4096];
   snprintf(errpath, sizeof errpath, "%s/.gnuplot-XXXXXX", dir);
   int efd = mkostemp(errpath, O_CLOEXEC);
@@ -502,7 +505,7 @@ int gnx_gantt_write(const char *dir, const struct gnx_cell_an *c, const struct g
   }
   char gp[300], gwhy[600];
   snprintf(gp, sizeof gp, "%s.gp", base);
-  int grc = gnx__gnuplot(dir, gp, gwhy, sizeof gwhy);
+  int grc = gnx_gnuplot_run(dir, gp, gwhy, sizeof gwhy);
   if (grc == -ENOENT) {
     st->gnuplot_missing = 1;
   } else if (grc < 0) {

@@ -8,6 +8,8 @@
 #include "tests/support.h"
 
 static volatile sig_atomic_t gnx_test_stop;
+void (*gnx_test_result_hook)(const struct gnx_run_result *res, void *arg);
+void *gnx_test_result_arg;
 
 int gnx_test_run(const char *wl_name, const char *eng_name, uint64_t n, const char *const *opts,
                  struct gnx_test_out *out) {
@@ -72,6 +74,9 @@ int gnx_test_run_stop(const char *wl_name, const char *eng_name, uint64_t n,
       if (wl->check) {
         out->check_rc = wl->check(shared, out->summary, &out->detail);
       }
+    }
+    if (gnx_test_result_hook) {
+      gnx_test_result_hook(&res, gnx_test_result_arg);
     }
     gnx_run_result_free(&res);
     wl->teardown(shared);

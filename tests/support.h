@@ -34,6 +34,11 @@ int gnx_test_run_stop(const char *wl, const char *eng, uint64_t n, const char *c
                       struct gnx_test_out *out);
 void gnx_test_out_free(struct gnx_test_out *out);
 
+/* When set, called with every run's whole result (its trace included)
+ * before the result is freed, so a test can look at the spans. */
+extern void (*gnx_test_result_hook)(const struct gnx_run_result *res, void *arg);
+extern void *gnx_test_result_arg;
+
 /* Assert-style helper: 1 when both summaries are equal JSON. */
 int gnx_test_json_equal(const json_t *a, const json_t *b);
 

@@ -6,6 +6,7 @@
  * (CPU-bound, like real work), so tests can build a pipeline with a known
  * bottleneck and check what the analysis says about it. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 static const struct gnx_option null_options[] = {
     {"batch", GNX_OPT_U64, "1", "records per item (items = ceil(n / batch))", 1, 0, 0},
     {"cost", GNX_OPT_STR, NULL, "busy microseconds per item per stage, e.g. s2=500,gen=10", 0, 0, 0},
+    GNX_OPTION_STAGE_SCALE,
     {"sink-fail", GNX_OPT_U64, NULL,
      "the sink fails on this item (to check that every engine reports it the same way)", 0, 0,
      0},
@@ -82,6 +84,15 @@ static int null_setup(const struct gnx_params *p, void **shared, struct gnx_work
              gnx_param_str(p, "cost"));
     free(s);
     return rc;
+  }
+  double f[NULL_STAGES] = {1, 1, 1, 1};
+  const char *scale = gnx_param_str(p, "stage-scale");
+  if (scale && gnx_stage_scale_parse(scale, null_stage_names, NULL_STAGES, f, why) < 0) {
+    free(s);
+    return GNX_EUSAGE;
+  }
+  for (int k = 0; k < NULL_STAGES; k++) {
+    s->cost_ns[k] = (uint64_t)llround((double)s->cost_ns[k] * f[k]);
   }
   s->sink_fail = gnx_param_str(p, "sink-fail") ? gnx_param_u64(p, "sink-fail") : UINT64_MAX;
   uint64_t batch = gnx_param_u64(p, "batch");

@@ -87,11 +87,17 @@ static int gnx__pipe_check(struct gnx_pipe *p) {
 
 /* ---- configuration ------------------------------------------------------- */
 
-static void gnx__stage_list(const struct gnx_workload *wl, char *buf, size_t len) {
+/* The stages a pipeline is configured over: names, count. */
+struct gnx__stages {
+  const char *const *names;
+  unsigned n;
+};
+
+static void gnx__stage_list(const struct gnx__stages *st, char *buf, size_t len) {
   size_t off = 0;
   buf[0] = '\0';
-  for (unsigned s = 0; s < wl->n_stages && off < len; s++) {
-    int n = snprintf(buf + off, len - off, "%s%s", s ? ", " : "", wl->stages[s].name);
+  for (unsigned s = 0; s < st->n && off < len; s++) {
+    int n = snprintf(buf + off, len - off, "%s%s", s ? ", " : "", st->names[s]);
     if (n < 0) {
       break;
     }
@@ -99,85 +105,136 @@ static void gnx__stage_list(const struct gnx_workload *wl, char *buf, size_t len
   }
 }
 
-static int gnx__stage_lookup(const struct gnx_workload *wl, const char *name) {
-  for (unsigned s = 0; s < wl->n_stages; s++) {
-    if (strcmp(wl->stages[s].name, name) == 0) {
+static int gnx__stage_lookup(const struct gnx__stages *st, const char *name) {
+  for (unsigned s = 0; s < st->n; s++) {
+    if (strcmp(st->names[s], name) == 0) {
       return (int)s;
     }
   }
   uint64_t v;
-  if (gnx_parse_u64(name, &v) == 0 && v < wl->n_stages && strspn(name, "0123456789") == strlen(name)) {
+  if (gnx_parse_u64(name, &v) == 0 && v < st->n && strspn(name, "0123456789") == strlen(name)) {
     return (int)v;
   }
   return -1;
 }
 
-/* "transform=2,parse=1" into cfg->workers; "auto" leaves one each (the
- * harness replaces auto by the tuned value before a measured run). */
-static int gnx__stage_workers_parse(struct gnx_run *run, const char *spec,
-                                    struct gnx_pipeline_cfg *cfg) {
-  const struct gnx_workload *wl = run->wl;
+/* One token of --stage-workers: STAGE=COUNT, or a bare COUNT for every
+ * stage. Returns 0 or GNX_EUSAGE with why set. */
+static int gnx__stage_token(const struct gnx__stages *st, const char *spec, char *tok,
+                            struct gnx_pipeline_cfg *cfg, char *why, size_t len) {
+  char *eq = strchr(tok, '=');
+  uint64_t count = 0;
+  int bare_count = !eq && *tok && strspn(tok, "0123456789") == strlen(tok);
+  int s = eq ? (*eq = '\0', gnx__stage_lookup(st, tok)) : bare_count ? -2 : -1;
+  const char *num = eq ? eq + 1 : tok;
+  if (s == -1) {
+    char stages[160];
+    gnx__stage_list(st, stages, sizeof stages);
+    snprintf(why, len,
+             "--stage-workers '%.32s': no stage '%.20s'; use COUNT or STAGE=COUNT,... with STAGE "
+             "one of %.90s (or 0..%u)",
+             spec, tok, stages, st->n - 1);
+    return GNX_EUSAGE;
+  }
+  if (gnx_parse_u64(num, &count) < 0 || count < 1 || count > GNX_PIPELINE_MAX_WORKERS) {
+    snprintf(why, len, "--stage-workers '%.40s': the count for %.40s must be 1..%d", spec,
+             s >= 0 ? st->names[s] : "every stage", GNX_PIPELINE_MAX_WORKERS);
+    return GNX_EUSAGE;
+  }
+  for (unsigned k = 0; k < st->n; k++) {
+    if (s == -2 || (int)k == s) {
+      cfg->workers[k] = (unsigned)count;
+    }
+  }
+  return 0;
+}
+
+/* "transform=2,parse=1" or "2" into cfg->workers; "auto" leaves one each
+ * (the harness replaces auto by the tuned value before a measured run). */
+static int gnx__stage_workers_parse(const struct gnx__stages *st, const char *spec,
+                                    struct gnx_pipeline_cfg *cfg, char *why, size_t len) {
   if (!spec || strcmp(spec, "auto") == 0) {
     return 0;
   }
-  char stages[160];
-  gnx__stage_list(wl, stages, sizeof stages);
   char *copy = strdup(spec);
   if (!copy) {
+    snprintf(why, len, "out of memory");
     return -ENOMEM;
   }
   int rc = 0;
   char *save = NULL;
   for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
-    char *eq = strchr(tok, '=');
-    uint64_t count = 0;
-    int s = -1;
-    if (eq) {
-      *eq = '\0';
-      s = gnx__stage_lookup(wl, tok);
-    }
-    if (s < 0) {
-      rc = gnx_run_fail(run, GNX_EUSAGE,
-                        "--stage-workers '%.32s': no stage '%.20s' in %.12s; use STAGE=COUNT,... "
-                        "with STAGE one of %.90s (or 0..%u)",
-                        spec, tok, wl->name, stages, wl->n_stages - 1);
-    } else if (gnx_parse_u64(eq + 1, &count) < 0 || count < 1 ||
-               count > GNX_PIPELINE_MAX_WORKERS) {
-      rc = gnx_run_fail(run, GNX_EUSAGE, "--stage-workers '%.40s': the count for %.40s must be 1..%d",
-                        spec, wl->stages[s].name, GNX_PIPELINE_MAX_WORKERS);
-    } else {
-      cfg->workers[s] = (unsigned)count;
-    }
+    rc = gnx__stage_token(st, spec, tok, cfg, why, len);
   }
   free(copy);
   return rc;
 }
 
-int gnx_pipeline_cfg_parse(struct gnx_run *run, struct gnx_pipeline_cfg *cfg) {
-  const struct gnx_workload *wl = run->wl;
+int gnx_pipeline_cfg_read(const struct gnx_params *p, const char *const *names,
+                          unsigned n_stages, unsigned cpus, struct gnx_pipeline_cfg *cfg,
+                          char *why, size_t len) {
   memset(cfg, 0, sizeof *cfg);
-  if (wl->n_stages == 0 || wl->n_stages > GNX_PIPELINE_MAX_STAGES) {
-    return gnx_run_fail(run, GNX_EUSAGE, "workload %s has %u stages; the pipeline takes 1..%d",
-                        wl->name, wl->n_stages, GNX_PIPELINE_MAX_STAGES);
+  if (n_stages == 0 || n_stages > GNX_PIPELINE_MAX_STAGES) {
+    snprintf(why, len, "the workload has %u stages; the pipeline takes 1..%d", n_stages,
+             GNX_PIPELINE_MAX_STAGES);
+    return GNX_EUSAGE;
   }
-  for (unsigned s = 0; s < wl->n_stages; s++) {
+  for (unsigned s = 0; s < n_stages; s++) {
     cfg->workers[s] = 1;
   }
-  uint64_t depth = gnx_param_u64_auto(run->params, "queue-depth", GNX_PIPELINE_QUEUE_DEPTH);
+  uint64_t depth = gnx_param_u64_auto(p, "queue-depth", GNX_PIPELINE_QUEUE_DEPTH);
   if (depth < 1 || depth > 65536) {
-    return gnx_run_fail(run, GNX_EUSAGE, "--queue-depth %llu: use 1..65536",
-                        (unsigned long long)depth);
+    snprintf(why, len, "--queue-depth %llu: use 1..65536", (unsigned long long)depth);
+    return GNX_EUSAGE;
   }
   cfg->queue_depth = (unsigned)depth;
-  int rc = gnx__stage_workers_parse(run, gnx_param_str(run->params, "stage-workers"), cfg);
+  struct gnx__stages st = {names, n_stages};
+  int rc = gnx__stage_workers_parse(&st, gnx_param_str(p, "stage-workers"), cfg, why, len);
   if (rc < 0) {
     return rc;
   }
   /* Spin before sleeping only when every thread can have its own CPU:
    * otherwise a spinning waiter steals the CPU from the thread it waits for. */
-  unsigned threads = gnx_pipeline_worker_count(cfg, wl->n_stages) + 1;
-  cfg->spin_ns = threads <= run->cpus ? GNX_PIPE_SPIN_NS : 0;
+  unsigned threads = gnx_pipeline_worker_count(cfg, n_stages) + 1;
+  cfg->spin_ns = threads <= cpus ? GNX_PIPE_SPIN_NS : 0;
   return 0;
+}
+
+int gnx_pipeline_cfg_parse(struct gnx_run *run, struct gnx_pipeline_cfg *cfg) {
+  const struct gnx_workload *wl = run->wl;
+  const char *names[GNX_PIPELINE_MAX_STAGES];
+  for (unsigned s = 0; s < wl->n_stages && s < GNX_PIPELINE_MAX_STAGES; s++) {
+    names[s] = wl->stages[s].name;
+  }
+  char why[256];
+  int rc = gnx_pipeline_cfg_read(run->params, names, wl->n_stages, run->cpus, cfg, why,
+                                 sizeof why);
+  return rc < 0 ? gnx_run_fail(run, rc, "%s", why) : 0;
+}
+
+unsigned gnx_pipeline_window(const struct gnx_pipeline_cfg *cfg, unsigned n_stages) {
+  /* Room for every item that can be queued or worked on, plus as many
+   * again waiting for the caller, so the window rarely throttles. */
+  unsigned workers = gnx_pipeline_worker_count(cfg, n_stages);
+  return (n_stages - 1) * cfg->queue_depth + 2 * workers + cfg->queue_depth + 1;
+}
+
+void gnx_pipeline_sim(const struct gnx_pipeline_cfg *cfg, const struct gnx_model_in *in,
+                      struct gnx_sim *sim) {
+  unsigned n = in->profile->n_stages;
+  double wake = cfg->spin_ns ? 0 : in->machine->handoff_s;
+  double span = 2 * in->machine->span_s; /* an exec span, and a wait span at times */
+  memset(sim, 0, sizeof *sim);
+  for (unsigned s = 0; s < n && s + 1 < GNX_SIM_MAX_PHASES; s++) {
+    sim->phase[s] = (struct gnx_sim_phase){.lo = s, .hi = s, .workers = cfg->workers[s],
+                                           .capacity = s ? cfg->queue_depth : 0,
+                                           .wake_s = wake, .extra_s = span};
+  }
+  /* the caller's thread: in order, fed by the reorder window */
+  sim->phase[n] = (struct gnx_sim_phase){.lo = n, .hi = n, .workers = 1, .in_order = 1,
+                                         .wake_s = wake, .extra_s = span};
+  sim->n_phases = n + 1;
+  sim->window = gnx_pipeline_window(cfg, n);
 }
 
 unsigned gnx_pipeline_worker_count(const struct gnx_pipeline_cfg *cfg, unsigned n_stages) {
@@ -220,7 +277,9 @@ void gnx_pipeline_thread_batch(void) {
 
 /* Hand item j of the last stage to the reorder window. Never waits: the
  * window guarantees that j's slot is empty. */
-static void gnx__rob_put(struct gnx_pipe *p, uint64_t j, struct gnx_buf *b) {
+static void gnx__rob_put(struct gnx_pipe *p, struct gnx_worker *w, uint64_t j,
+                         struct gnx_buf *b) {
+  uint64_t t0 = gnx_now_ns(); /* the hand-off: the lock, and waking the caller */
   pthread_mutex_lock(&p->mu);
   gnx_buf_swap(gnx_rob_slot(&p->rob, j), b);
   gnx_rob_arrived(&p->rob, j);
@@ -228,6 +287,7 @@ static void gnx__rob_put(struct gnx_pipe *p, uint64_t j, struct gnx_buf *b) {
     pthread_cond_signal(&p->sink_cv);
   }
   pthread_mutex_unlock(&p->mu);
+  gnx_worker_waited(w, GNX_SPAN_WAIT_OUT, w->stage_lo, j, t0);
 }
 
 struct gnx__win_arg {
@@ -267,7 +327,7 @@ static int gnx__pipe_put(struct gnx_pipe *p, struct gnx_worker *w, unsigned s, u
   if (s + 1 < p->n_stages) {
     return gnx_queue_push(&p->q[s], j, b, w, s);
   }
-  gnx__rob_put(p, j, b);
+  gnx__rob_put(p, w, j, b);
   return 0;
 }
 
@@ -340,16 +400,12 @@ static int gnx__rob_present(void *arg) { return gnx_rob_ready(arg); }
  * -ECANCELED. */
 static int gnx__rob_take(struct gnx_pipe *p, struct gnx_worker *consumer, uint64_t d,
                          struct gnx_buf *b) {
-  uint64_t t0 = 0;
+  uint64_t t0 = gnx_now_ns(); /* the whole call is the wait for the next item */
   if (!gnx_rob_ready(&p->rob)) {
-    t0 = gnx_now_ns();
     (void)gnx_spin_until(gnx__rob_present, &p->rob, p->spin_ns);
   }
   pthread_mutex_lock(&p->mu);
   while (!gnx_rob_ready(&p->rob) && !gnx__pipe_failed(p)) {
-    if (!t0) {
-      t0 = gnx_now_ns();
-    }
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     ts.tv_nsec += GNX_PIPE_POLL_NS;
@@ -376,9 +432,7 @@ static int gnx__rob_take(struct gnx_pipe *p, struct gnx_worker *consumer, uint64
     rc = 0;
   }
   pthread_mutex_unlock(&p->mu);
-  if (t0) {
-    gnx_worker_waited(consumer, GNX_SPAN_WAIT_IN, p->n_stages, d, t0);
-  }
+  gnx_worker_waited(consumer, GNX_SPAN_WAIT_IN, p->n_stages, d, t0);
   return rc;
 }
 
@@ -390,10 +444,7 @@ static int gnx__pipe_init(struct gnx_pipe *p, struct gnx_run *run,
   p->n_stages = run->wl->n_stages;
   p->items = run->info->items;
   p->spin_ns = cfg->spin_ns;
-  unsigned workers = gnx_pipeline_worker_count(cfg, p->n_stages);
-  /* Room for every item that can be queued or worked on, plus as many
-   * again waiting for the caller, so the window rarely throttles. */
-  p->window = (p->n_stages - 1) * cfg->queue_depth + 2 * workers + cfg->queue_depth + 1;
+  p->window = gnx_pipeline_window(cfg, p->n_stages);
   if (gnx_rob_init(&p->rob, p->window) < 0) {
     return -ENOMEM;
   }

@@ -38,10 +38,23 @@ struct gnx_pipeline_cfg {
                        once); gnx_pipeline_cfg_parse picks it from the CPUs */
 };
 
-/* Read --stage-workers ("transform=2,parse=1", names or stage numbers) and
- * --queue-depth from run->params into cfg. Unknown stage names or zero
- * counts: GNX_EUSAGE, recorded with the valid stages named. */
+/* Read --stage-workers ("transform=2,parse=1" by stage name or number, or
+ * a bare count for every stage) and --queue-depth from p into cfg, for a
+ * workload whose stages are names[0..n_stages). Unknown stage names or
+ * zero counts: GNX_EUSAGE, with why naming the valid stages. */
+int gnx_pipeline_cfg_read(const struct gnx_params *p, const char *const *names,
+                          unsigned n_stages, unsigned cpus, struct gnx_pipeline_cfg *cfg,
+                          char *why, size_t len);
+/* The same from run->params, the failure recorded. */
 int gnx_pipeline_cfg_parse(struct gnx_run *run, struct gnx_pipeline_cfg *cfg);
+
+/* Items in flight at most, from the source to the caller (the window). */
+unsigned gnx_pipeline_window(const struct gnx_pipeline_cfg *cfg, unsigned n_stages);
+
+/* The pipeline's schedule, for an engine's model: one phase per stage with
+ * its workers and queue, then the caller's in-order thread. */
+void gnx_pipeline_sim(const struct gnx_pipeline_cfg *cfg, const struct gnx_model_in *in,
+                      struct gnx_sim *sim);
 
 /* Called on the thread that called gnx_pipeline_run, once per item, in index
  * order. `consumer` is that thread's worker (for wait spans). The callee may

@@ -210,7 +210,7 @@ int gnx_ring_put(struct gnx_ring *r, uint64_t item, const struct gnx_buf *b,
   int waited = 0;
   int rc = gnx__ring_wait(&s->seq, &s->waiters, 2 * round, r->spin_ns, poll, arg, &waited);
   if (waited && w) {
-    gnx_worker_waited(w, GNX_SPAN_WAIT_OUT, stage, item, t0);
+    t0 = gnx_worker_waited(w, GNX_SPAN_WAIT_OUT, stage, item, t0);
   }
   if (rc) {
     return rc;
@@ -221,6 +221,9 @@ int gnx_ring_put(struct gnx_ring *r, uint64_t item, const struct gnx_buf *b,
   s->item = item;
   s->len = b->len;
   gnx__ring_set(&s->seq, &s->waiters, 2 * round + 1);
+  if (w) { /* the copy, and waking the consumer: what crossing processes costs */
+    gnx_worker_waited(w, GNX_SPAN_COPY, stage, item, t0);
+  }
   return 0;
 }
 
@@ -233,7 +236,7 @@ int gnx_ring_get(struct gnx_ring *r, uint64_t item, const uint8_t **data, size_t
   int waited = 0;
   int rc = gnx__ring_wait(&s->seq, &s->waiters, 2 * round + 1, r->spin_ns, poll, arg,
                           &waited);
-  if (waited && w) {
+  if (w) { /* the whole call: a wait, or the check that the item is there */
     gnx_worker_waited(w, GNX_SPAN_WAIT_IN, stage, item, t0);
   }
   if (rc) {

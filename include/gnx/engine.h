@@ -16,6 +16,7 @@
 
 #include "gnx/buf.h"
 #include "gnx/err.h"
+#include "gnx/model.h"
 #include "gnx/option.h"
 #include "gnx/trace.h"
 #include "gnx/workload.h"
@@ -80,6 +81,11 @@ struct gnx_engine {
    * a failure recorded with gnx_run_fail() (the core records stage, sink,
    * worker and child failures itself). Required. */
   int (*run)(struct gnx_run *run);
+  /* Optional: the engine's model, a simulation of its own schedule
+   * (gnx/model.h), and the sizing options the tuner may turn when they
+   * are "auto". An engine without a model is measured as configured. */
+  gnx_model_fn model;
+  const struct gnx_knob *knobs;
 };
 
 #define GNX_ENGINE_F_FORKS 1u /* workers are processes */

@@ -61,6 +61,20 @@ const char *gnx_param_str(const struct gnx_params *p, const char *name);
 /* 1 when the user typed the option, 0 when it took its default. */
 int gnx_param_given(const struct gnx_params *p, const char *name);
 
+/* The --stage-scale option, for workloads with a cost knob per stage:
+ * "STAGE=FACTOR,..." multiplies a stage's cost, so that a what-if the
+ * model predicts ("transform 2x cheaper": transform=0.5) can be measured. */
+#define GNX_OPTION_STAGE_SCALE                                                               \
+  {"stage-scale", GNX_OPT_STR, NULL,                                                         \
+   "multiply stages' costs, e.g. transform=0.5 (a what-if to measure against predict)", 0,   \
+   0, 0}
+
+/* Parse a --stage-scale value against the stage names[0..n): factor[s]
+ * gets each named stage's factor (others untouched), 0.01..100. Returns 0,
+  * or GNX_EUSAGE with one line in why (256 bytes, as GNX_WHY_MAX). */
+int gnx_stage_scale_parse(const char *spec, const char *const *names, unsigned n,
+                          double *factor, char *why);
+
 /* Parse "25k", "1m", "100000" (k, m, g multiply by 1000; no sign, no
  * exponent, no overflow). Returns 0 or GNX_EUSAGE. */
 int gnx_parse_u64(const char *s, uint64_t *out);

@@ -21,6 +21,7 @@ enum gnx_span_kind {
   GNX_SPAN_WAIT_IN,    /* starved: no input available */
   GNX_SPAN_WAIT_OUT,   /* blocked: no room downstream */
   GNX_SPAN_WAIT_LOCK,  /* waiting for a lock or a turn (e.g. in-order delivery) */
+  GNX_SPAN_COPY,       /* moving an item's bytes to another process, and handing it over */
   GNX_SPAN__COUNT
 };
 

@@ -131,7 +131,7 @@ for key, name in threads.items():
     assert any((x["pid"], x["tid"]) == key for x in xs), f"no X events for {name}"
 for x in xs:
     assert (x["pid"], x["tid"]) in threads, f"X event on an unnamed thread {x}"
-    assert x["cat"] in ("exec", "wait_in", "wait_out", "wait_lock"), x
+    assert x["cat"] in ("exec", "wait_in", "wait_out", "wait_lock", "copy"), x
     assert x["dur"] >= 0 and "item" in x["args"], x
 # spans on one thread never overlap (Perfetto and speedscope show them as they are)
 by = {}

@@ -479,3 +479,27 @@ GNX_TEST(sink_rejects_out_of_order) {
   gnx_buf_free(&b);
   wl->teardown(shared);
 }
+
+/* --stage-scale transform=0.5 halves transform's rounds: the same result
+ * as --work 300, verified against the reference; other stages have no
+ * cost knob and are refused, naming the one that can be scaled. */
+GNX_TEST(stage_scale_halves_transform) {
+  struct gnx_test_out half, w300;
+  const char *a[] = {"stage-scale=transform=0.5", NULL};
+  const char *b[] = {"work=300", NULL};
+  ASSERT_OK(gnx_test_run("etl", "serial", 5000, a, &half));
+  ASSERT_OK(gnx_test_run("etl", "serial", 5000, b, &w300));
+  ASSERT(gnx_test_json_equal(half.summary, w300.summary));
+  ASSERT_OK(half.check_rc);
+  gnx_test_out_free(&half);
+  gnx_test_out_free(&w300);
+  struct gnx_test_out out;
+  const char *parse[] = {"stage-scale=parse=2", NULL};
+  ASSERT_EQ_INT(gnx_test_run("etl", "serial", 10, parse, &out), GNX_EUSAGE);
+  ASSERT(strstr(out.errmsg, "only transform") != NULL);
+  gnx_test_out_free(&out);
+  const char *bad[] = {"stage-scale=transform=0", NULL};
+  ASSERT_EQ_INT(gnx_test_run("etl", "serial", 10, bad, &out), GNX_EUSAGE);
+  ASSERT(strstr(out.errmsg, "FACTOR 0.01..100") != NULL);
+  gnx_test_out_free(&out);
+}

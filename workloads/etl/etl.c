@@ -27,6 +27,7 @@
  * Numbers are formatted by hand: snprintf costs more than the rest of a
  * record's extract work. */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -559,8 +560,31 @@ static const struct gnx_option etl_options[] = {
     {"save-output", GNX_OPT_STR, NULL, "directory to write the output into (etl-<n>.csv)", 0, 0, 0},
     {"io-latency-us", GNX_OPT_U64, "0", "modelled latency of each load write, slept by the engine",
      0, 0, 0},
+    GNX_OPTION_STAGE_SCALE,
     GNX_OPTIONS_END,
 };
+
+/* --work, scaled by --stage-scale transform=F: transform is the only stage
+ * with a cost knob, so only its cost can be scaled and measured. */
+static int etl_rounds(const struct gnx_params *p, uint64_t *rounds, char *why) {
+  static const char *const names[] = {"extract", "parse", "transform", "aggregate"};
+  double f[4] = {1, 1, 1, 1};
+  *rounds = gnx_param_u64(p, "work");
+  const char *spec = gnx_param_str(p, "stage-scale");
+  if (!spec) {
+    return 0;
+  }
+  int rc = gnx_stage_scale_parse(spec, names, 4, f, why);
+  if (rc == 0 && (f[0] != 1 || f[1] != 1 || f[3] != 1)) {
+    snprintf(why, GNX_WHY_MAX,
+             "--stage-scale '%.40s': etl can scale only transform (its --work rounds); the other "
+             "stages have no cost knob",
+             spec);
+    rc = GNX_EUSAGE;
+  }
+  *rounds = (uint64_t)llround((double)*rounds * f[2]);
+  return rc;
+}
 
 static int etl_setup(const struct gnx_params *p, void **shared, struct gnx_workload_info *info,
                      char *why) {
@@ -583,6 +607,11 @@ static int etl_setup(const struct gnx_params *p, void **shared, struct gnx_workl
              *dir ? "path too long (give a shorter directory)" : "empty (give a directory)");
     return GNX_EUSAGE;
   }
+  uint64_t rounds;
+  int rc = etl_rounds(p, &rounds, why);
+  if (rc < 0) {
+    return rc;
+  }
   struct etl_shared *s = calloc(1, sizeof *s);
   if (!s || (dir && !(s->save_dir = strdup(dir)))) {
     free(s);
@@ -590,7 +619,7 @@ static int etl_setup(const struct gnx_params *p, void **shared, struct gnx_workl
   }
   s->n = p->n;
   s->seed = gnx_param_u64(p, "seed");
-  s->rounds = gnx_param_u64(p, "work");
+  s->rounds = rounds;
   s->batch = batch;
   s->items = s->n / batch + (s->n % batch != 0); /* no overflow for huge batch */
   info->items = s->items;
