@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* harness/plan.c: tuning before a cell runs, predictions after. */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
