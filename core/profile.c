@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* core/profile.c: the serial profile, from the traces of serial's runs. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,11 +16,11 @@ int gnx_profile_init(struct gnx_profile *p, const struct gnx_workload *wl, uint6
   }
   size_t n = (size_t)items * (wl->n_stages + 1);
   const char **names = calloc(wl->n_stages + 1, sizeof *names);
-  p->cost_s = malloc(n * sizeof *p->cost_s);
-  if (!names || !p->cost_s) {
+  p->cost_s = calloc(n, sizeof *p->cost_s);
+  p->min_s = calloc(n, sizeof *p->min_s);
+  if (!names || !p->cost_s || !p->min_s) {
     free(names);
-    free(p->cost_s);
-    p->cost_s = NULL;
+    gnx_profile_free(p);
     return -ENOMEM;
   }
   for (unsigned s = 0; s < wl->n_stages; s++) {
@@ -29,13 +30,21 @@ int gnx_profile_init(struct gnx_profile *p, const struct gnx_workload *wl, uint6
   p->names = names;
   p->n_stages = wl->n_stages;
   p->items = items;
-  for (size_t k = 0; k < n; k++) {
-    p->cost_s[k] = -1;
-  }
   return 0;
 }
 
-void gnx_profile_add_trace(struct gnx_profile *p, const struct gnx_trace *t) {
+int gnx_profile_add_trace(struct gnx_profile_builder *b, const struct gnx_trace *t) {
+  struct gnx_profile *p = &b->profile;
+  size_t n = (size_t)p->items * (p->n_stages + 1);
+  double *more = realloc(b->samples, (b->n_reps + 1) * n * sizeof *more);
+  if (!more) {
+    return -ENOMEM;
+  }
+  b->samples = more;
+  double *rep = more + b->n_reps * n;
+  for (size_t k = 0; k < n; k++) {
+    rep[k] = NAN; /* a span the trace dropped */
+  }
   for (uint32_t w = 0; w < t->n_workers; w++) {
     const struct gnx_trace_worker *tw = t->workers[w];
     for (uint32_t k = 0; k < tw->len; k++) {
@@ -47,12 +56,11 @@ void gnx_profile_add_trace(struct gnx_profile *p, const struct gnx_trace *t) {
       if (sp->stage == p->n_stages) {
         c = c > p->sink_wait_s ? c - p->sink_wait_s : 0;
       }
-      double *slot = &p->cost_s[(size_t)sp->item * (p->n_stages + 1) + sp->stage];
-      if (*slot < 0 || c < *slot) {
-        *slot = c;
-      }
+      rep[(size_t)sp->item * (p->n_stages + 1) + sp->stage] = c;
     }
   }
+  b->n_reps++;
+  return 0;
 }
 
 static int gnx__dbl_cmp(const void *a, const void *b) {
@@ -60,44 +68,73 @@ static int gnx__dbl_cmp(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-int gnx_profile_finish(struct gnx_profile *p) {
-  double *col = malloc(p->items * sizeof *col);
-  if (!col) {
+/* The median and the minimum of one (item, stage) over the repetitions
+ * that saw it; NAN when none did. */
+static void gnx__cell_stats(const struct gnx_profile_builder *b, size_t k, size_t n, double *med,
+                            double *min) {
+  double v[64];
+  unsigned m = 0;
+  for (unsigned r = 0; r < b->n_reps && m < 64; r++) {
+    double x = b->samples[r * n + k];
+    if (!isnan(x)) {
+      v[m++] = x;
+    }
+  }
+  qsort(v, m, sizeof v[0], gnx__dbl_cmp);
+  *med = m ? (m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2) : NAN;
+  *min = m ? v[0] : NAN;
+}
+
+/* A cost no repetition saw: the stage's median over the items. */
+static void gnx__fill_missing(double *col, size_t stride, uint64_t items, double *tmp) {
+  uint64_t m = 0;
+  for (uint64_t i = 0; i < items; i++) {
+    if (!isnan(col[i * stride])) {
+      tmp[m++] = col[i * stride];
+    }
+  }
+  qsort(tmp, m, sizeof *tmp, gnx__dbl_cmp);
+  for (uint64_t i = 0; i < items && m; i++) {
+    col[i * stride] = isnan(col[i * stride]) ? tmp[m / 2] : col[i * stride];
+  }
+}
+
+int gnx_profile_finish(struct gnx_profile_builder *b) {
+  struct gnx_profile *p = &b->profile;
+  size_t stride = p->n_stages + 1, n = (size_t)p->items * stride;
+  if (b->n_reps == 0) {
+    return -ENODATA;
+  }
+  for (size_t k = 0; k < n; k++) {
+    gnx__cell_stats(b, k, n, &p->cost_s[k], &p->min_s[k]);
+  }
+  double *tmp = malloc(p->items * sizeof *tmp);
+  if (!tmp) {
     return -ENOMEM;
   }
-  int rc = 0;
-  for (unsigned s = 0; s <= p->n_stages && rc == 0; s++) {
-    uint64_t n = 0, missing = 0;
-    for (uint64_t i = 0; i < p->items; i++) {
-      double c = p->cost_s[i * (p->n_stages + 1) + s];
-      if (c >= 0) {
-        col[n++] = c;
-      } else {
-        missing++;
-      }
-    }
-    if (n == 0) {
-      rc = -ENODATA;
-      break;
-    }
-    if (missing) {
-      qsort(col, n, sizeof *col, gnx__dbl_cmp);
-      for (uint64_t i = 0; i < p->items; i++) {
-        double *c = &p->cost_s[i * (p->n_stages + 1) + s];
-        *c = *c >= 0 ? *c : col[n / 2];
-      }
+  for (unsigned s = 0; s < stride; s++) {
+    gnx__fill_missing(p->cost_s + s, stride, p->items, tmp);
+    gnx__fill_missing(p->min_s + s, stride, p->items, tmp);
+  }
+  free(tmp);
+  for (size_t k = 0; k < n; k++) {
+    if (isnan(p->cost_s[k])) {
+      return -ENODATA; /* a stage no repetition traced at all */
     }
   }
-  free(col);
-  return rc;
+  return 0;
+}
+
+static double gnx__sum(const double *c, const struct gnx_profile *p, unsigned s) {
+  double sum = 0;
+  for (uint64_t i = 0; c && i < p->items; i++) {
+    sum += c[i * (p->n_stages + 1) + s];
+  }
+  return sum;
 }
 
 double gnx_profile_stage_s(const struct gnx_profile *p, unsigned s) {
-  double sum = 0;
-  for (uint64_t i = 0; i < p->items; i++) {
-    sum += p->cost_s[i * (p->n_stages + 1) + s];
-  }
-  return sum;
+  return gnx__sum(p->cost_s, p, s);
 }
 
 double gnx_profile_total_s(const struct gnx_profile *p) {
@@ -108,8 +145,23 @@ double gnx_profile_total_s(const struct gnx_profile *p) {
   return sum + p->sink_wait_s * (double)p->items;
 }
 
+double gnx_profile_min_total_s(const struct gnx_profile *p) {
+  double sum = 0;
+  for (unsigned s = 0; s <= p->n_stages; s++) {
+    sum += gnx__sum(p->min_s ? p->min_s : p->cost_s, p, s);
+  }
+  return sum + p->sink_wait_s * (double)p->items;
+}
+
 void gnx_profile_free(struct gnx_profile *p) {
   free(p->cost_s);
+  free(p->min_s);
   free((void *)p->names);
   memset(p, 0, sizeof *p);
+}
+
+void gnx_profile_builder_free(struct gnx_profile_builder *b) {
+  gnx_profile_free(&b->profile);
+  free(b->samples);
+  memset(b, 0, sizeof *b);
 }

@@ -11,24 +11,36 @@
 
 /* ---- profile --------------------------------------------------------------- */
 
+/* A profile being built from serial's repetitions: each one's costs are
+ * kept, and finish() takes per item and stage the median (the profile's
+ * cost_s) and the cheapest (min_s). */
+struct gnx_profile_builder {
+  struct gnx_profile profile;
+  double *samples; /* n_reps x items x (n_stages + 1), NAN: not traced */
+  unsigned n_reps;
+};
+
 /* An empty profile of `items` items over the workload's stages (names are
- * borrowed). Costs start unknown (-1). Returns 0 or -ENOMEM. */
+ * borrowed). Returns 0 or -ENOMEM. */
 int gnx_profile_init(struct gnx_profile *p, const struct gnx_workload *wl, uint64_t items);
 
-/* Take the costs of one serial repetition from its trace, keeping for each
- * item and stage the cheapest seen so far (noise only adds time). The sink's
- * cost is its exec span less sink_wait_s. */
-void gnx_profile_add_trace(struct gnx_profile *p, const struct gnx_trace *t);
+/* Take the costs of one serial repetition from its trace. The sink's cost
+ * is its exec span less profile.sink_wait_s. Returns 0 or -ENOMEM. */
+int gnx_profile_add_trace(struct gnx_profile_builder *b, const struct gnx_trace *t);
 
-/* Fill costs no trace gave (dropped spans) with the stage's median. Call
- * before using the profile. Returns 0, or -ENODATA when a stage has none. */
-int gnx_profile_finish(struct gnx_profile *p);
+/* Compute cost_s and min_s from the repetitions so far (a cost a trace
+ * dropped takes the stage's median). Returns 0, or -ENODATA when a stage
+ * has no cost at all. */
+int gnx_profile_finish(struct gnx_profile_builder *b);
 
-/* The sum over items of stage s's cost (s = n_stages: the sink). */
+/* The sum over items of stage s's cost (s = n_stages: the sink), and of
+ * every stage's with the sink waits: typical, and cheapest. */
 double gnx_profile_stage_s(const struct gnx_profile *p, unsigned s);
 double gnx_profile_total_s(const struct gnx_profile *p);
+double gnx_profile_min_total_s(const struct gnx_profile *p);
 
 void gnx_profile_free(struct gnx_profile *p);
+void gnx_profile_builder_free(struct gnx_profile_builder *b);
 
 /* ---- machine constants ------------------------------------------------------ */
 

@@ -79,7 +79,8 @@ static uint64_t gnx__knob_value(const struct gnx__climb *c, const char *option) 
       return c->knob[j].v;
     }
   }
-  return gnx_param_u64_auto(c->given, option, 1);
+  uint64_t v = gnx_param_u64_auto(c->given, option, 0);
+  return v ? v : c->in->cpus; /* a worker count: auto and 0 are one per CPU */
 }
 
 /* A depth's floor, which follows the option it is a multiple of. */

@@ -643,10 +643,11 @@ static int async_model(const struct gnx_model_in *in, const struct gnx_params *c
   return gnx_sim_run(&sim, in, wall_s);
 }
 
-/* The floor of items in flight: 8 per pool thread (see the top of the
- * file: fewer left the pool idle while the loop thread waited for a CPU). */
+/* Only the items in flight are tuned, from a floor of 8 per pool thread
+ * (see the top of the file: fewer left the pool idle while the loop
+ * thread waited for a CPU). The pool's size is not: libuv fixes it once
+ * per process, so auto workers is one per CPU in every cell alike. */
 static const struct gnx_knob async_knobs[] = {
-    {"workers", GNX_KNOB_COUNT, 0, NULL},
     {"inflight", GNX_KNOB_DEPTH, 8, "workers"},
     GNX_KNOBS_END,
 };

@@ -25,9 +25,11 @@
 #include "harness/context.h"
 #include "core/counters.h"
 #include "core/pin.h"
+#include "harness/plan.h"
 #include "harness/registry.h"
 #include "harness/runner.h"
 #include "core/stats.h"
+#include "reports/profile.h"
 #include "reports/report.h"
 
 static volatile sig_atomic_t gnx_stop;
@@ -391,7 +393,10 @@ struct gnx_group {
   const struct gnx_workload *wl;
   uint64_t size;
   struct gnx_params wparams;
-  struct gnx_params eparams[GNX_CLI_MAX];
+  struct gnx_params eparams[GNX_CLI_MAX];          /* as the user gave them */
+  const struct gnx_params *run_params[GNX_CLI_MAX]; /* auto tuned: what runs */
+  struct gnx_plan plan;
+  int tuned;                                        /* serial's first run tuned the rest */
   void *shared;
   struct gnx_workload_info info;
   struct gnx_rep *reps; /* [engine][rep] */
@@ -413,13 +418,29 @@ static void gnx__progress(const struct gnx_cli *cli, const char *fmt, ...) {
   fflush(stderr);
 }
 
+/* Serial ran: fold its trace into the profile; after its first run, tune
+ * every other engine's auto options before it runs at all. */
+static void gnx__plan_serial(struct gnx_group *g, const struct gnx_run_result *res) {
+  if (gnx_plan_add_serial(&g->plan, &res->trace, res->sink_bytes) < 0 || g->tuned) {
+    return;
+  }
+  g->tuned = 1;
+  for (size_t e = 1; e < g->cli->n_engines; e++) {
+    gnx_plan_tune(&g->plan, e, g->cli->engines[e], &g->eparams[e], &g->run_params[e]);
+  }
+}
+
 /* Run engine e once; on keep, store it as repetition r. Returns the rc. */
 static int gnx__run_one(struct gnx_group *g, size_t e, size_t r, int keep) {
   const struct gnx_cli *cli = g->cli;
   struct gnx_run_result res;
   fflush(NULL); /* forked workers must not inherit unflushed output */
-  int rc = gnx_runner_exec(cli->engines[e], &g->eparams[e], g->wl, g->shared, &g->info,
-                           &cli->fault, &gnx_stop, gnx_cpus_allowed(), &res);
+  const struct gnx_params *params = g->run_params[e] ? g->run_params[e] : &g->eparams[e];
+  int rc = gnx_runner_exec(cli->engines[e], params, g->wl, g->shared, &g->info, &cli->fault,
+                           &gnx_stop, gnx_cpus_allowed(), &res);
+  if (e == 0 && rc == 0) {
+    gnx__plan_serial(g, &res);
+  }
   if (rc < 0 && !g->failed[e]) {
     g->failed[e] = rc;
     if (rc == GNX_EUSAGE) { /* the engine's own line names the choices */
@@ -486,6 +507,27 @@ static json_t *gnx__write_trace(struct gnx_group *g, size_t e, const char *out) 
     return json_null();
   }
   return json_pack("{s:s, s:I}", "file", file, "rep", (json_int_t)r);
+}
+
+/* The model's part of a cell: the profile (serial's), the tuning and the
+ * prediction beside the measured median. */
+static void gnx__cell_model(struct gnx_group *g, size_t e, json_t *cell) {
+  const json_t *median = json_object_get(json_object_get(json_object_get(cell, "stats"),
+                                                         "wall_s"), "median");
+  if (e == 0) {
+    json_t *prof = gnx_plan_profile_json(&g->plan);
+    if (prof) {
+      json_object_set_new(cell, "profile", prof);
+    }
+  }
+  const struct gnx_params *params = g->run_params[e] ? g->run_params[e] : &g->eparams[e];
+  g->plan.engines[e] = g->cli->engines[e];
+  json_t *m = gnx_plan_cell_json(&g->plan, e, &g->eparams[e], params,
+                                 json_is_number(median) ? json_number_value(median) : NAN);
+  if (m) {
+    json_object_update(cell, m);
+    json_decref(m);
+  }
 }
 
 /* Build the report cells of one group and append them to results. Returns
@@ -570,6 +612,7 @@ static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *ou
     if (noise) {
       json_object_set_new(cell, "warnings", json_pack("[o]", noise));
     }
+    gnx__cell_model(g, e, cell);
     json_array_append_new(results, cell);
   }
   json_decref(check);
@@ -577,6 +620,7 @@ static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *ou
 }
 
 static void gnx__group_free(struct gnx_group *g) {
+  gnx_plan_free(&g->plan);
   if (g->reps) {
     for (size_t i = 0; i < g->cli->n_engines * g->cli->reps; i++) {
       json_decref(g->reps[i].summary);
@@ -707,6 +751,10 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
                              "reps", (json_int_t)cli.reps, "warmup", (json_int_t)cli.warmup,
                              "skipped_engines", json_array(), "serial_added", cli.serial_added,
                              "status", "running", "results", json_array());
+  /* the machine constants the engines' models use */
+  static struct gnx_machine machine;
+  gnx_machine_measure(&machine);
+  json_object_set_new(json_object_get(report, "context"), "machine", gnx_machine_json(&machine));
   json_object_set_new(report, "counters", gnx__counters_json(&ctrs));
   json_object_set_new(report, "pinning", gnx__pinning_json(&plan));
   json_t *config = json_object_get(report, "config");
@@ -773,6 +821,8 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
         gnx__group_free(&g);
         break;
       }
+      gnx_plan_init(&g.plan, g.wl, g.info.items, (double)g.info.sink_wait_ns / 1e9, &machine,
+                    gnx_cpus_allowed());
       /* warm-up, then measured repetitions, engines interleaved */
       for (size_t r = 0; r < cli.warmup + cli.reps && !gnx_stop; r++) {
         int keep = r >= cli.warmup;

@@ -25,9 +25,7 @@ void gnx_plan_init(struct gnx_plan *p, const struct gnx_workload *wl, uint64_t i
 }
 
 void gnx_plan_free(struct gnx_plan *p) {
-  if (p->have_profile || p->profile.cost_s) {
-    gnx_profile_free(&p->profile);
-  }
+  gnx_profile_builder_free(&p->build);
   memset(p, 0, sizeof *p);
 }
 
@@ -35,17 +33,22 @@ int gnx_plan_add_serial(struct gnx_plan *p, const struct gnx_trace *t, uint64_t 
   if (p->items == 0) {
     return -ENODATA;
   }
-  if (!p->profile.cost_s) {
-    int rc = gnx_profile_init(&p->profile, p->wl, p->items);
+  struct gnx_profile *prof = &p->build.profile;
+  if (!prof->cost_s) {
+    int rc = gnx_profile_init(prof, p->wl, p->items);
     if (rc < 0) {
       return rc;
     }
-    p->profile.sink_wait_s = p->sink_wait_s;
-    p->profile.bytes_per_item = (double)sink_bytes / (double)p->items;
+    prof->sink_wait_s = p->sink_wait_s;
+    prof->bytes_per_item = (double)sink_bytes / (double)p->items;
   }
-  gnx_profile_add_trace(&p->profile, t);
-  p->have_profile = gnx_profile_finish(&p->profile) == 0;
-  return p->have_profile ? 0 : -ENODATA;
+  int rc = gnx_profile_add_trace(&p->build, t);
+  if (rc == 0) {
+    rc = gnx_profile_finish(&p->build);
+  }
+  p->have_profile = rc == 0;
+  p->profile = *prof; /* a view: the builder owns the arrays */
+  return rc;
 }
 
 void gnx_plan_tune(struct gnx_plan *p, size_t e, const struct gnx_engine *eng,
@@ -100,7 +103,7 @@ static json_t *gnx__scaling_json(struct gnx_plan *p, size_t e, const struct gnx_
 }
 
 json_t *gnx_plan_cell_json(struct gnx_plan *p, size_t e, const struct gnx_params *given,
-                           double measured_s) {
+                           const struct gnx_params *ran, double measured_s) {
   if (e >= GNX_CLI_MAX || !p->engines[e] || !p->engines[e]->model || !p->have_profile) {
     return NULL;
   }
@@ -108,7 +111,7 @@ json_t *gnx_plan_cell_json(struct gnx_plan *p, size_t e, const struct gnx_params
    * configuration the engine ran with */
   struct gnx_model_in in = {&p->profile, p->machine, p->cpus, NULL};
   double wall = NAN;
-  if (gnx_tune_predict(p->engines[e], given, p->tuned[e] ? &p->tune[e] : NULL, &in, &wall) < 0) {
+  if (gnx_tune_predict(p->engines[e], ran, NULL, &in, &wall) < 0) {
     return NULL;
   }
   json_t *pred = json_pack("{s:f, s:o, s:i, s:o}", "wall_s", wall, "error",

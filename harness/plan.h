@@ -23,7 +23,8 @@ struct gnx_plan {
   const struct gnx_machine *machine;
   unsigned cpus;
   int have_profile;
-  struct gnx_profile profile;
+  struct gnx_profile_builder build;
+  struct gnx_profile profile;       /* build.profile once finished */
   size_t n_engines;
   const struct gnx_engine *engines[GNX_CLI_MAX];
   int tuned[GNX_CLI_MAX];                 /* tune[e] holds a choice */
@@ -47,10 +48,12 @@ void gnx_plan_tune(struct gnx_plan *p, size_t e, const struct gnx_engine *eng,
                    const struct gnx_params *given, const struct gnx_params **params);
 
 /* The report's view of engine e: {"tuning": ..., "prediction": {"wall_s",
- * "error", "scaling": [{"cores", "wall_s", "config"}...]}} against the
- * measured median wall (NAN: not measured). NULL without a model. */
+ * "error", "scaling": [{"cores", "wall_s", "config"}...]}}: the prediction
+ * of what it ran with (ran), against the measured median wall (NAN: not
+ * measured), and at other core counts tuned again from what the user
+ * gave (given). NULL without a model. */
 json_t *gnx_plan_cell_json(struct gnx_plan *p, size_t e, const struct gnx_params *given,
-                           double measured_s);
+                           const struct gnx_params *ran, double measured_s);
 
 /* The serial profile, for the serial cell ({"stages", "items", ...}). */
 json_t *gnx_plan_profile_json(const struct gnx_plan *p);

@@ -15,15 +15,15 @@ static int gnx__dbl_cmp(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Stage s's costs, sorted, as GNX_PROFILE_QUANTILES evenly spaced values. */
-static json_t *gnx__quantiles(const struct gnx_profile *p, unsigned s) {
+/* Stage s's costs in c, sorted, as GNX_PROFILE_QUANTILES evenly spaced values. */
+static json_t *gnx__quantiles(const struct gnx_profile *p, const double *c, unsigned s) {
   double *v = malloc(p->items * sizeof *v);
   json_t *q = json_array();
   if (!v) {
     return q;
   }
   for (uint64_t i = 0; i < p->items; i++) {
-    v[i] = p->cost_s[i * (p->n_stages + 1) + s];
+    v[i] = c[i * (p->n_stages + 1) + s];
   }
   qsort(v, p->items, sizeof *v, gnx__dbl_cmp);
   for (unsigned k = 0; k < GNX_PROFILE_QUANTILES; k++) {
@@ -34,20 +34,34 @@ static json_t *gnx__quantiles(const struct gnx_profile *p, unsigned s) {
   return q;
 }
 
+/* One cost list per stage: every item's, or the quantiles of many. */
+static json_t *gnx__costs_json(const struct gnx_profile *p, const double *c) {
+  int exact = p->items <= GNX_PROFILE_EXACT_MAX;
+  json_t *costs = json_array();
+  for (unsigned s = 0; s <= p->n_stages; s++) {
+    json_t *l = exact ? json_array() : gnx__quantiles(p, c, s);
+    for (uint64_t i = 0; exact && i < p->items; i++) {
+      json_array_append_new(l, gnx__ns(c[i * (p->n_stages + 1) + s]));
+    }
+    json_array_append_new(costs, l);
+  }
+  return costs;
+}
+
 json_t *gnx_profile_json(const struct gnx_profile *p) {
   int exact = p->items <= GNX_PROFILE_EXACT_MAX;
-  json_t *names = json_array(), *costs = json_array();
+  json_t *names = json_array();
   for (unsigned s = 0; s <= p->n_stages; s++) {
     json_array_append_new(names, json_string(p->names[s]));
-    json_t *c = exact ? json_array() : gnx__quantiles(p, s);
-    for (uint64_t i = 0; exact && i < p->items; i++) {
-      json_array_append_new(c, gnx__ns(p->cost_s[i * (p->n_stages + 1) + s]));
-    }
-    json_array_append_new(costs, c);
   }
-  return json_pack("{s:o, s:I, s:f, s:f, s:o}", "stages", names, "items", (json_int_t)p->items,
-                   "sink_wait_s", p->sink_wait_s, "bytes_per_item", p->bytes_per_item,
-                   exact ? "cost_ns" : "quantiles_ns", costs);
+  json_t *o = json_pack("{s:o, s:I, s:f, s:f, s:o}", "stages", names, "items",
+                        (json_int_t)p->items, "sink_wait_s", p->sink_wait_s, "bytes_per_item",
+                        p->bytes_per_item, exact ? "cost_ns" : "quantiles_ns",
+                        gnx__costs_json(p, p->cost_s));
+  if (p->min_s) {
+    json_object_set_new(o, exact ? "min_ns" : "min_quantiles_ns", gnx__costs_json(p, p->min_s));
+  }
+  return o;
 }
 
 /* Item i's position in an interleaved order (bit reversal over the next
@@ -65,8 +79,8 @@ static uint64_t gnx__interleave(uint64_t i, uint64_t n) {
   return r;
 }
 
-static int gnx__profile_costs(const json_t *costs, int exact, struct gnx_profile *p, char *why,
-                              size_t len) {
+static int gnx__profile_costs(const json_t *costs, int exact, struct gnx_profile *p, double *out,
+                              char *why, size_t len) {
   for (unsigned s = 0; s <= p->n_stages; s++) {
     const json_t *c = json_array_get(costs, s);
     size_t n = json_array_size(c);
@@ -76,14 +90,14 @@ static int gnx__profile_costs(const json_t *costs, int exact, struct gnx_profile
       return GNX_EFORMAT;
     }
     for (uint64_t i = 0; i < p->items; i++) {
-      uint64_t k = exact ? i : gnx__interleave(i, p->items) * (n - 1) / (p->items - 1 ? p->items - 1 : 1);
+      uint64_t k = exact ? i : gnx__interleave(i, p->items) * (n - 1) / (p->items - 1);
       const json_t *v = json_array_get(c, k < n ? k : n - 1);
       if (!json_is_integer(v) || json_integer_value(v) < 0) {
         snprintf(why, len, "profile: stage %u, cost %llu is not a count of nanoseconds", s,
                  (unsigned long long)k);
         return GNX_EFORMAT;
       }
-      p->cost_s[i * (p->n_stages + 1) + s] = (double)json_integer_value(v) / 1e9;
+      out[i * (p->n_stages + 1) + s] = (double)json_integer_value(v) / 1e9;
     }
   }
   return 0;
@@ -119,7 +133,12 @@ int gnx_profile_from_json(const json_t *o, struct gnx_profile *p, char *why, siz
   p->items = (uint64_t)items;
   p->sink_wait_s = json_number_value(json_object_get(o, "sink_wait_s"));
   p->bytes_per_item = json_number_value(json_object_get(o, "bytes_per_item"));
-  int rc = gnx__profile_costs(costs, exact != NULL, p, why, len);
+  int rc = gnx__profile_costs(costs, exact != NULL, p, p->cost_s, why, len);
+  const json_t *mins = json_object_get(o, exact ? "min_ns" : "min_quantiles_ns");
+  if (rc == 0 && mins) { /* the cheapest costs, for bounds */
+    p->min_s = malloc((size_t)items * ns * sizeof *p->min_s);
+    rc = p->min_s ? gnx__profile_costs(mins, exact != NULL, p, p->min_s, why, len) : -ENOMEM;
+  }
   if (rc < 0) {
     gnx_profile_free(p);
   }

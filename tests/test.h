@@ -32,6 +32,10 @@ extern int gnx_n_tests;
 #define GNX_TEST(id) GNX__TEST(id)
 #define GNX_TEST_SLOW(id) GNX__TEST(id)
 #define GNX_TEST_TSAN(id) GNX__TEST(id) /* quick, and run by the tsan preset */
+/* perf: a check on measured times (a ratio of walls); never in `make test`,
+ * where a shared 2-core machine would fail it on healthy code. Run by
+ * bench/perf-tests.sh (ctest --preset perf). */
+#define GNX_TEST_PERF(id) GNX__TEST(id)
 
 #define GNX_SKIP(why)                                                         \
   do { printf("SKIP: %s\n", why); exit(77); } while (0)

@@ -4,8 +4,7 @@
  *
  * A model predicts an engine's wall time (start barrier to last delivery)
  * for one configuration from (a) the serial profile: what each stage cost
- * on each item, the cheapest of serial's repetitions, so noise cannot
- * inflate it; (b) the CPUs allowed; (c) machine constants measured at
+ * on each item under serial; (b) the CPUs allowed; (c) machine constants measured at
  * start-up. An engine writes its model as a schedule: phases of workers,
  * each running a range of stages on an item, connected by bounded buffers,
  * with items in flight bounded by a window. gnx_sim_run plays that schedule
@@ -29,8 +28,12 @@ struct gnx_profile {
   const char *const *names; /* n_stages + 1 names, the sink's last */
   uint64_t items;
   /* cost_s[i * (n_stages + 1) + s]: CPU seconds stage s took on item i
-   * (for the sink: its exec span minus the modelled sink wait). */
+   * (for the sink: its exec span minus the modelled sink wait), the median
+   * of serial's repetitions: what a run typically costs, noise included. */
   double *cost_s;
+  /* The same, the cheapest repetition: a cost noise cannot inflate, for
+   * bounds (NULL when unknown). */
+  double *min_s;
   double sink_wait_s;     /* the workload's modelled sink latency per item (off CPU) */
   double bytes_per_item;  /* bytes an item carries to the sink */
 };

@@ -127,7 +127,7 @@ PY
 # threads engine slowed at the sink (which then becomes the bottleneck) must
 # regress, or be inconclusive only when other processes took the CPUs.
 # Timed: runs alone.
-quick_timed_gate_rerun() {
+perf_gate_rerun() {
   run_gnx gate --baseline ci.json --update-baseline --out mk -- --engines serial,threads \
     --workloads etl --sizes 25k --reps 7 --warmup 1
   [ "$RC" -eq 0 ] && [ -s ci.json ] || fail "creating a baseline: exit $RC: $(cat "$ERR")"

@@ -30,7 +30,7 @@ run_slow_s2() {
 
 quick_verdict_names_slow_stage_under_threads() {
   need_threads
-  run_slow_s2 serial,threads
+  run_slow_s2 serial,threads --stage-workers 1
   [ "$(csv_get threads bottleneck)" = s2 ] || fail "bottleneck is '$(csv_get threads bottleneck)', not s2"
   [ "$(csv_get serial bottleneck)" = s2 ] || fail "serial's heaviest stage is not s2"
   grep -qE '^- \*\*threads\*\* \(pipeline\): s2 limits throughput: its worker is busy [0-9]+ %; upstream s1 blocked on output [0-9]+ % of the time; downstream s3 starved [0-9]+ %' out/summary.md ||
@@ -78,7 +78,7 @@ sys.exit(0 if ok else 1)
 EOF
 }
 
-quick_timed_bound_and_efficiency_match_costs() {
+perf_bound_and_efficiency_match_costs() {
   need_threads
   retry3 bound_check || fail "bound or efficiency off by more than 10 % in 3 runs"
 }
@@ -234,7 +234,7 @@ reco_check() {
   grep -qF "give s2 a second worker (--stage-workers s2=2)" "$OUT"
 }
 
-quick_timed_recommend_threads_bottleneck_next_step() {
+perf_recommend_threads_bottleneck_next_step() {
   need_threads
   # s2 costs 400 us and s1 150 us: serial needs 110 ms, a pipeline 80 ms
   # (s2 on its one worker binds); a second s2 worker would bring the bound

@@ -119,7 +119,7 @@ GNX_TEST_TSAN(async_etl_workers_4) {
 
 /* Sink waits are timers: 20 items each waiting 2 ms overlap, so the run takes
  * far less than 20 x 2 ms, while serial sleeps them one after another. */
-GNX_TEST_TSAN(async_io_latency_overlaps) {
+GNX_TEST_PERF(perf_async_io_latency_overlaps) {
   async_need_libuv();
   async_need_etl();
   const char *opts[] = {"work=64", "batch=1", "io-latency-us=2000", "workers=2", "inflight=8",

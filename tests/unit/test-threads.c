@@ -261,8 +261,51 @@ GNX_TEST_TSAN(threads_bad_stage_workers_is_usage_error) {
 /* ---- the trace ---------------------------------------------------------- */
 
 /* s2 costs 2 ms per item, the others nothing: s1 fills its output queue and
- * waits (wait_out), s3 and the sink starve (wait_in). */
-GNX_TEST_TSAN(timed_threads_wait_spans_show_the_bottleneck) {
+ * waits (wait_out), s3 and the sink starve (wait_in). The spans' structure:
+ * who recorded what, on which stage (the shares are a perf check below). */
+GNX_TEST_TSAN(threads_wait_spans_name_stages_and_workers) {
+  const uint64_t n = 40;
+  const char *opts[] = {"cost=s2=2000", "queue-depth=2", "stage-workers=s3=2", NULL};
+  struct kept k;
+  ASSERT_OK(run_kept(gnx_workload_find("null"), "threads", n, opts, NULL, &k));
+  const struct gnx_trace *t = &k.res.trace;
+  ASSERT_EQ_U64(t->n_workers, 6); /* sink, gen.0, s1.0, s2.0, s3.0, s3.1 */
+  const struct gnx_trace_worker *sink = worker_named(t, "sink");
+  const struct gnx_trace_worker *s1 = worker_named(t, "s1.0");
+  const struct gnx_trace_worker *s2 = worker_named(t, "s2.0");
+  const struct gnx_trace_worker *s3a = worker_named(t, "s3.0");
+  const struct gnx_trace_worker *s3b = worker_named(t, "s3.1");
+  ASSERT_EQ_INT(sink->index, 0);
+  ASSERT_EQ_INT(worker_named(t, "gen.0")->index, 1);
+  ASSERT_EQ_INT(s1->stage, 1);
+  ASSERT_EQ_INT(sink->stage, 4);
+  ASSERT(s1->tid != s2->tid && s1->tid != sink->tid);
+  ASSERT_EQ_INT(s1->pid, getpid());
+  uint64_t out_ns, in_ns, exec_ns, a_ns, b_ns;
+  ASSERT_EQ_U64(spans_of(s1, GNX_SPAN_EXEC, 1, NULL), n);
+  ASSERT_EQ_U64(spans_of(s2, GNX_SPAN_EXEC, 2, &exec_ns), n);
+  ASSERT(exec_ns >= n * 2000000);
+  ASSERT(spans_of(s1, GNX_SPAN_WAIT_OUT, 1, &out_ns) > 0);
+  (void)out_ns;
+  ASSERT(spans_of(s3a, GNX_SPAN_WAIT_IN, 3, &a_ns) + spans_of(s3b, GNX_SPAN_WAIT_IN, 3, &b_ns) > 0);
+  ASSERT_EQ_U64(spans_of(s3a, GNX_SPAN_EXEC, 3, NULL) + spans_of(s3b, GNX_SPAN_EXEC, 3, NULL), n);
+  ASSERT(spans_of(sink, GNX_SPAN_WAIT_IN, 4, &in_ns) > 0);
+  (void)in_ns;
+  (void)a_ns;
+  (void)b_ns;
+  ASSERT_EQ_U64(spans_of(sink, GNX_SPAN_EXEC, 4, NULL), n);
+  for (uint32_t i = 0; i < t->n_workers; i++) {
+    ASSERT_EQ_U64(t->workers[i]->dropped, 0);
+  }
+  ASSERT(k.res.wall_ns >= n * 2000000);
+  ASSERT(k.res.startup_ns > 0);
+  kept_free(&k);
+}
+
+/* s2 costs 2 ms per item, the others nothing: s1 fills its output queue and
+ * waits (wait_out), s3 and the sink starve (wait_in): the shares of the
+ * wall each spends so, which depend on the machine being quiet. */
+GNX_TEST_PERF(perf_threads_wait_spans_show_the_bottleneck) {
   const uint64_t n = 40;
   const char *opts[] = {"cost=s2=2000", "queue-depth=2", "stage-workers=s3=2", NULL};
   struct kept k;
