@@ -10,7 +10,6 @@
  * later on loses nothing already measured. */
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,7 +26,6 @@
 #include "core/pin.h"
 #include "harness/registry.h"
 #include "harness/runner.h"
-#include "core/stats.h"
 #include "reports/report.h"
 
 static volatile sig_atomic_t gnx_stop;
@@ -50,17 +48,6 @@ static void gnx__install_signals(void) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
 }
-
-/* One repetition's measurements, kept after its trace is released. */
-struct gnx_rep {
-  int rc;
-  char errmsg[256];
-  json_t *summary;        /* owned */
-  json_t *json;           /* the report's view of this repetition */
-  double wall_s;
-  struct gnx_trace trace; /* kept until the group's median is known */
-  uint64_t t_start_ns;
-};
 
 static int gnx__declares(const struct gnx_option *opts, const char *name) {
   for (const struct gnx_option *o = opts; o && o->name; o++) {
@@ -114,287 +101,26 @@ static int gnx__check_options_apply(const struct gnx_cli *cli, char *why, size_t
   return 0;
 }
 
-static json_t *gnx__params_json(const struct gnx_params *p) {
-  json_t *o = json_object();
-  for (size_t i = 0; i < p->count; i++) {
-    if (p->v[i].value) {
-      json_object_set_new(o, p->v[i].opt->name, json_string(p->v[i].value));
-    }
-  }
-  return o;
-}
-
-/* This process's counter setup and placement plan (NULL: none yet). */
-static const struct gnx_counters *gnx__ctrs;
-static const struct gnx_pin_plan *gnx__plan;
-
-static int gnx__event_is(const char *name, const char *what) { return strcmp(name, what) == 0; }
-
-/* PAPI values v[i] of the usable events, with IPC and misses per 1000
- * instructions derived, into obj. */
-static void gnx__papi_json(json_t *obj, const int64_t *v) {
-  const struct gnx_counters *c = gnx__ctrs;
-  int64_t cyc = -1, ins = -1;
-  for (int i = 0; i < c->n_events; i++) {
-    if (c->ev_ok[i] && v[i] >= 0) {
-      json_object_set_new(obj, c->events[i], json_integer((json_int_t)v[i]));
-      cyc = gnx__event_is(c->events[i], "PAPI_TOT_CYC") ? v[i] : cyc;
-      ins = gnx__event_is(c->events[i], "PAPI_TOT_INS") ? v[i] : ins;
-    }
-  }
-  if (cyc > 0 && ins >= 0) {
-    json_object_set_new(obj, "ipc", json_real((double)ins / (double)cyc));
-  }
-  for (int i = 0; i < c->n_events && ins > 0; i++) {
-    if (c->ev_ok[i] && v[i] >= 0 && !gnx__event_is(c->events[i], "PAPI_TOT_CYC") &&
-        !gnx__event_is(c->events[i], "PAPI_TOT_INS")) {
-      char k[96];
-      snprintf(k, sizeof k, "%s_per_kinstr", c->events[i]);
-      json_object_set_new(obj, k, json_real((double)v[i] * 1000.0 / (double)ins));
-    }
-  }
-}
-
-/* A worker's own counters (its thread, or its process) and placement. */
-static void gnx__worker_extra(json_t *o, const struct gnx_trace_worker *tw) {
-  if (gnx__ctrs && gnx__ctrs->mode != GNX_CTR_OFF) {
-    json_t *c = json_object();
-    for (int i = 0; i < GNX_SW__COUNT; i++) {
-      if (tw->wctr[i] >= 0) {
-        json_object_set_new(c, gnx_sw_ctr_name(i), json_integer((json_int_t)tw->wctr[i]));
-      }
-    }
-    gnx__papi_json(c, &tw->wctr[GNX_SW__COUNT]);
-    json_t *src = json_object();
-    for (int i = 0; i < GNX_SW__COUNT; i++) {
-      if (tw->wctr[i] >= 0) {
-        json_object_set_new(src, gnx_sw_ctr_name(i),
-                            json_string((tw->ctr_src >> i) & 1 ? "perf_event" : "rusage"));
-      }
-    }
-    json_object_set_new(c, "sources", src);
-    json_object_set_new(o, "counters", c);
-  }
-  if (gnx__plan && gnx__plan->policy != GNX_PIN_NONE) {
-    int moved = tw->cpu_begin != tw->cpu_end ||
-                (tw->cpu_asked >= 0 && tw->cpu_begin != tw->cpu_asked);
-    json_t *pl = json_pack("{s:o, s:o, s:i, s:i, s:b}", "asked",
-                           tw->cpu_asked >= 0 ? json_integer(tw->cpu_asked) : json_null(),
-                           "asked_logical",
-                           tw->cpu_asked_logical >= 0 ? json_integer(tw->cpu_asked_logical)
-                                                      : json_null(),
-                           "cpu_begin", tw->cpu_begin, "cpu_end", tw->cpu_end, "migrated", moved);
-    if (tw->bind_err) {
-      json_object_set_new(pl, "bind_error", json_string(gnx_strerror(tw->bind_err)));
-    }
-    json_object_set_new(o, "placement", pl);
-  }
-}
-
-/* One repetition's counters: the process tree's software counters, and
- * the PAPI events summed over its workers (each counted its own thread). */
-static json_t *gnx__rep_counters(const struct gnx_run_result *r) {
-  json_t *c = json_object();
-  for (int i = 0; i < GNX_SW__COUNT; i++) {
-    if (r->sw[i] >= 0) {
-      json_object_set_new(c, gnx_sw_ctr_name(i), json_integer((json_int_t)r->sw[i]));
-    }
-  }
-  int64_t sum[GNX_PAPI_MAX];
-  for (int e = 0; e < GNX_PAPI_MAX; e++) {
-    sum[e] = -1;
-    for (uint32_t w = 0; w < r->trace.n_workers; w++) {
-      int64_t v = r->trace.workers[w]->wctr[GNX_SW__COUNT + e];
-      if (v >= 0) {
-        sum[e] = (sum[e] < 0 ? 0 : sum[e]) + v;
-      }
-    }
-  }
-  gnx__papi_json(c, sum);
-  json_t *src = json_object();
-  for (int i = 0; i < GNX_SW__COUNT; i++) {
-    if (r->sw[i] >= 0) {
-      json_object_set_new(src, gnx_sw_ctr_name(i), json_string(gnx_ctr_source_name(r->sw_src[i])));
-    }
-  }
-  json_object_set_new(c, "sources", src);
-  return c;
-}
-
-/* The report's counters block: every counter once, with its source or the
- * reason it is unavailable. */
-static json_t *gnx__counters_json(const struct gnx_counters *c) {
-  json_t *list = json_object();
-  json_t *o = json_pack("{s:s, s:o, s:o}", "mode", gnx_counters_mode_name(c->mode), "counters",
-                        list, "sde", gnx_sde_available()
-                                         ? json_pack("{s:s}", "prefix", "sde:::GNXBENCH::")
-                                         : json_null());
-  static const char *const ru[] = {"user_s", "sys_s", "nvcsw", "nivcsw", "minflt", "majflt",
-                                   "maxrss_kb"};
-  json_object_set_new(list, "wall_s", json_pack("{s:s}", "source", "clock"));
-  for (size_t i = 0; i < sizeof ru / sizeof ru[0]; i++) {
-    json_object_set_new(list, ru[i], json_pack("{s:s}", "source", "rusage"));
-  }
-  if (c->mode == GNX_CTR_OFF) {
-    return o;
-  }
-  for (int i = 0; i < GNX_SW__COUNT; i++) {
-    json_t *e = json_pack("{s:o, s:s}", "source",
-                          c->sw_src[i] ? json_string(gnx_ctr_source_name(c->sw_src[i]))
-                                       : json_null(),
-                          "scope", "process tree per run; own thread per worker");
-    if (c->sw_reason[i][0]) {
-      json_object_set_new(e, "reason", json_string(c->sw_reason[i]));
-    }
-    json_object_set_new(list, gnx_sw_ctr_name(i), e);
-  }
-  int cyc = 0, ins = 0;
-  for (int i = 0; i < c->n_events; i++) {
-    json_t *e = json_pack("{s:o, s:s}", "source", c->ev_ok[i] ? json_string("papi") : json_null(),
-                          "scope", "per worker thread; per run the sum over workers");
-    if (!c->ev_ok[i]) {
-      json_object_set_new(e, "reason", json_string(c->ev_reason[i]));
-    }
-    json_object_set_new(list, c->events[i], e);
-    cyc |= c->ev_ok[i] && gnx__event_is(c->events[i], "PAPI_TOT_CYC");
-    ins |= c->ev_ok[i] && gnx__event_is(c->events[i], "PAPI_TOT_INS");
-  }
-  json_t *ipc = json_pack("{s:o}", "source", cyc && ins ? json_string("derived") : json_null());
-  if (!(cyc && ins)) {
-    json_object_set_new(ipc, "reason",
-                        json_string("needs PAPI_TOT_INS and PAPI_TOT_CYC, which are unavailable"));
-  }
-  json_object_set_new(list, "ipc", ipc);
-  return o;
-}
-
-static json_t *gnx__pinning_json(const struct gnx_pin_plan *p) {
-  json_t *plan = json_array(), *lplan = json_array();
-  for (int i = 0; i < p->n; i++) {
-    json_array_append_new(plan, json_integer(p->os[i]));
-    json_array_append_new(lplan, json_integer(p->logical[i]));
-  }
-  return json_pack("{s:s, s:o, s:o, s:s}", "policy", gnx_pin_policy_name(p->policy), "cpus", plan,
-                   "logical_pus", lplan, "rule", "worker i runs on cpus[i mod len]");
-}
-
-/* Per-stage totals and per-worker facts from one repetition's trace. */
-static json_t *gnx__trace_json(const struct gnx_trace *t, const struct gnx_workload *wl,
-                               json_t **workers_out) {
-  unsigned ns = wl->n_stages + 1;
-  json_t *stages = json_array();
-  json_t *workers = json_array();
-  for (unsigned s = 0; s < ns; s++) {
-    uint64_t sum[GNX_SPAN__COUNT] = {0}, items = 0, nworkers = 0;
-    for (uint32_t w = 0; w < t->n_workers; w++) {
-      const struct gnx_trace_worker *tw = t->workers[w];
-      int touched = 0;
-      for (uint32_t i = 0; i < tw->len; i++) {
-        const struct gnx_span *sp = &tw->spans[i];
-        if (sp->stage != s || sp->kind >= GNX_SPAN__COUNT) {
-          continue;
-        }
-        sum[sp->kind] += sp->t1 - sp->t0;
-        if (sp->kind == GNX_SPAN_EXEC) {
-          items++;
-          touched = 1;
-        }
-      }
-      nworkers += touched;
-    }
-    json_array_append_new(
-        stages, json_pack("{s:i, s:s, s:I, s:I, s:f, s:f, s:f, s:f}", "stage", (int)s, "name",
-                          s < wl->n_stages ? wl->stages[s].name : wl->sink_name, "workers",
-                          (json_int_t)nworkers, "items", (json_int_t)items, "exec_s",
-                          sum[GNX_SPAN_EXEC] / 1e9, "wait_in_s", sum[GNX_SPAN_WAIT_IN] / 1e9,
-                          "wait_out_s", sum[GNX_SPAN_WAIT_OUT] / 1e9, "wait_lock_s",
-                          sum[GNX_SPAN_WAIT_LOCK] / 1e9));
-  }
-  for (uint32_t w = 0; w < t->n_workers; w++) {
-    const struct gnx_trace_worker *tw = t->workers[w];
-    json_t *wo = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:I, s:I}", "name", tw->name, "pid",
-                           tw->pid, "tid", tw->tid, "stage", tw->stage, "cpu_begin", tw->cpu_begin,
-                           "cpu_end", tw->cpu_end, "spans", (json_int_t)tw->len, "dropped",
-                           (json_int_t)tw->dropped);
-    gnx__worker_extra(wo, tw);
-    json_array_append_new(workers, wo);
-  }
-  *workers_out = workers;
-  return stages;
-}
-
-static json_t *gnx__rep_json(const struct gnx_run_result *r, const struct gnx_workload *wl) {
-  json_t *workers = NULL;
-  json_t *stages = gnx__trace_json(&r->trace, wl, &workers);
-  json_t *rep = json_pack("{s:b, s:f, s:f, s:f, s:f, s:I, s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "ok",
-                   r->rc == 0, "wall_s", r->wall_ns / 1e9, "startup_s", r->startup_ns / 1e9,
-                   "user_s", r->user_s, "sys_s", r->sys_s, "maxrss_kb", (json_int_t)r->maxrss_kb,
-                   "maxrss_source", r->maxrss_source ? r->maxrss_source : "none", "nvcsw",
-                   (json_int_t)r->nvcsw, "nivcsw", (json_int_t)r->nivcsw, "minflt",
-                   (json_int_t)r->minflt, "majflt", (json_int_t)r->majflt, "stages", stages,
-                   "workers", workers);
-  if (r->counters_on && rep) {
-    json_object_set_new(rep, "counters", gnx__rep_counters(r));
-  }
-  return rep;
-}
-
-/* idx[i] is the repetition sample i came from, so outliers name it. */
-static json_t *gnx__stats_json(const double *x, const size_t *idx, size_t n) {
-  if (n == 0) {
-    return json_null();
-  }
-  struct gnx_stats s;
-  gnx_stats_compute(x, n, &s);
-  unsigned char flag[1024];
-  gnx_stats_outliers(x, n, flag);
-  json_t *out = json_array();
-  for (size_t i = 0; i < n; i++) {
-    if (flag[i]) {
-      json_array_append_new(out, json_integer((json_int_t)idx[i]));
-    }
-  }
-  return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o, s:b}", "n",
-                   (json_int_t)s.n, "median", s.median, "lo", s.lo, "hi", s.hi, "level", s.level,
-                   "min", s.min, "max", s.max, "mean", s.mean, "cv", s.cv, "mad", s.mad,
-                   "outliers", out, "noisy", s.cv > GNX_STATS_NOISY_CV);
-}
-
-/* The report's warning when a cell is too noisy to trust, or NULL, from
- * the wall statistics gnx__stats_json made (its outliers are repetition
- * indexes). */
-static json_t *gnx__noise_warning(const json_t *wall) {
-  if (!json_is_true(json_object_get(wall, "noisy"))) {
-    return NULL;
-  }
-  const json_t *out = json_object_get(wall, "outliers");
-  char outl[128] = "";
-  for (size_t i = 0; i < json_array_size(out); i++) {
-    size_t l = strlen(outl);
-    if (l + 16 < sizeof outl) {
-      snprintf(outl + l, sizeof outl - l, "%s#%lld",
-               i ? ", " : json_array_size(out) > 1 ? "; outlying: repetitions "
-                                                   : "; outlying: repetition ",
-               (long long)json_integer_value(json_array_get(out, i)) + 1);
-    }
-  }
-  char msg[384];
-  snprintf(msg, sizeof msg,
-           "too noisy to trust: wall CV %.1f %% > %.0f %%%s; run more --reps, --pin the "
-           "workers, or quiet the machine",
-           json_number_value(json_object_get(wall, "cv")) * 100, GNX_STATS_NOISY_CV * 100, outl);
-  return json_string(msg);
-}
+/* What a repetition keeps for the Chrome trace of the cell's median one. */
+struct gnx_kept_trace {
+  struct gnx_trace trace;
+  uint64_t t_start_ns;
+};
 
 struct gnx_group {
   const struct gnx_cli *cli;
+  const struct gnx_counters *ctrs;
+  const struct gnx_pin_plan *plan;
   const struct gnx_workload *wl;
   uint64_t size;
+  const char *names[64]; /* the stages' names, then the sink's */
+  unsigned n_names;
   struct gnx_params wparams;
   struct gnx_params eparams[GNX_CLI_MAX];
   void *shared;
   struct gnx_workload_info info;
-  struct gnx_rep *reps; /* [engine][rep] */
+  struct gnx_rep_outcome *reps;  /* [engine][rep] */
+  struct gnx_kept_trace *traces; /* [engine][rep], until the cells are made */
   int failed[GNX_CLI_MAX];
   char failmsg[GNX_CLI_MAX][320];
 };
@@ -413,7 +139,21 @@ static void gnx__progress(const struct gnx_cli *cli, const char *fmt, ...) {
   fflush(stderr);
 }
 
-/* Run engine e once; on keep, store it as repetition r. Returns the rc. */
+/* Remember engine e's first failure and its message. */
+static void gnx__fail(struct gnx_group *g, size_t e, int rc, const char *errmsg) {
+  if (rc == GNX_EUSAGE) { /* the engine's own line names the choices */
+    snprintf(g->failmsg[e], sizeof g->failmsg[e], "%.256s%s%s",
+             errmsg[0] ? errmsg : g->cli->engines[e]->name, errmsg[0] ? "" : ": ",
+             errmsg[0] ? "" : gnx_strerror(rc));
+  } else {
+    snprintf(g->failmsg[e], sizeof g->failmsg[e], "%s%s%.256s", gnx_strerror(rc),
+             errmsg[0] ? ": " : "", errmsg);
+  }
+  g->failed[e] = rc;
+}
+
+/* Run engine e once; on keep, store it as repetition r. Returns the rc.
+ * The one place that runs an engine and reads what the runner measured. */
 static int gnx__run_one(struct gnx_group *g, size_t e, size_t r, int keep) {
   const struct gnx_cli *cli = g->cli;
   struct gnx_run_result res;
@@ -421,71 +161,50 @@ static int gnx__run_one(struct gnx_group *g, size_t e, size_t r, int keep) {
   int rc = gnx_runner_exec(cli->engines[e], &g->eparams[e], g->wl, g->shared, &g->info,
                            &cli->fault, &gnx_stop, gnx_cpus_allowed(), &res);
   if (rc < 0 && !g->failed[e]) {
-    g->failed[e] = rc;
-    if (rc == GNX_EUSAGE) { /* the engine's own line names the choices */
-      snprintf(g->failmsg[e], sizeof g->failmsg[e], "%.256s%s%s",
-               res.errmsg[0] ? res.errmsg : cli->engines[e]->name, res.errmsg[0] ? "" : ": ",
-               res.errmsg[0] ? "" : gnx_strerror(rc));
-    } else {
-      snprintf(g->failmsg[e], sizeof g->failmsg[e], "%s%s%.256s", gnx_strerror(rc),
-               res.errmsg[0] ? ": " : "", res.errmsg);
-    }
+    gnx__fail(g, e, rc, res.errmsg);
   }
   if (keep) {
-    struct gnx_rep *rep = &g->reps[e * cli->reps + r];
-    rep->rc = rc;
-    snprintf(rep->errmsg, sizeof rep->errmsg, "%s", res.errmsg);
-    rep->summary = res.summary ? json_incref(res.summary) : NULL;
-    rep->json = gnx__rep_json(&res, g->wl);
-    rep->wall_s = res.wall_ns / 1e9;
-    rep->trace = res.trace; /* moved: the mapping outlives the result */
-    rep->t_start_ns = res.t_start_ns;
+    struct gnx_rep_facts f = {
+        .ok = res.rc == 0, .wall_s = res.wall_ns / 1e9, .startup_s = res.startup_ns / 1e9,
+        .user_s = res.user_s, .sys_s = res.sys_s, .maxrss_kb = res.maxrss_kb,
+        .maxrss_source = res.maxrss_source, .nvcsw = res.nvcsw, .nivcsw = res.nivcsw,
+        .minflt = res.minflt, .majflt = res.majflt, .counters_on = res.counters_on,
+        .sw = res.sw, .sw_src = res.sw_src, .trace = &res.trace, .names = g->names,
+        .n_names = g->n_names, .counters = g->ctrs, .pin = g->plan};
+    g->reps[e * cli->reps + r] = (struct gnx_rep_outcome){
+        rc, res.wall_ns / 1e9, res.summary ? json_incref(res.summary) : NULL,
+        gnx_report_rep_new(&f)};
+    /* the trace is moved: its mapping outlives the result */
+    g->traces[e * cli->reps + r] = (struct gnx_kept_trace){res.trace, res.t_start_ns};
     memset(&res.trace, 0, sizeof res.trace);
   }
   gnx_run_result_free(&res);
   return rc;
 }
 
-/* Write the Chrome trace of the median repetition of engine e; returns the
- * report's reference to it, or null. */
-static json_t *gnx__write_trace(struct gnx_group *g, size_t e, const char *out) {
-  size_t R = g->cli->reps, idx[1024], n = 0;
-  for (size_t r = 0; r < R; r++) {
-    if (g->reps[e * R + r].rc == 0) {
-      idx[n++] = r;
-    }
+/* Write the Chrome trace of the median repetition of engine e into
+ * out/file. Returns the repetition, or -1 (none good, or not written). */
+static int gnx__write_trace(struct gnx_group *g, size_t e, const char *out, char *file,
+                            size_t len) {
+  size_t R = g->cli->reps;
+  int r = gnx_report_median_rep(&g->reps[e * R], R);
+  if (r < 0) {
+    return -1;
   }
-  if (n == 0) {
-    return json_null();
-  }
-  /* order the good repetitions by wall time; take the lower median */
-  for (size_t i = 1; i < n; i++) {
-    for (size_t k = i; k > 0 && g->reps[e * R + idx[k]].wall_s < g->reps[e * R + idx[k - 1]].wall_s;
-         k--) {
-      size_t t = idx[k];
-      idx[k] = idx[k - 1];
-      idx[k - 1] = t;
-    }
-  }
-  size_t r = idx[(n - 1) / 2];
-  const struct gnx_rep *rep = &g->reps[e * R + r];
-  const char *names[64];
-  unsigned nn = 0;
-  for (; nn < g->wl->n_stages && nn < 63; nn++) {
-    names[nn] = g->wl->stages[nn].name;
-  }
-  names[nn++] = g->wl->sink_name;
-  char file[256], path[PATH_MAX + 300], title[256], why[512];
-  snprintf(file, sizeof file, "trace-%s-%llu-%s.json", g->wl->name, (unsigned long long)g->size,
+  const struct gnx_kept_trace *kt = &g->traces[e * R + (size_t)r];
+  char path[PATH_MAX + 300], title[256], why[512];
+  snprintf(file, len, "trace-%s-%llu-%s.json", g->wl->name, (unsigned long long)g->size,
            g->cli->engines[e]->name);
   snprintf(path, sizeof path, "%s/%s", out, file);
-  snprintf(title, sizeof title, "%s n=%llu %s, repetition %zu (median wall %.3f ms)", g->wl->name,
-           (unsigned long long)g->size, g->cli->engines[e]->name, r + 1, rep->wall_s * 1e3);
-  if (gnx_chrome_write(path, &rep->trace, names, nn, rep->t_start_ns, title, why, sizeof why) < 0) {
+  snprintf(title, sizeof title, "%s n=%llu %s, repetition %d (median wall %.3f ms)", g->wl->name,
+           (unsigned long long)g->size, g->cli->engines[e]->name, r + 1,
+           g->reps[e * R + (size_t)r].wall_s * 1e3);
+  if (gnx_chrome_write(path, &kt->trace, g->names, g->n_names, kt->t_start_ns, title, why,
+                       sizeof why) < 0) {
     fprintf(stderr, "gnxbench: warning: %s\n", why);
-    return json_null();
+    return -1;
   }
-  return json_pack("{s:s, s:I}", "file", file, "rep", (json_int_t)r);
+  return r;
 }
 
 /* Build the report cells of one group and append them to results. Returns
@@ -496,95 +215,39 @@ static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *ou
   /* serial is engines[0]; its first good summary is the reference. */
   const json_t *ref = NULL;
   for (size_t r = 0; r < R && !ref; r++) {
-    if (g->reps[r].rc == 0) {
-      ref = g->reps[r].summary;
-    }
+    ref = g->reps[r].rc == 0 ? g->reps[r].summary : NULL;
   }
-  json_t *check = NULL;
-  int check_ok = 1;
-  if (ref && g->wl->check) {
-    json_t *detail = NULL;
-    int crc = g->wl->check(g->shared, ref, &detail);
-    check_ok = crc == 0;
-    check = detail ? detail : json_object();
-    json_object_set_new(check, "status", json_string(crc == 0 ? "pass" : "fail"));
-    if (crc < 0 && crc != GNX_EVERIFY) {
-      json_object_set_new(check, "error", json_string(gnx_strerror(crc)));
-    }
-  } else {
-    check = json_pack("{s:s}", "status", ref ? "none" : "not run");
-  }
+  json_t *detail = NULL;
+  int checked = ref && g->wl->check;
+  int crc = checked ? g->wl->check(g->shared, ref, &detail) : 0;
   int all_ok = 1;
   for (size_t e = 0; e < cli->n_engines; e++) {
-    json_t *reps = json_array();
-    double walls[1024], ratios[1024];
-    size_t nw = 0, nr = 0, widx[1024], ridx[1024];
-    int equal = ref != NULL, ran = 0;
-    const json_t *summary = NULL;
-    for (size_t r = 0; r < R; r++) {
-      struct gnx_rep *rep = &g->reps[e * R + r];
-      if (rep->json) {
-        json_array_append(reps, rep->json);
-        ran = 1;
-      }
-      if (rep->rc != 0) {
-        continue;
-      }
-      summary = summary ? summary : rep->summary;
-      equal &= ref && rep->summary && json_equal(rep->summary, ref);
-      widx[nw] = r;
-      walls[nw++] = rep->wall_s;
-      /* speedup per repetition: serial and this engine ran side by side */
-      struct gnx_rep *base = &g->reps[r];
-      if (base->rc == 0 && rep->wall_s > 0) {
-        ridx[nr] = r;
-        ratios[nr++] = base->wall_s / rep->wall_s;
-      }
-    }
-    const char *status = g->failed[e] ? (g->failed[e] == GNX_ESTOPPED ? "interrupted" : "failed")
-                                      : (ran ? "ok" : "not run");
-    int verified = !g->failed[e] && ran && equal && check_ok;
-    all_ok &= verified;
-    json_t *err = json_null();
-    if (g->failed[e]) {
-      err = json_string(g->failmsg[e]);
-    } else if (ran && !equal) {
-      err = json_string(ref ? "result differs from the serial engine's result"
-                            : "no serial result to compare with");
-    } else if (ran && !check_ok) {
-      err = json_string("result differs from the workload's reference");
-    }
-    json_t *opts = gnx__params_json(&g->wparams);
-    json_t *eopts = gnx__params_json(&g->eparams[e]);
-    json_object_update(opts, eopts);
-    json_decref(eopts);
-    json_t *cell = json_pack(
-        "{s:s, s:I, s:s, s:I, s:o, s:s, s:o, s:b, s:{s:b, s:O}, s:O, s:o, s:{s:o, s:o}, s:o}",
-        "workload", g->wl->name, "size", (json_int_t)g->size, "engine", cli->engines[e]->name,
-        "items", (json_int_t)g->info.items, "options", opts, "status", status, "error", err,
-        "verified", verified, "verification", "equal_to_serial", equal && ran, "reference", check,
-        "summary", summary ? (json_t *)summary : json_null(), "reps", reps, "stats", "wall_s",
-        gnx__stats_json(walls, widx, nw), "speedup", gnx__stats_json(ratios, ridx, nr), "trace",
-        gnx__write_trace(g, e, out));
-    json_t *noise = gnx__noise_warning(json_object_get(json_object_get(cell, "stats"), "wall_s"));
-    if (noise) {
-      json_object_set_new(cell, "warnings", json_pack("[o]", noise));
-    }
+    char file[256];
+    int tr = gnx__write_trace(g, e, out, file, sizeof file);
+    struct gnx_cell_facts f = {
+        .workload = g->wl->name, .engine = cli->engines[e]->name, .size = g->size,
+        .items = g->info.items, .params = {&g->wparams, &g->eparams[e]}, .failed = g->failed[e],
+        .failmsg = g->failmsg[e], .n_reps = R, .reps = &g->reps[e * R], .serial = g->reps,
+        .reference = ref, .checked = checked, .check_rc = crc, .check_detail = detail,
+        .trace_file = tr < 0 ? NULL : file, .trace_rep = tr < 0 ? 0 : (size_t)tr};
+    json_t *cell = gnx_report_cell_new(&f);
+    all_ok &= json_is_true(json_object_get(cell, "verified"));
     json_array_append_new(results, cell);
   }
-  json_decref(check);
+  json_decref(detail);
   return all_ok;
 }
 
 static void gnx__group_free(struct gnx_group *g) {
-  if (g->reps) {
-    for (size_t i = 0; i < g->cli->n_engines * g->cli->reps; i++) {
-      json_decref(g->reps[i].summary);
-      json_decref(g->reps[i].json);
-      gnx_trace_free(&g->reps[i].trace);
-    }
-    free(g->reps);
+  for (size_t i = 0; g->reps && i < g->cli->n_engines * g->cli->reps; i++) {
+    json_decref(g->reps[i].summary);
+    json_decref(g->reps[i].json);
   }
+  for (size_t i = 0; g->traces && i < g->cli->n_engines * g->cli->reps; i++) {
+    gnx_trace_free(&g->traces[i].trace);
+  }
+  free(g->reps);
+  free(g->traces);
   if (g->shared) {
     g->wl->teardown(g->shared);
   }
@@ -667,8 +330,6 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
     fprintf(stderr, "gnxbench: %s\n", why);
     return 2;
   }
-  gnx__ctrs = &ctrs;
-  gnx__plan = &plan;
   gnx_runner_set_probe(&ctrs, &plan);
   /* events the user named and will not get: say so now, once, not only in
    * the report (the defaults' absence on a machine without a PMU is normal
@@ -707,8 +368,8 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
                              "reps", (json_int_t)cli.reps, "warmup", (json_int_t)cli.warmup,
                              "skipped_engines", json_array(), "serial_added", cli.serial_added,
                              "status", "running", "results", json_array());
-  json_object_set_new(report, "counters", gnx__counters_json(&ctrs));
-  json_object_set_new(report, "pinning", gnx__pinning_json(&plan));
+  json_object_set_new(report, "counters", gnx_report_counters_new(&ctrs));
+  json_object_set_new(report, "pinning", gnx_report_pinning_new(&plan));
   json_t *config = json_object_get(report, "config");
   for (size_t i = 0; i < cli.n_engines; i++) {
     json_array_append_new(json_object_get(config, "engines"), json_string(cli.engines[i]->name));
@@ -738,14 +399,21 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
       struct gnx_group g;
       memset(&g, 0, sizeof g);
       g.cli = &cli;
+      g.ctrs = &ctrs;
+      g.plan = &plan;
       g.wl = cli.workloads[w];
       g.size = cli.sizes[s];
+      for (; g.n_names < g.wl->n_stages && g.n_names < 63; g.n_names++) {
+        g.names[g.n_names] = g.wl->stages[g.n_names].name;
+      }
+      g.names[g.n_names++] = g.wl->sink_name;
       int brc = gnx_params_build(g.wl->options, g.size, cli.kv, cli.n_kv, &g.wparams);
       for (size_t e = 0; e < cli.n_engines && brc == 0; e++) {
         brc = gnx_params_build(cli.engines[e]->options, g.size, cli.kv, cli.n_kv, &g.eparams[e]);
       }
       g.reps = calloc(cli.n_engines * cli.reps, sizeof *g.reps);
-      if (brc < 0 || !g.reps) {
+      g.traces = calloc(cli.n_engines * cli.reps, sizeof *g.traces);
+      if (brc < 0 || !g.reps || !g.traces) {
         fprintf(stderr, "gnxbench: out of memory\n");
         exit_code = 1;
         gnx__group_free(&g);
