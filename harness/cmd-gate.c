@@ -18,6 +18,7 @@
 #include "harness/cmd.h"
 #include "reports/gate.h"
 #include "reports/report.h"
+#include "reports/schema.h"
 
 #define GNX__GATE_ARGV 512
 
@@ -92,20 +93,20 @@ static int gnx__in_list(const char *list, const char *name) {
  * those the user overrides after --. */
 static size_t gnx__add_options(const json_t *baseline, char **av, size_t ac, char **extra,
                                size_t n_extra, char store[][PATH_MAX], size_t *ns) {
-  const json_t *res = json_object_get(baseline, "results");
+  const json_t *res = json_object_get(baseline, GNX_F_RESULTS);
   /* when the user narrows the engines or workloads, the options of those
    * left out would be refused as not applying */
   const char *engines = gnx__extra_value("--engines", extra, n_extra);
   const char *workloads = gnx__extra_value("--workloads", extra, n_extra);
   for (size_t i = 0; i < json_array_size(res); i++) {
     const json_t *cell = json_array_get(res, i);
-    if (!gnx__in_list(engines, json_string_value(json_object_get(cell, "engine"))) ||
-        !gnx__in_list(workloads, json_string_value(json_object_get(cell, "workload")))) {
+    if (!gnx__in_list(engines, gnx_jstr(cell, GNX_F_ENGINE, NULL)) ||
+        !gnx__in_list(workloads, gnx_jstr(cell, GNX_F_WORKLOAD, NULL))) {
       continue;
     }
     const char *key;
     json_t *val;
-    json_object_foreach(json_object_get(cell, "options"), key, val) {
+    json_object_foreach(json_object_get(cell, GNX_F_OPTIONS), key, val) {
       if (!json_is_string(val) || ac + 2 >= GNX__GATE_ARGV - n_extra - 1 || *ns + 1 >= 128) {
         continue;
       }
@@ -152,7 +153,7 @@ static int gnx__rerun(const json_t *baseline, char **extra, size_t n_extra, cons
   av[ac++] = "--out";
   av[ac++] = (char *)out;
   if (baseline) {
-    const json_t *cfg = json_object_get(baseline, "config");
+    const json_t *cfg = json_object_get(baseline, GNX_F_CONFIG);
     const char *keys[] = {"engines", "workloads", "sizes", "reps", "warmup"};
     for (size_t i = 0; i < 5; i++) {
       snprintf(store[ns], PATH_MAX, "--%s", keys[i]);
@@ -356,11 +357,11 @@ int gnx_cmd_gate(int argc, char **argv) {
     /* judge only what the user chose to rerun (-- --engines/--workloads) */
     const char *engines = gnx__extra_value("--engines", extra, n_extra);
     const char *workloads = gnx__extra_value("--workloads", extra, n_extra);
-    json_t *cells = json_object_get(baseline, "results");
+    json_t *cells = json_object_get(baseline, GNX_F_RESULTS);
     for (size_t i = json_array_size(cells); i-- > 0;) {
       const json_t *c = json_array_get(cells, i);
-      if (!gnx__in_list(engines, json_string_value(json_object_get(c, "engine"))) ||
-          !gnx__in_list(workloads, json_string_value(json_object_get(c, "workload")))) {
+      if (!gnx__in_list(engines, gnx_jstr(c, GNX_F_ENGINE, NULL)) ||
+          !gnx__in_list(workloads, gnx_jstr(c, GNX_F_WORKLOAD, NULL))) {
         json_array_remove(cells, i);
       }
     }

@@ -19,14 +19,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/counters.h"
+#include "core/pin.h"
 #include "harness/cli.h"
 #include "harness/cmd.h"
 #include "harness/context.h"
-#include "core/counters.h"
-#include "core/pin.h"
 #include "harness/registry.h"
 #include "harness/runner.h"
 #include "reports/report.h"
+#include "reports/schema.h"
 
 static volatile sig_atomic_t gnx_stop;
 
@@ -231,7 +232,7 @@ static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *ou
         .reference = ref, .checked = checked, .check_rc = crc, .check_detail = detail,
         .trace_file = tr < 0 ? NULL : file, .trace_rep = tr < 0 ? 0 : (size_t)tr};
     json_t *cell = gnx_report_cell_new(&f);
-    all_ok &= json_is_true(json_object_get(cell, "verified"));
+    all_ok &= gnx_jbool(cell, GNX_F_VERIFIED, 0);
     json_array_append_new(results, cell);
   }
   json_decref(detail);
@@ -359,37 +360,40 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
     return 2;
   }
 
-  json_t *report = json_pack("{s:i, s:{s:s, s:s}, s:o, s:{s:o, s:o, s:o, s:I, s:I, s:o, s:b}, "
-                             "s:s, s:o}",
-                             "schema_version", GNX_REPORT_SCHEMA_VERSION, "tool", "name",
-                             "gnxbench", "version", GNX_VERSION, "context",
-                             gnx_context_new(full_argc, full_argv), "config", "engines",
-                             json_array(), "workloads", json_array(), "sizes", json_array(),
-                             "reps", (json_int_t)cli.reps, "warmup", (json_int_t)cli.warmup,
-                             "skipped_engines", json_array(), "serial_added", cli.serial_added,
-                             "status", "running", "results", json_array());
-  json_object_set_new(report, "counters", gnx_report_counters_new(&ctrs));
-  json_object_set_new(report, "pinning", gnx_report_pinning_new(&plan));
-  json_t *config = json_object_get(report, "config");
+  json_t *report =
+      json_pack("{s:i, s:{s:s, s:s}, s:o, s:{s:o, s:o, s:o, s:I, s:I, s:o, s:b}, "
+                "s:s, s:o}",
+                GNX_F_SCHEMA_VERSION, GNX_REPORT_SCHEMA_VERSION, "tool", "name", "gnxbench",
+                "version", GNX_VERSION, GNX_F_CONTEXT, gnx_context_new(full_argc, full_argv),
+                GNX_F_CONFIG, GNX_F_ENGINES, json_array(), GNX_F_WORKLOADS, json_array(),
+                GNX_F_SIZES, json_array(), GNX_F_REPS, (json_int_t)cli.reps, GNX_F_WARMUP,
+                (json_int_t)cli.warmup, GNX_F_SKIPPED_ENGINES, json_array(), "serial_added",
+                cli.serial_added, GNX_F_STATUS, "running", GNX_F_RESULTS, json_array());
+  json_object_set_new(report, GNX_F_COUNTERS, gnx_report_counters_new(&ctrs));
+  json_object_set_new(report, GNX_F_PINNING, gnx_report_pinning_new(&plan));
+  json_t *config = json_object_get(report, GNX_F_CONFIG);
   for (size_t i = 0; i < cli.n_engines; i++) {
-    json_array_append_new(json_object_get(config, "engines"), json_string(cli.engines[i]->name));
+    json_array_append_new(json_object_get(config, GNX_F_ENGINES),
+                          json_string(cli.engines[i]->name));
   }
   for (size_t i = 0; i < cli.n_skipped; i++) {
     const struct gnx_engine *e = gnx_engine_find(cli.skipped_engines[i]);
-    json_array_append_new(json_object_get(config, "skipped_engines"),
-                          json_pack("{s:s, s:s}", "engine", e->name, "reason", e->unavailable));
+    json_array_append_new(
+        json_object_get(config, GNX_F_SKIPPED_ENGINES),
+        json_pack("{s:s, s:s}", GNX_F_ENGINE, e->name, GNX_F_REASON, e->unavailable));
     if (!cli.quiet) {
       fprintf(stderr, "gnxbench: note: engine %s is skipped: %s\n", e->name, e->unavailable);
     }
   }
   for (size_t i = 0; i < cli.n_workloads; i++) {
-    json_array_append_new(json_object_get(config, "workloads"),
+    json_array_append_new(json_object_get(config, GNX_F_WORKLOADS),
                           json_string(cli.workloads[i]->name));
   }
   for (size_t i = 0; i < cli.n_sizes; i++) {
-    json_array_append_new(json_object_get(config, "sizes"), json_integer((json_int_t)cli.sizes[i]));
+    json_array_append_new(json_object_get(config, GNX_F_SIZES),
+                          json_integer((json_int_t)cli.sizes[i]));
   }
-  json_t *results = json_object_get(report, "results");
+  json_t *results = json_object_get(report, GNX_F_RESULTS);
 
   gnx__install_signals();
   int exit_code = 0, wrote = 0;
@@ -463,7 +467,7 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
         exit_code = exit_code ? exit_code : 1;
       }
       gnx__group_free(&g);
-      json_object_set_new(report, "status", json_string("running"));
+      json_object_set_new(report, GNX_F_STATUS, json_string("running"));
       if (gnx_report_write(report, out, why, sizeof why) < 0) {
         fprintf(stderr, "gnxbench: %s\n", why);
         exit_code = 1;
@@ -478,8 +482,8 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
   }
 
   const char *status = gnx_stop ? "incomplete" : exit_code == 2 ? "incomplete" : "complete";
-  json_object_set_new(report, "status", json_string(status));
-  json_object_set_new(report, "interrupted", json_boolean(gnx_stop != 0));
+  json_object_set_new(report, GNX_F_STATUS, json_string(status));
+  json_object_set_new(report, GNX_F_INTERRUPTED, json_boolean(gnx_stop != 0));
   if (exit_code == 2 && !wrote) {
     /* a usage error before anything was measured: leave nothing behind */
     if (created) {

@@ -12,6 +12,7 @@
 #include "gnx/err.h"
 #include "gnx/option.h"
 #include "reports/report.h"
+#include "reports/schema.h"
 
 static int gnx__event_is(const char *name, const char *what) { return strcmp(name, what) == 0; }
 
@@ -27,13 +28,13 @@ static void gnx__papi_json(json_t *obj, const struct gnx_counters *c, const int6
     }
   }
   if (cyc > 0 && ins >= 0) {
-    json_object_set_new(obj, "ipc", json_real((double)ins / (double)cyc));
+    json_object_set_new(obj, GNX_F_IPC, json_real((double)ins / (double)cyc));
   }
   for (int i = 0; i < c->n_events && ins > 0; i++) {
     if (c->ev_ok[i] && v[i] >= 0 && !gnx__event_is(c->events[i], "PAPI_TOT_CYC") &&
         !gnx__event_is(c->events[i], "PAPI_TOT_INS")) {
       char k[96];
-      snprintf(k, sizeof k, "%s_per_kinstr", c->events[i]);
+      snprintf(k, sizeof k, "%s%s", c->events[i], GNX_F_PER_KINSTR);
       json_object_set_new(obj, k, json_real((double)v[i] * 1000.0 / (double)ins));
     }
   }
@@ -58,21 +59,20 @@ static void gnx__worker_extra(json_t *o, const struct gnx_trace_worker *tw,
       }
     }
     json_object_set_new(c, "sources", src);
-    json_object_set_new(o, "counters", c);
+    json_object_set_new(o, GNX_F_COUNTERS, c);
   }
   if (r->pin && r->pin->policy != GNX_PIN_NONE) {
     int moved = tw->cpu_begin != tw->cpu_end ||
                 (tw->cpu_asked >= 0 && tw->cpu_begin != tw->cpu_asked);
-    json_t *pl = json_pack("{s:o, s:o, s:i, s:i, s:b}", "asked",
-                           tw->cpu_asked >= 0 ? json_integer(tw->cpu_asked) : json_null(),
-                           "asked_logical",
-                           tw->cpu_asked_logical >= 0 ? json_integer(tw->cpu_asked_logical)
-                                                      : json_null(),
-                           "cpu_begin", tw->cpu_begin, "cpu_end", tw->cpu_end, "migrated", moved);
+    json_t *pl = json_pack(
+        "{s:o, s:o, s:i, s:i, s:b}", GNX_F_ASKED,
+        tw->cpu_asked >= 0 ? json_integer(tw->cpu_asked) : json_null(), "asked_logical",
+        tw->cpu_asked_logical >= 0 ? json_integer(tw->cpu_asked_logical) : json_null(),
+        GNX_F_CPU_BEGIN, tw->cpu_begin, GNX_F_CPU_END, tw->cpu_end, GNX_F_MIGRATED, moved);
     if (tw->bind_err) {
       json_object_set_new(pl, "bind_error", json_string(gnx_strerror(tw->bind_err)));
     }
-    json_object_set_new(o, "placement", pl);
+    json_object_set_new(o, GNX_F_PLACEMENT, pl);
   }
 }
 
@@ -108,46 +108,46 @@ static json_t *gnx__rep_counters(const struct gnx_rep_facts *r) {
 
 json_t *gnx_report_counters_new(const struct gnx_counters *c) {
   json_t *list = json_object();
-  json_t *o = json_pack("{s:s, s:o, s:o}", "mode", gnx_counters_mode_name(c->mode), "counters",
-                        list, "sde", gnx_sde_available()
-                                         ? json_pack("{s:s}", "prefix", "sde:::GNXBENCH::")
-                                         : json_null());
-  static const char *const ru[] = {"user_s", "sys_s", "nvcsw", "nivcsw", "minflt", "majflt",
-                                   "maxrss_kb"};
-  json_object_set_new(list, "wall_s", json_pack("{s:s}", "source", "clock"));
+  json_t *o = json_pack(
+      "{s:s, s:o, s:o}", GNX_F_MODE, gnx_counters_mode_name(c->mode), GNX_F_COUNTERS, list, "sde",
+      gnx_sde_available() ? json_pack("{s:s}", "prefix", "sde:::GNXBENCH::") : json_null());
+  static const char *const ru[] = {"user_s",     "sys_s",  "nvcsw",    "nivcsw",
+                                   GNX_F_MINFLT, "majflt", "maxrss_kb"};
+  json_object_set_new(list, GNX_F_WALL_S, json_pack("{s:s}", GNX_F_SOURCE, "clock"));
   for (size_t i = 0; i < sizeof ru / sizeof ru[0]; i++) {
-    json_object_set_new(list, ru[i], json_pack("{s:s}", "source", "rusage"));
+    json_object_set_new(list, ru[i], json_pack("{s:s}", GNX_F_SOURCE, "rusage"));
   }
   if (c->mode == GNX_CTR_OFF) {
     return o;
   }
   for (int i = 0; i < GNX_SW__COUNT; i++) {
-    json_t *e = json_pack("{s:o, s:s}", "source",
-                          c->sw_src[i] ? json_string(gnx_ctr_source_name(c->sw_src[i]))
-                                       : json_null(),
-                          "scope", "process tree per run; own thread per worker");
+    json_t *e =
+        json_pack("{s:o, s:s}", GNX_F_SOURCE,
+                  c->sw_src[i] ? json_string(gnx_ctr_source_name(c->sw_src[i])) : json_null(),
+                  "scope", "process tree per run; own thread per worker");
     if (c->sw_reason[i][0]) {
-      json_object_set_new(e, "reason", json_string(c->sw_reason[i]));
+      json_object_set_new(e, GNX_F_REASON, json_string(c->sw_reason[i]));
     }
     json_object_set_new(list, gnx_sw_ctr_name(i), e);
   }
   int cyc = 0, ins = 0;
   for (int i = 0; i < c->n_events; i++) {
-    json_t *e = json_pack("{s:o, s:s}", "source", c->ev_ok[i] ? json_string("papi") : json_null(),
-                          "scope", "per worker thread; per run the sum over workers");
+    json_t *e =
+        json_pack("{s:o, s:s}", GNX_F_SOURCE, c->ev_ok[i] ? json_string("papi") : json_null(),
+                  "scope", "per worker thread; per run the sum over workers");
     if (!c->ev_ok[i]) {
-      json_object_set_new(e, "reason", json_string(c->ev_reason[i]));
+      json_object_set_new(e, GNX_F_REASON, json_string(c->ev_reason[i]));
     }
     json_object_set_new(list, c->events[i], e);
     cyc |= c->ev_ok[i] && gnx__event_is(c->events[i], "PAPI_TOT_CYC");
     ins |= c->ev_ok[i] && gnx__event_is(c->events[i], "PAPI_TOT_INS");
   }
-  json_t *ipc = json_pack("{s:o}", "source", cyc && ins ? json_string("derived") : json_null());
+  json_t *ipc = json_pack("{s:o}", GNX_F_SOURCE, cyc && ins ? json_string("derived") : json_null());
   if (!(cyc && ins)) {
-    json_object_set_new(ipc, "reason",
+    json_object_set_new(ipc, GNX_F_REASON,
                         json_string("needs PAPI_TOT_INS and PAPI_TOT_CYC, which are unavailable"));
   }
-  json_object_set_new(list, "ipc", ipc);
+  json_object_set_new(list, GNX_F_IPC, ipc);
   return o;
 }
 
@@ -157,8 +157,8 @@ json_t *gnx_report_pinning_new(const struct gnx_pin_plan *p) {
     json_array_append_new(plan, json_integer(p->os[i]));
     json_array_append_new(lplan, json_integer(p->logical[i]));
   }
-  return json_pack("{s:s, s:o, s:o, s:s}", "policy", gnx_pin_policy_name(p->policy), "cpus", plan,
-                   "logical_pus", lplan, "rule", "worker i runs on cpus[i mod len]");
+  return json_pack("{s:s, s:o, s:o, s:s}", GNX_F_POLICY, gnx_pin_policy_name(p->policy), GNX_F_CPUS,
+                   plan, "logical_pus", lplan, GNX_F_RULE, "worker i runs on cpus[i mod len]");
 }
 
 /* Per-stage totals from one repetition's trace. */
@@ -183,12 +183,13 @@ static json_t *gnx__stages_json(const struct gnx_rep_facts *r) {
       }
       nworkers += touched;
     }
-    json_array_append_new(
-        stages, json_pack("{s:i, s:s, s:I, s:I, s:f, s:f, s:f, s:f}", "stage", (int)s, "name",
-                          r->names[s], "workers", (json_int_t)nworkers, "items", (json_int_t)items,
-                          "exec_s", sum[GNX_SPAN_EXEC] / 1e9, "wait_in_s",
-                          sum[GNX_SPAN_WAIT_IN] / 1e9, "wait_out_s", sum[GNX_SPAN_WAIT_OUT] / 1e9,
-                          "wait_lock_s", sum[GNX_SPAN_WAIT_LOCK] / 1e9));
+    json_array_append_new(stages, json_pack("{s:i, s:s, s:I, s:I, s:f, s:f, s:f, s:f}", GNX_F_STAGE,
+                                            (int)s, GNX_F_NAME, r->names[s], GNX_F_WORKERS,
+                                            (json_int_t)nworkers, GNX_F_ITEMS, (json_int_t)items,
+                                            GNX_F_EXEC_S, sum[GNX_SPAN_EXEC] / 1e9, GNX_F_WAIT_IN_S,
+                                            sum[GNX_SPAN_WAIT_IN] / 1e9, GNX_F_WAIT_OUT_S,
+                                            sum[GNX_SPAN_WAIT_OUT] / 1e9, GNX_F_WAIT_LOCK_S,
+                                            sum[GNX_SPAN_WAIT_LOCK] / 1e9));
   }
   return stages;
 }
@@ -198,10 +199,10 @@ static json_t *gnx__workers_json(const struct gnx_rep_facts *r) {
   json_t *workers = json_array();
   for (uint32_t w = 0; w < r->trace->n_workers; w++) {
     const struct gnx_trace_worker *tw = r->trace->workers[w];
-    json_t *wo = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:I, s:I}", "name", tw->name, "pid",
-                           tw->pid, "tid", tw->tid, "stage", tw->stage, "cpu_begin", tw->cpu_begin,
-                           "cpu_end", tw->cpu_end, "spans", (json_int_t)tw->len, "dropped",
-                           (json_int_t)tw->dropped);
+    json_t *wo = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:I, s:I}", GNX_F_NAME, tw->name,
+                           GNX_F_PID, tw->pid, GNX_F_TID, tw->tid, GNX_F_STAGE, tw->stage,
+                           GNX_F_CPU_BEGIN, tw->cpu_begin, GNX_F_CPU_END, tw->cpu_end, "spans",
+                           (json_int_t)tw->len, "dropped", (json_int_t)tw->dropped);
     gnx__worker_extra(wo, tw, r);
     json_array_append_new(workers, wo);
   }
@@ -210,15 +211,15 @@ static json_t *gnx__workers_json(const struct gnx_rep_facts *r) {
 
 json_t *gnx_report_rep_new(const struct gnx_rep_facts *r) {
   json_t *stages = gnx__stages_json(r);
-  json_t *rep = json_pack("{s:b, s:f, s:f, s:f, s:f, s:I, s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "ok",
-                          r->ok, "wall_s", r->wall_s, "startup_s", r->startup_s, "user_s",
-                          r->user_s, "sys_s", r->sys_s, "maxrss_kb", (json_int_t)r->maxrss_kb,
-                          "maxrss_source", r->maxrss_source ? r->maxrss_source : "none", "nvcsw",
-                          (json_int_t)r->nvcsw, "nivcsw", (json_int_t)r->nivcsw, "minflt",
-                          (json_int_t)r->minflt, "majflt", (json_int_t)r->majflt, "stages", stages,
-                          "workers", gnx__workers_json(r));
+  json_t *rep =
+      json_pack("{s:b, s:f, s:f, s:f, s:f, s:I, s:s, s:I, s:I, s:I, s:I, s:o, s:o}", GNX_F_OK,
+                r->ok, GNX_F_WALL_S, r->wall_s, GNX_F_STARTUP_S, r->startup_s, "user_s", r->user_s,
+                "sys_s", r->sys_s, "maxrss_kb", (json_int_t)r->maxrss_kb, "maxrss_source",
+                r->maxrss_source ? r->maxrss_source : "none", "nvcsw", (json_int_t)r->nvcsw,
+                "nivcsw", (json_int_t)r->nivcsw, GNX_F_MINFLT, (json_int_t)r->minflt, "majflt",
+                (json_int_t)r->majflt, GNX_F_STAGES, stages, GNX_F_WORKERS, gnx__workers_json(r));
   if (r->counters_on && rep) {
-    json_object_set_new(rep, "counters", gnx__rep_counters(r));
+    json_object_set_new(rep, GNX_F_COUNTERS, gnx__rep_counters(r));
   }
   return rep;
 }
@@ -261,20 +262,20 @@ static json_t *gnx__stats_json(const double *x, const size_t *idx, size_t n) {
       json_array_append_new(out, json_integer((json_int_t)idx[i]));
     }
   }
-  return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o, s:b}", "n",
-                   (json_int_t)s.n, "median", s.median, "lo", s.lo, "hi", s.hi, "level", s.level,
-                   "min", s.min, "max", s.max, "mean", s.mean, "cv", s.cv, "mad", s.mad,
-                   "outliers", out, "noisy", s.cv > GNX_STATS_NOISY_CV);
+  return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o, s:b}", GNX_F_N,
+                   (json_int_t)s.n, GNX_F_MEDIAN, s.median, GNX_F_LO, s.lo, GNX_F_HI, s.hi,
+                   GNX_F_LEVEL, s.level, "min", s.min, "max", s.max, "mean", s.mean, GNX_F_CV, s.cv,
+                   "mad", s.mad, GNX_F_OUTLIERS, out, GNX_F_NOISY, s.cv > GNX_STATS_NOISY_CV);
 }
 
 /* The report's warning when a cell is too noisy to trust, or NULL, from
  * the wall statistics gnx__stats_json made (its outliers are repetition
  * indexes). */
 static json_t *gnx__noise_warning(const json_t *wall) {
-  if (!json_is_true(json_object_get(wall, "noisy"))) {
+  if (!gnx_jbool(wall, GNX_F_NOISY, 0)) {
     return NULL;
   }
-  const json_t *out = json_object_get(wall, "outliers");
+  const json_t *out = json_object_get(wall, GNX_F_OUTLIERS);
   char outl[128] = "";
   for (size_t i = 0; i < json_array_size(out); i++) {
     size_t l = strlen(outl);
@@ -289,7 +290,7 @@ static json_t *gnx__noise_warning(const json_t *wall) {
   snprintf(msg, sizeof msg,
            "too noisy to trust: wall CV %.1f %% > %.0f %%%s; run more --reps, --pin the "
            "workers, or quiet the machine",
-           json_number_value(json_object_get(wall, "cv")) * 100, GNX_STATS_NOISY_CV * 100, outl);
+           gnx_jnum(wall, GNX_F_CV, 0) * 100, GNX_STATS_NOISY_CV * 100, outl);
   return json_string(msg);
 }
 
@@ -310,12 +311,12 @@ static json_t *gnx__options_json(const struct gnx_params *const *p, size_t n) {
 /* What the workload's own check said of serial's result. */
 static json_t *gnx__check_json(const struct gnx_cell_facts *c) {
   if (!c->checked) {
-    return json_pack("{s:s}", "status", c->reference ? "none" : "not run");
+    return json_pack("{s:s}", GNX_F_STATUS, c->reference ? "none" : "not run");
   }
   json_t *check = c->check_detail ? json_deep_copy(c->check_detail) : json_object();
-  json_object_set_new(check, "status", json_string(c->check_rc == 0 ? "pass" : "fail"));
+  json_object_set_new(check, GNX_F_STATUS, json_string(c->check_rc == 0 ? "pass" : "fail"));
   if (c->check_rc < 0 && c->check_rc != GNX_EVERIFY) {
-    json_object_set_new(check, "error", json_string(gnx_strerror(c->check_rc)));
+    json_object_set_new(check, GNX_F_ERROR, json_string(gnx_strerror(c->check_rc)));
   }
   return check;
 }
@@ -379,18 +380,21 @@ json_t *gnx_report_cell_new(const struct gnx_cell_facts *c) {
   }
   json_t *cell = json_pack(
       "{s:s, s:I, s:s, s:I, s:o, s:s, s:o, s:b, s:{s:b, s:o}, s:O, s:o, s:{s:o, s:o}, s:o}",
-      "workload", c->workload, "size", (json_int_t)c->size, "engine", c->engine, "items",
-      (json_int_t)c->items, "options", gnx__options_json(c->params, 2), "status", status, "error",
-      gnx__error_json(c, &s), "verified", !c->failed && s.ran && s.equal && check_ok,
-      "verification", "equal_to_serial", s.equal && s.ran, "reference", gnx__check_json(c),
-      "summary", s.summary ? (json_t *)s.summary : json_null(), "reps", reps, "stats", "wall_s",
-      gnx__stats_json(s.walls, s.widx, s.nw), "speedup", gnx__stats_json(s.ratios, s.ridx, s.nr),
-      "trace",
-      c->trace_file ? json_pack("{s:s, s:I}", "file", c->trace_file, "rep", (json_int_t)c->trace_rep)
-                    : json_null());
-  json_t *noise = gnx__noise_warning(json_object_get(json_object_get(cell, "stats"), "wall_s"));
+      GNX_F_WORKLOAD, c->workload, GNX_F_SIZE, (json_int_t)c->size, GNX_F_ENGINE, c->engine,
+      GNX_F_ITEMS, (json_int_t)c->items, GNX_F_OPTIONS, gnx__options_json(c->params, 2),
+      GNX_F_STATUS, status, GNX_F_ERROR, gnx__error_json(c, &s), GNX_F_VERIFIED,
+      !c->failed && s.ran && s.equal && check_ok, "verification", "equal_to_serial",
+      s.equal && s.ran, "reference", gnx__check_json(c), "summary",
+      s.summary ? (json_t *)s.summary : json_null(), GNX_F_REPS, reps, GNX_F_STATS, GNX_F_WALL_S,
+      gnx__stats_json(s.walls, s.widx, s.nw), GNX_F_SPEEDUP,
+      gnx__stats_json(s.ratios, s.ridx, s.nr), GNX_F_TRACE,
+      c->trace_file
+          ? json_pack("{s:s, s:I}", GNX_F_FILE, c->trace_file, GNX_F_REP, (json_int_t)c->trace_rep)
+          : json_null());
+  json_t *noise =
+      gnx__noise_warning(json_object_get(json_object_get(cell, GNX_F_STATS), GNX_F_WALL_S));
   if (noise) {
-    json_object_set_new(cell, "warnings", json_pack("[o]", noise));
+    json_object_set_new(cell, GNX_F_WARNINGS, json_pack("[o]", noise));
   }
   return cell;
 }
