@@ -207,20 +207,6 @@ static double gnx__own_cpu_s(void) {
                   b.ru_stime.tv_usec) / 1e6;
 }
 
-/* Write report to path atomically (same format as report.json). */
-static int gnx__write_baseline(const json_t *report, const char *path) {
-  char tmp[PATH_MAX + 32];
-  snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
-  if (json_dump_file(report, tmp, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10)) <
-          0 ||
-      rename(tmp, path) < 0) {
-    int e = errno ? errno : EIO;
-    unlink(tmp);
-    return -e;
-  }
-  return 0;
-}
-
 int gnx_cmd_gate(int argc, char **argv) {
   const char *baseline_path = NULL, *report_path = NULL, *out_arg = NULL;
   struct gnx_gate_opts o = {.max_drop = 0.10, .max_width = 0.50, .busy = NAN, .max_busy = 0.15};
@@ -384,7 +370,7 @@ int gnx_cmd_gate(int argc, char **argv) {
     }
     int wrc = gnx_gate_check_baseline(report, why, sizeof why);
     if (wrc == 0) {
-      wrc = gnx__write_baseline(report, baseline_path);
+      wrc = gnx_report_write(report, baseline_path, why, sizeof why);
       snprintf(why, sizeof why, "%s", strerror(-wrc));
     }
     if (wrc < 0) {

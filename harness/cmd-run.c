@@ -354,6 +354,8 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
   if (!cli.out) {
     strncat(out, run_id, sizeof out - strlen(out) - 1);
   }
+  char report_path[PATH_MAX + 16];
+  snprintf(report_path, sizeof report_path, "%s/report.json", out);
   int created = 0;
   if (gnx__prepare_out(out, &created, why, sizeof why) < 0) {
     fprintf(stderr, "gnxbench: %s\n", why);
@@ -468,7 +470,7 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
       }
       gnx__group_free(&g);
       json_object_set_new(report, GNX_F_STATUS, json_string("running"));
-      if (gnx_report_write(report, out, why, sizeof why) < 0) {
+      if (gnx_report_write(report, report_path, why, sizeof why) < 0) {
         fprintf(stderr, "gnxbench: %s\n", why);
         exit_code = 1;
       } else {
@@ -489,7 +491,7 @@ int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
     if (created) {
       (void)rmdir(out);
     }
-  } else if (gnx_report_write(report, out, why, sizeof why) < 0) {
+  } else if (gnx_report_write(report, report_path, why, sizeof why) < 0) {
     fprintf(stderr, "gnxbench: %s\n", why);
     exit_code = exit_code ? exit_code : 1;
   } else {

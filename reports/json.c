@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* reports/json.c: the only writer (and reader) of report.json. */
+/* reports/json.c: the only writer (and reader) of report.json, of the
+ * gate's baselines (report files too), and the typed readers. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,10 +10,15 @@
 #include "reports/report.h"
 #include "reports/schema.h"
 
-int gnx_report_write(const json_t *report, const char *dir, char *why, size_t len) {
-  char tmp[4096], path[4096];
-  snprintf(path, sizeof path, "%s/report.json", dir);
-  snprintf(tmp, sizeof tmp, "%s/.report.json.%d.tmp", dir, (int)getpid());
+int gnx_report_write(const json_t *report, const char *path, char *why, size_t len) {
+  /* the temporary file lies beside the report, so the rename is atomic */
+  char tmp[4096];
+  const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+  if (snprintf(tmp, sizeof tmp, "%.*s.%s.%d.tmp", (int)(base - path), path, base, (int)getpid()) >=
+      (int)sizeof tmp) {
+    snprintf(why, len, "cannot write %s: %s", path, strerror(ENAMETOOLONG));
+    return -ENAMETOOLONG;
+  }
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     int e = errno;

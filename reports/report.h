@@ -88,10 +88,11 @@ json_t *gnx_report_pinning_new(const struct gnx_pin_plan *p);
 
 /* ---- The file ------------------------------------------------------------ */
 
-/* Write dir/report.json atomically (temporary file, fsync, rename), so a
- * reader or a crash never sees half a report. Returns 0 or -errno with a
- * one-line reason in why. */
-int gnx_report_write(const json_t *report, const char *dir, char *why, size_t len);
+/* Write a report to path (DIR/report.json, or a gate's baseline) atomically
+ * (a temporary file beside it, fsync, rename), so a reader or a crash
+ * never sees half a report. Returns 0 or -errno with a one-line reason in
+ * why. */
+int gnx_report_write(const json_t *report, const char *path, char *why, size_t len);
 
 /* Load and minimally validate a report (object, known schema_version,
  * results array). Returns NULL with a one-line reason in why. */
