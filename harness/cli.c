@@ -7,50 +7,62 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/cli.h"
 #include "core/counters.h"
 #include "core/pin.h"
+#include "harness/cli.h"
+#include "harness/cmd.h"
+
+/* The subcommands' lines of the usage, from the table: the synopsis, then
+ * its help from column 36 (on the next line after a long synopsis). */
+static void gnx__usage_commands(FILE *f) {
+  for (size_t i = 0; i < gnx_n_commands; i++) {
+    const char *prefix = i ? "       " : "usage: ";
+    char syn[128];
+    snprintf(syn, sizeof syn, "gnxbench %s", gnx_commands[i].synopsis);
+    if (strlen(syn) < 29) {
+      fprintf(f, "%s%-29s", prefix, syn);
+    } else {
+      fprintf(f, "%s%s\n%36s", prefix, syn, "");
+    }
+    for (const char *h = gnx_commands[i].help; *h; h++) {
+      if (*h == '\n') {
+        fprintf(f, "\n%36s", "");
+      } else {
+        fputc(*h, f);
+      }
+    }
+    fputc('\n', f);
+  }
+}
 
 void gnx_usage(FILE *f) {
-  fprintf(f,
-          "usage: gnxbench [run] [options]     run workloads under engines, write a report\n"
-          "       gnxbench report DIR          regenerate summary.md, speedup.csv and the charts\n"
-          "                                    of a run from DIR/report.json\n"
-          "       gnxbench recommend DIR       which engine to choose per workload and size, why,\n"
-          "                                    and what to try next\n"
-          "       gnxbench compare OLD NEW     change in speedup and wall time per cell between two\n"
-          "                                    report.json files, with Mann-Whitney U p-values\n"
-          "       gnxbench gate --baseline FILE [--max-drop 10%%] [--report FILE] [-- RUN-OPTIONS]\n"
-          "                                    CI regression gate on speedup: exit 0 pass, 1\n"
-          "                                    regressed, 3 inconclusive (gnxbench gate --help)\n"
-          "       gnxbench list                engines, workloads, their options, the machine\n"
-          "                                    and what can be counted here\n"
-          "       gnxbench --help | --version\n"
-          "\n"
-          "run options:\n"
-          "  --engines LIST|all     engines to compare (default all available); serial is\n"
-          "                         always run as the baseline\n"
-          "  --workloads LIST|all   workloads (default all: etl, gnn; `null` only when named)\n"
-          "  --sizes LIST           sizes: 25k, 1m or plain numbers (default 25k,50k,100k)\n"
-          "  --reps N               measured repetitions per engine, interleaved (default 3)\n"
-          "  --warmup N             unmeasured warm-up runs per engine (default 1)\n"
-          "  --out DIR              output directory (default results/<run-id>; results/latest\n"
-          "                         then points at it)\n"
-          "  --quiet                no tables, no progress\n"
-          "  --fault SPEC           fault injection for process engines: worker K dies at the\n"
-          "                         first item >= I it runs: worker=K,item=I,mode=abort|kill\n"
-          "  --counters MODE        auto (default): PAPI hardware events where the machine has\n"
-          "                         them, perf_event software counters, getrusage otherwise;\n"
-          "                         papi, perf, or off (wall time and rusage only)\n"
-          "  --events LIST          PAPI preset or native event names (default\n"
-          "                         " GNX_PAPI_DEFAULT_EVENTS ")\n"
-          "  --pin POLICY           worker placement: none (default), compact, scatter, or\n"
-          "                         logical PU indexes such as 0,2,4 (see docs/counters.md)\n"
-          "  plus each workload's and engine's options: see `gnxbench list`\n"
-          "\n"
-          "exit status: 0 all runs verified; 1 a run failed or its result differs from the\n"
-          "serial result or the reference; 2 usage error (nothing is run); 130 interrupted\n"
-          "(the report holds what was measured, marked incomplete)\n");
+  gnx__usage_commands(f);
+  fprintf(f, "       gnxbench --help | --version\n"
+             "\n"
+             "run options:\n"
+             "  --engines LIST|all     engines to compare (default all available); serial is\n"
+             "                         always run as the baseline\n"
+             "  --workloads LIST|all   workloads (default all: etl, gnn; `null` only when named)\n"
+             "  --sizes LIST           sizes: 25k, 1m or plain numbers (default 25k,50k,100k)\n"
+             "  --reps N               measured repetitions per engine, interleaved (default 3)\n"
+             "  --warmup N             unmeasured warm-up runs per engine (default 1)\n"
+             "  --out DIR              output directory (default results/<run-id>; results/latest\n"
+             "                         then points at it)\n"
+             "  --quiet                no tables, no progress\n"
+             "  --fault SPEC           fault injection for process engines: worker K dies at the\n"
+             "                         first item >= I it runs: worker=K,item=I,mode=abort|kill\n"
+             "  --counters MODE        auto (default): PAPI hardware events where the machine has\n"
+             "                         them, perf_event software counters, getrusage otherwise;\n"
+             "                         papi, perf, or off (wall time and rusage only)\n"
+             "  --events LIST          PAPI preset or native event names (default\n"
+             "                         " GNX_PAPI_DEFAULT_EVENTS ")\n"
+             "  --pin POLICY           worker placement: none (default), compact, scatter, or\n"
+             "                         logical PU indexes such as 0,2,4 (see docs/counters.md)\n"
+             "  plus each workload's and engine's options: see `gnxbench list`\n"
+             "\n"
+             "exit status: 0 all runs verified; 1 a run failed or its result differs from the\n"
+             "serial result or the reference; 2 usage error (nothing is run); 130 interrupted\n"
+             "(the report holds what was measured, marked incomplete)\n");
 }
 
 /* Split a comma list in place into at most max items. Returns the count or

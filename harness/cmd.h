@@ -15,6 +15,20 @@ int gnx_cmd_recommend(int argc, char **argv);
 int gnx_cmd_compare(int argc, char **argv);
 int gnx_cmd_gate(int argc, char **argv);
 
+/* A subcommand: its name, what runs it (argv: its arguments), and its
+ * lines in the usage. */
+struct gnx_command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *synopsis; /* what follows "gnxbench " */
+  const char *help;     /* lines split by \n */
+};
+
+/* Every subcommand, in the order the usage lists them; the first is the
+ * default (main.c). */
+extern const struct gnx_command gnx_commands[];
+extern const size_t gnx_n_commands;
+
 /* Shared by report, recommend and run (cmd-report.c). */
 /* Parse `DIR [--quiet]` (quiet NULL: no --quiet); DIR may name report.json
  * itself. Returns 0, 1 after --help, or 2 after printing a usage error. */
