@@ -61,37 +61,37 @@ static int gnx__declares(const struct gnx_option *opts, const char *name) {
 
 /* A typed option must belong to a selected engine or workload: silently
  * ignoring --transport when procpool is not run would mislead. */
-static int gnx__check_options_apply(const struct gnx_cli *cli, char *why, size_t len) {
-  for (size_t k = 0; k < cli->n_kv; k++) {
+static int gnx__check_options_apply(const struct gnx_run_config *cfg, char *why, size_t len) {
+  for (size_t k = 0; k < cfg->n_kv; k++) {
     int used = 0;
-    for (size_t i = 0; i < cli->n_engines; i++) {
-      used |= gnx__declares(cli->engines[i]->options, cli->kv[k].name);
+    for (size_t i = 0; i < cfg->n_engines; i++) {
+      used |= gnx__declares(cfg->engines[i]->options, cfg->kv[k].name);
     }
-    for (size_t i = 0; i < cli->n_workloads; i++) {
-      used |= gnx__declares(cli->workloads[i]->options, cli->kv[k].name);
+    for (size_t i = 0; i < cfg->n_workloads; i++) {
+      used |= gnx__declares(cfg->workloads[i]->options, cfg->kv[k].name);
     }
     if (!used) {
       char owners[256] = "";
       for (size_t i = 0; i < gnx_n_engines; i++) {
-        if (gnx__declares(gnx_engines[i]->options, cli->kv[k].name)) {
+        if (gnx__declares(gnx_engines[i]->options, cfg->kv[k].name)) {
           size_t l = strlen(owners);
           snprintf(owners + l, sizeof owners - l, "%s%s", l ? ", " : "", gnx_engines[i]->name);
         }
       }
       for (size_t i = 0; i < gnx_n_workloads; i++) {
-        if (gnx__declares(gnx_workloads[i]->options, cli->kv[k].name)) {
+        if (gnx__declares(gnx_workloads[i]->options, cfg->kv[k].name)) {
           size_t l = strlen(owners);
           snprintf(owners + l, sizeof owners - l, "%s%s", l ? ", " : "", gnx_workloads[i]->name);
         }
       }
-      snprintf(why, len, "--%s applies only to %s, which is not selected", cli->kv[k].name, owners);
+      snprintf(why, len, "--%s applies only to %s, which is not selected", cfg->kv[k].name, owners);
       return GNX_EUSAGE;
     }
   }
-  if (cli->fault.enabled) {
+  if (cfg->fault.enabled) {
     int forks = 0;
-    for (size_t i = 0; i < cli->n_engines; i++) {
-      forks |= (cli->engines[i]->flags & GNX_ENGINE_F_FORKS) != 0;
+    for (size_t i = 0; i < cfg->n_engines; i++) {
+      forks |= (cfg->engines[i]->flags & GNX_ENGINE_F_FORKS) != 0;
     }
     if (!forks) {
       snprintf(why, len, "--fault applies only to engines that fork workers (procpool, subproc); "
@@ -109,7 +109,7 @@ struct gnx_kept_trace {
 };
 
 struct gnx_group {
-  const struct gnx_cli *cli;
+  const struct gnx_run_config *cfg;
   const struct gnx_counters *ctrs;
   const struct gnx_pin_plan *plan;
   const struct gnx_workload *wl;
@@ -126,10 +126,10 @@ struct gnx_group {
   char failmsg[GNX_CLI_MAX][320];
 };
 
-static void gnx__progress(const struct gnx_cli *cli, const char *fmt, ...)
+static void gnx__progress(const struct gnx_run_config *cfg, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static void gnx__progress(const struct gnx_cli *cli, const char *fmt, ...) {
-  if (cli->quiet || !isatty(STDERR_FILENO)) {
+static void gnx__progress(const struct gnx_run_config *cfg, const char *fmt, ...) {
+  if (cfg->quiet || !isatty(STDERR_FILENO)) {
     return;
   }
   va_list ap;
@@ -144,7 +144,7 @@ static void gnx__progress(const struct gnx_cli *cli, const char *fmt, ...) {
 static void gnx__fail(struct gnx_group *g, size_t e, int rc, const char *errmsg) {
   if (rc == GNX_EUSAGE) { /* the engine's own line names the choices */
     snprintf(g->failmsg[e], sizeof g->failmsg[e], "%.256s%s%s",
-             errmsg[0] ? errmsg : g->cli->engines[e]->name, errmsg[0] ? "" : ": ",
+             errmsg[0] ? errmsg : g->cfg->engines[e]->name, errmsg[0] ? "" : ": ",
              errmsg[0] ? "" : gnx_strerror(rc));
   } else {
     snprintf(g->failmsg[e], sizeof g->failmsg[e], "%s%s%.256s", gnx_strerror(rc),
@@ -156,11 +156,11 @@ static void gnx__fail(struct gnx_group *g, size_t e, int rc, const char *errmsg)
 /* Run engine e once; on keep, store it as repetition r. Returns the rc.
  * The one place that runs an engine and reads what the runner measured. */
 static int gnx__run_one(struct gnx_group *g, size_t e, size_t r, int keep) {
-  const struct gnx_cli *cli = g->cli;
+  const struct gnx_run_config *cfg = g->cfg;
   struct gnx_run_result res;
   fflush(NULL); /* forked workers must not inherit unflushed output */
-  int rc = gnx_runner_exec(cli->engines[e], &g->eparams[e], g->wl, g->shared, &g->info,
-                           &cli->fault, &gnx_stop, gnx_cpus_allowed(), &res);
+  int rc = gnx_runner_exec(cfg->engines[e], &g->eparams[e], g->wl, g->shared, &g->info, &cfg->fault,
+                           &gnx_stop, gnx_cpus_allowed(), &res);
   if (rc < 0 && !g->failed[e]) {
     gnx__fail(g, e, rc, res.errmsg);
   }
@@ -172,11 +172,11 @@ static int gnx__run_one(struct gnx_group *g, size_t e, size_t r, int keep) {
         .minflt = res.minflt, .majflt = res.majflt, .counters_on = res.counters_on,
         .sw = res.sw, .sw_src = res.sw_src, .trace = &res.trace, .names = g->names,
         .n_names = g->n_names, .counters = g->ctrs, .pin = g->plan};
-    g->reps[e * cli->reps + r] = (struct gnx_rep_outcome){
+    g->reps[e * cfg->reps + r] = (struct gnx_rep_outcome){
         rc, res.wall_ns / 1e9, res.summary ? json_incref(res.summary) : NULL,
         gnx_report_rep_new(&f)};
     /* the trace is moved: its mapping outlives the result */
-    g->traces[e * cli->reps + r] = (struct gnx_kept_trace){res.trace, res.t_start_ns};
+    g->traces[e * cfg->reps + r] = (struct gnx_kept_trace){res.trace, res.t_start_ns};
     memset(&res.trace, 0, sizeof res.trace);
   }
   gnx_run_result_free(&res);
@@ -187,7 +187,7 @@ static int gnx__run_one(struct gnx_group *g, size_t e, size_t r, int keep) {
  * out/file. Returns the repetition, or -1 (none good, or not written). */
 static int gnx__write_trace(struct gnx_group *g, size_t e, const char *out, char *file,
                             size_t len) {
-  size_t R = g->cli->reps;
+  size_t R = g->cfg->reps;
   int r = gnx_report_median_rep(&g->reps[e * R], R);
   if (r < 0) {
     return -1;
@@ -195,10 +195,10 @@ static int gnx__write_trace(struct gnx_group *g, size_t e, const char *out, char
   const struct gnx_kept_trace *kt = &g->traces[e * R + (size_t)r];
   char path[PATH_MAX + 300], title[256], why[512];
   snprintf(file, len, "trace-%s-%llu-%s.json", g->wl->name, (unsigned long long)g->size,
-           g->cli->engines[e]->name);
+           g->cfg->engines[e]->name);
   snprintf(path, sizeof path, "%s/%s", out, file);
   snprintf(title, sizeof title, "%s n=%llu %s, repetition %d (median wall %.3f ms)", g->wl->name,
-           (unsigned long long)g->size, g->cli->engines[e]->name, r + 1,
+           (unsigned long long)g->size, g->cfg->engines[e]->name, r + 1,
            g->reps[e * R + (size_t)r].wall_s * 1e3);
   if (gnx_chrome_write(path, &kt->trace, g->names, g->n_names, kt->t_start_ns, title, why,
                        sizeof why) < 0) {
@@ -211,8 +211,8 @@ static int gnx__write_trace(struct gnx_group *g, size_t e, const char *out, char
 /* Build the report cells of one group and append them to results. Returns
  * 1 when every cell ran and verified. */
 static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *out) {
-  const struct gnx_cli *cli = g->cli;
-  size_t R = cli->reps;
+  const struct gnx_run_config *cfg = g->cfg;
+  size_t R = cfg->reps;
   /* serial is engines[0]; its first good summary is the reference. */
   const json_t *ref = NULL;
   for (size_t r = 0; r < R && !ref; r++) {
@@ -222,15 +222,25 @@ static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *ou
   int checked = ref && g->wl->check;
   int crc = checked ? g->wl->check(g->shared, ref, &detail) : 0;
   int all_ok = 1;
-  for (size_t e = 0; e < cli->n_engines; e++) {
+  for (size_t e = 0; e < cfg->n_engines; e++) {
     char file[256];
     int tr = gnx__write_trace(g, e, out, file, sizeof file);
-    struct gnx_cell_facts f = {
-        .workload = g->wl->name, .engine = cli->engines[e]->name, .size = g->size,
-        .items = g->info.items, .params = {&g->wparams, &g->eparams[e]}, .failed = g->failed[e],
-        .failmsg = g->failmsg[e], .n_reps = R, .reps = &g->reps[e * R], .serial = g->reps,
-        .reference = ref, .checked = checked, .check_rc = crc, .check_detail = detail,
-        .trace_file = tr < 0 ? NULL : file, .trace_rep = tr < 0 ? 0 : (size_t)tr};
+    struct gnx_cell_facts f = {.workload = g->wl->name,
+                               .engine = cfg->engines[e]->name,
+                               .size = g->size,
+                               .items = g->info.items,
+                               .params = {&g->wparams, &g->eparams[e]},
+                               .failed = g->failed[e],
+                               .failmsg = g->failmsg[e],
+                               .n_reps = R,
+                               .reps = &g->reps[e * R],
+                               .serial = g->reps,
+                               .reference = ref,
+                               .checked = checked,
+                               .check_rc = crc,
+                               .check_detail = detail,
+                               .trace_file = tr < 0 ? NULL : file,
+                               .trace_rep = tr < 0 ? 0 : (size_t)tr};
     json_t *cell = gnx_report_cell_new(&f);
     all_ok &= gnx_jbool(cell, GNX_F_VERIFIED, 0);
     json_array_append_new(results, cell);
@@ -240,11 +250,11 @@ static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *ou
 }
 
 static void gnx__group_free(struct gnx_group *g) {
-  for (size_t i = 0; g->reps && i < g->cli->n_engines * g->cli->reps; i++) {
+  for (size_t i = 0; g->reps && i < g->cfg->n_engines * g->cfg->reps; i++) {
     json_decref(g->reps[i].summary);
     json_decref(g->reps[i].json);
   }
-  for (size_t i = 0; g->traces && i < g->cli->n_engines * g->cli->reps; i++) {
+  for (size_t i = 0; g->traces && i < g->cfg->n_engines * g->cfg->reps; i++) {
     gnx_trace_free(&g->traces[i].trace);
   }
   free(g->reps);
@@ -253,7 +263,7 @@ static void gnx__group_free(struct gnx_group *g) {
     g->wl->teardown(g->shared);
   }
   gnx_params_free(&g->wparams);
-  for (size_t e = 0; e < g->cli->n_engines; e++) {
+  for (size_t e = 0; e < g->cfg->n_engines; e++) {
     gnx_params_free(&g->eparams[e]);
   }
 }
@@ -305,213 +315,277 @@ static void gnx__point_latest(const char *run_id) {
   }
 }
 
-int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
-  struct gnx_cli cli;
-  char why[512];
-  int rc = gnx_cli_parse(argc, argv, &cli, why, sizeof why);
-  if (rc == 1) {
-    return 0;
+/* Decided once per process: what can be counted, and where workers go.
+ * Returns 0, or a usage error with why. */
+static int gnx__probe(const struct gnx_run_config *cfg, struct gnx_counters *ctrs,
+                      struct gnx_pin_plan *plan, char *why, size_t len) {
+  int rc = gnx__check_options_apply(cfg, why, len);
+  if (rc == 0) {
+    rc = gnx_counters_init(ctrs, cfg->counters_mode, cfg->events, why, len);
   }
   if (rc == 0) {
-    rc = gnx__check_options_apply(&cli, why, sizeof why);
-  }
-  /* Decided once per process: what can be counted, and where workers go. */
-  static struct gnx_counters ctrs;
-  static struct gnx_pin_plan plan;
-  if (rc == 0) {
-    rc = gnx_counters_init(&ctrs, cli.counters_mode, cli.events, why, sizeof why);
-  }
-  if (rc == 0) {
-    rc = gnx_pin_plan_host(cli.pin_policy, cli.pin_list, cli.n_pin, &plan, why, sizeof why);
+    rc = gnx_pin_plan_host(cfg->pin_policy, cfg->pin_list, cfg->n_pin, plan, why, len);
     if (rc < 0 && rc != GNX_EUSAGE && rc != GNX_EUNAVAIL) {
-      snprintf(why, sizeof why, "--pin: cannot load the topology: %s", gnx_strerror(rc));
+      snprintf(why, len, "--pin: cannot load the topology: %s", gnx_strerror(rc));
     }
   }
   if (rc < 0) {
-    fprintf(stderr, "gnxbench: %s\n", why);
-    return 2;
+    return rc;
   }
-  gnx_runner_set_probe(&ctrs, &plan);
+  gnx_runner_set_probe(ctrs, plan);
   /* events the user named and will not get: say so now, once, not only in
    * the report (the defaults' absence on a machine without a PMU is normal
    * and is said in the report and summary) */
-  for (int i = 0; cli.events && i < ctrs.n_events; i++) {
-    if (!ctrs.ev_ok[i]) {
-      fprintf(stderr, "gnxbench: warning: --events %s will not be counted: %s (papi_avail and "
-                      "papi_native_avail, from Debian's papi-tools, list what this machine "
-                      "has)\n",
-              ctrs.events[i], ctrs.ev_reason[i]);
+  for (int i = 0; cfg->events && i < ctrs->n_events; i++) {
+    if (!ctrs->ev_ok[i]) {
+      fprintf(stderr,
+              "gnxbench: warning: --events %s will not be counted: %s (papi_avail and "
+              "papi_native_avail, from Debian's papi-tools, list what this machine "
+              "has)\n",
+              ctrs->events[i], ctrs->ev_reason[i]);
     }
   }
+  return 0;
+}
 
-  char run_id[64], out[PATH_MAX];
+/* A run in progress: where it writes, and how it is going. */
+struct gnx_run_state {
+  const struct gnx_run_config *cfg;
+  const struct gnx_counters *ctrs;
+  const struct gnx_pin_plan *plan;
+  char run_id[64], out[PATH_MAX], report_path[PATH_MAX + 16];
+  int created; /* out was made by this run */
+  json_t *report;
+  int exit_code, wrote;
+};
+
+/* The output directory (results/<run-id> unless --out), made and proven
+ * writable before anything runs. Returns 0, or a usage error with why. */
+static int gnx__out_dir(struct gnx_run_state *run, char *why, size_t len) {
   time_t now = time(NULL);
   struct tm tm;
   gmtime_r(&now, &tm);
-  strftime(run_id, sizeof run_id, "%Y%m%d-%H%M%S", &tm);
-  snprintf(run_id + strlen(run_id), sizeof run_id - strlen(run_id), "-%d", (int)getpid());
-  snprintf(out, sizeof out, "%s", cli.out ? cli.out : "results/");
-  if (!cli.out) {
-    strncat(out, run_id, sizeof out - strlen(out) - 1);
+  strftime(run->run_id, sizeof run->run_id, "%Y%m%d-%H%M%S", &tm);
+  size_t l = strlen(run->run_id);
+  snprintf(run->run_id + l, sizeof run->run_id - l, "-%d", (int)getpid());
+  if (run->cfg->out) {
+    snprintf(run->out, sizeof run->out, "%s", run->cfg->out);
+  } else {
+    snprintf(run->out, sizeof run->out, "results/%s", run->run_id);
   }
-  char report_path[PATH_MAX + 16];
-  snprintf(report_path, sizeof report_path, "%s/report.json", out);
-  int created = 0;
-  if (gnx__prepare_out(out, &created, why, sizeof why) < 0) {
-    fprintf(stderr, "gnxbench: %s\n", why);
-    return 2;
-  }
+  snprintf(run->report_path, sizeof run->report_path, "%s/report.json", run->out);
+  return gnx__prepare_out(run->out, &run->created, why, len);
+}
 
-  json_t *report =
-      json_pack("{s:i, s:{s:s, s:s}, s:o, s:{s:o, s:o, s:o, s:I, s:I, s:o, s:b}, "
-                "s:s, s:o}",
-                GNX_F_SCHEMA_VERSION, GNX_REPORT_SCHEMA_VERSION, "tool", "name", "gnxbench",
-                "version", GNX_VERSION, GNX_F_CONTEXT, gnx_context_new(full_argc, full_argv),
-                GNX_F_CONFIG, GNX_F_ENGINES, json_array(), GNX_F_WORKLOADS, json_array(),
-                GNX_F_SIZES, json_array(), GNX_F_REPS, (json_int_t)cli.reps, GNX_F_WARMUP,
-                (json_int_t)cli.warmup, GNX_F_SKIPPED_ENGINES, json_array(), "serial_added",
-                cli.serial_added, GNX_F_STATUS, "running", GNX_F_RESULTS, json_array());
-  json_object_set_new(report, GNX_F_COUNTERS, gnx_report_counters_new(&ctrs));
-  json_object_set_new(report, GNX_F_PINNING, gnx_report_pinning_new(&plan));
-  json_t *config = json_object_get(report, GNX_F_CONFIG);
-  for (size_t i = 0; i < cli.n_engines; i++) {
-    json_array_append_new(json_object_get(config, GNX_F_ENGINES),
-                          json_string(cli.engines[i]->name));
+/* The report before anything is measured: what was asked, on what. */
+static json_t *gnx__report_new(const struct gnx_run_state *run, json_t *command_line) {
+  const struct gnx_run_config *cfg = run->cfg;
+  json_t *engines = json_array(), *workloads = json_array(), *sizes = json_array();
+  json_t *skipped = json_array();
+  for (size_t i = 0; i < cfg->n_engines; i++) {
+    json_array_append_new(engines, json_string(cfg->engines[i]->name));
   }
-  for (size_t i = 0; i < cli.n_skipped; i++) {
-    const struct gnx_engine *e = gnx_engine_find(cli.skipped_engines[i]);
+  for (size_t i = 0; i < cfg->n_skipped; i++) {
+    const struct gnx_engine *e = gnx_engine_find(cfg->skipped_engines[i]);
     json_array_append_new(
-        json_object_get(config, GNX_F_SKIPPED_ENGINES),
-        json_pack("{s:s, s:s}", GNX_F_ENGINE, e->name, GNX_F_REASON, e->unavailable));
-    if (!cli.quiet) {
+        skipped, json_pack("{s:s, s:s}", GNX_F_ENGINE, e->name, GNX_F_REASON, e->unavailable));
+    if (!cfg->quiet) {
       fprintf(stderr, "gnxbench: note: engine %s is skipped: %s\n", e->name, e->unavailable);
     }
   }
-  for (size_t i = 0; i < cli.n_workloads; i++) {
-    json_array_append_new(json_object_get(config, GNX_F_WORKLOADS),
-                          json_string(cli.workloads[i]->name));
+  for (size_t i = 0; i < cfg->n_workloads; i++) {
+    json_array_append_new(workloads, json_string(cfg->workloads[i]->name));
   }
-  for (size_t i = 0; i < cli.n_sizes; i++) {
-    json_array_append_new(json_object_get(config, GNX_F_SIZES),
-                          json_integer((json_int_t)cli.sizes[i]));
+  for (size_t i = 0; i < cfg->n_sizes; i++) {
+    json_array_append_new(sizes, json_integer((json_int_t)cfg->sizes[i]));
   }
-  json_t *results = json_object_get(report, GNX_F_RESULTS);
+  json_t *report = json_pack(
+      "{s:i, s:{s:s, s:s}, s:o, s:{s:o, s:o, s:o, s:I, s:I, s:o, s:b}, s:s, s:o}",
+      GNX_F_SCHEMA_VERSION, GNX_REPORT_SCHEMA_VERSION, "tool", "name", "gnxbench", "version",
+      GNX_VERSION, GNX_F_CONTEXT, gnx_context_new(command_line), GNX_F_CONFIG, GNX_F_ENGINES,
+      engines, GNX_F_WORKLOADS, workloads, GNX_F_SIZES, sizes, GNX_F_REPS, (json_int_t)cfg->reps,
+      GNX_F_WARMUP, (json_int_t)cfg->warmup, GNX_F_SKIPPED_ENGINES, skipped, "serial_added",
+      cfg->serial_added, GNX_F_STATUS, "running", GNX_F_RESULTS, json_array());
+  json_object_set_new(report, GNX_F_COUNTERS, gnx_report_counters_new(run->ctrs));
+  json_object_set_new(report, GNX_F_PINNING, gnx_report_pinning_new(run->plan));
+  return report;
+}
 
-  gnx__install_signals();
-  int exit_code = 0, wrote = 0;
-  size_t n_groups = cli.n_workloads * cli.n_sizes, gi = 0;
-  for (size_t w = 0; w < cli.n_workloads && !gnx_stop && exit_code != 2; w++) {
-    for (size_t s = 0; s < cli.n_sizes && !gnx_stop && exit_code != 2; s++, gi++) {
-      struct gnx_group g;
-      memset(&g, 0, sizeof g);
-      g.cli = &cli;
-      g.ctrs = &ctrs;
-      g.plan = &plan;
-      g.wl = cli.workloads[w];
-      g.size = cli.sizes[s];
-      for (; g.n_names < g.wl->n_stages && g.n_names < 63; g.n_names++) {
-        g.names[g.n_names] = g.wl->stages[g.n_names].name;
+/* "\r\033[K" when a progress line may be on the terminal, to clear it. */
+static const char *gnx__clear(const struct gnx_run_config *cfg) {
+  return isatty(2) && !cfg->quiet ? "\r\033[K" : "";
+}
+
+/* Build a group's options and make its workload's shared data (not
+ * timed). Returns 0, or -1 with run->exit_code set and the reason printed. */
+static int gnx__group_setup(struct gnx_run_state *run, struct gnx_group *g, size_t gi) {
+  const struct gnx_run_config *cfg = run->cfg;
+  for (; g->n_names < g->wl->n_stages && g->n_names < 63; g->n_names++) {
+    g->names[g->n_names] = g->wl->stages[g->n_names].name;
+  }
+  g->names[g->n_names++] = g->wl->sink_name;
+  int rc = gnx_params_build(g->wl->options, g->size, cfg->kv, cfg->n_kv, &g->wparams);
+  for (size_t e = 0; e < cfg->n_engines && rc == 0; e++) {
+    rc = gnx_params_build(cfg->engines[e]->options, g->size, cfg->kv, cfg->n_kv, &g->eparams[e]);
+  }
+  g->reps = calloc(cfg->n_engines * cfg->reps, sizeof *g->reps);
+  g->traces = calloc(cfg->n_engines * cfg->reps, sizeof *g->traces);
+  if (rc < 0 || !g->reps || !g->traces) {
+    fprintf(stderr, "gnxbench: out of memory\n");
+    run->exit_code = 1;
+    return -1;
+  }
+  gnx__progress(cfg, "[%zu/%zu] %s n=%llu: setting up", gi + 1, cfg->n_workloads * cfg->n_sizes,
+                g->wl->name, (unsigned long long)g->size);
+  char swhy[GNX_WHY_MAX] = "";
+  int src = g->wl->setup(&g->wparams, &g->shared, &g->info, swhy);
+  if (src < 0) {
+    g->shared = NULL;
+    fprintf(stderr, "%sgnxbench: %s: %s\n", gnx__clear(cfg), g->wl->name,
+            swhy[0] ? swhy : gnx_strerror(src));
+    run->exit_code = src == -ENOMEM ? 1 : 2;
+    return -1;
+  }
+  return 0;
+}
+
+/* Warm-up runs, then the measured repetitions, engines interleaved.
+ * Returns GNX_EUSAGE (printed) when an engine rejected its options. */
+static int gnx__group_measure(struct gnx_group *g, size_t gi) {
+  const struct gnx_run_config *cfg = g->cfg;
+  size_t n_groups = cfg->n_workloads * cfg->n_sizes;
+  for (size_t r = 0; r < cfg->warmup + cfg->reps && !gnx_stop; r++) {
+    int keep = r >= cfg->warmup;
+    for (size_t e = 0; e < cfg->n_engines && !gnx_stop; e++) {
+      if (g->failed[e]) {
+        continue;
       }
-      g.names[g.n_names++] = g.wl->sink_name;
-      int brc = gnx_params_build(g.wl->options, g.size, cli.kv, cli.n_kv, &g.wparams);
-      for (size_t e = 0; e < cli.n_engines && brc == 0; e++) {
-        brc = gnx_params_build(cli.engines[e]->options, g.size, cli.kv, cli.n_kv, &g.eparams[e]);
-      }
-      g.reps = calloc(cli.n_engines * cli.reps, sizeof *g.reps);
-      g.traces = calloc(cli.n_engines * cli.reps, sizeof *g.traces);
-      if (brc < 0 || !g.reps || !g.traces) {
-        fprintf(stderr, "gnxbench: out of memory\n");
-        exit_code = 1;
-        gnx__group_free(&g);
-        break;
-      }
-      gnx__progress(&cli, "[%zu/%zu] %s n=%llu: setting up", gi + 1, n_groups, g.wl->name,
-                    (unsigned long long)g.size);
-      char swhy[GNX_WHY_MAX] = "";
-      int src = g.wl->setup(&g.wparams, &g.shared, &g.info, swhy);
-      if (src < 0) {
-        g.shared = NULL;
-        fprintf(stderr, "%sgnxbench: %s: %s\n", isatty(2) && !cli.quiet ? "\r\033[K" : "",
-                g.wl->name, swhy[0] ? swhy : gnx_strerror(src));
-        exit_code = src == -ENOMEM ? 1 : 2;
-        gnx__group_free(&g);
-        break;
-      }
-      /* warm-up, then measured repetitions, engines interleaved */
-      for (size_t r = 0; r < cli.warmup + cli.reps && !gnx_stop; r++) {
-        int keep = r >= cli.warmup;
-        for (size_t e = 0; e < cli.n_engines && !gnx_stop; e++) {
-          if (g.failed[e]) {
-            continue;
-          }
-          gnx__progress(&cli, "[%zu/%zu] %s n=%llu: %-8s %s %zu/%llu", gi + 1, n_groups,
-                        g.wl->name, (unsigned long long)g.size, cli.engines[e]->name,
-                        keep ? "rep" : "warm-up", keep ? r - cli.warmup + 1 : r + 1,
-                        (unsigned long long)(keep ? cli.reps : cli.warmup));
-          int erc = gnx__run_one(&g, e, keep ? r - cli.warmup : 0, keep);
-          if (erc == GNX_EUSAGE) { /* an engine option the engine rejected */
-            fprintf(stderr, "%sgnxbench: %s\n", isatty(2) && !cli.quiet ? "\r\033[K" : "",
-                    g.failmsg[e]);
-            exit_code = 2;
-            break;
-          }
-        }
-        if (exit_code == 2) {
-          break;
-        }
-      }
-      gnx__progress(&cli, "%s", "");
-      if (exit_code == 2) {
-        gnx__group_free(&g);
-        break;
-      }
-      if (!gnx__group_cells(&g, results, out)) {
-        exit_code = exit_code ? exit_code : 1;
-      }
-      gnx__group_free(&g);
-      json_object_set_new(report, GNX_F_STATUS, json_string("running"));
-      if (gnx_report_write(report, report_path, why, sizeof why) < 0) {
-        fprintf(stderr, "gnxbench: %s\n", why);
-        exit_code = 1;
-      } else {
-        wrote = 1;
-      }
-      if (!cli.quiet) {
-        gnx_table_print(stdout, report, g.wl->name, g.size);
-        fflush(stdout);
+      gnx__progress(cfg, "[%zu/%zu] %s n=%llu: %-8s %s %zu/%llu", gi + 1, n_groups, g->wl->name,
+                    (unsigned long long)g->size, cfg->engines[e]->name, keep ? "rep" : "warm-up",
+                    keep ? r - cfg->warmup + 1 : r + 1,
+                    (unsigned long long)(keep ? cfg->reps : cfg->warmup));
+      if (gnx__run_one(g, e, keep ? r - cfg->warmup : 0, keep) == GNX_EUSAGE) {
+        fprintf(stderr, "%sgnxbench: %s\n", gnx__clear(cfg), g->failmsg[e]);
+        return GNX_EUSAGE;
       }
     }
   }
+  return 0;
+}
 
-  const char *status = gnx_stop ? "incomplete" : exit_code == 2 ? "incomplete" : "complete";
-  json_object_set_new(report, GNX_F_STATUS, json_string(status));
-  json_object_set_new(report, GNX_F_INTERRUPTED, json_boolean(gnx_stop != 0));
-  if (exit_code == 2 && !wrote) {
-    /* a usage error before anything was measured: leave nothing behind */
-    if (created) {
-      (void)rmdir(out);
-    }
-  } else if (gnx_report_write(report, report_path, why, sizeof why) < 0) {
+/* One workload at one size: measured, its cells added, the report
+ * rewritten (an interruption later loses nothing) and its table printed.
+ * Returns -1 when the workload's other sizes are not to run (run->exit_code
+ * says why). */
+static int gnx__group_run(struct gnx_run_state *run, const struct gnx_workload *wl, uint64_t n,
+                          size_t gi) {
+  const struct gnx_run_config *cfg = run->cfg;
+  struct gnx_group g = {.cfg = cfg, .ctrs = run->ctrs, .plan = run->plan, .wl = wl, .size = n};
+  int rc = gnx__group_setup(run, &g, gi);
+  if (rc == 0) {
+    rc = gnx__group_measure(&g, gi);
+    gnx__progress(cfg, "%s", "");
+    run->exit_code = rc < 0 ? 2 : run->exit_code;
+  }
+  if (rc == 0 && !gnx__group_cells(&g, json_object_get(run->report, GNX_F_RESULTS), run->out)) {
+    run->exit_code = run->exit_code ? run->exit_code : 1;
+  }
+  gnx__group_free(&g);
+  if (rc < 0) {
+    return -1;
+  }
+  char why[512];
+  json_object_set_new(run->report, GNX_F_STATUS, json_string("running"));
+  if (gnx_report_write(run->report, run->report_path, why, sizeof why) < 0) {
     fprintf(stderr, "gnxbench: %s\n", why);
-    exit_code = exit_code ? exit_code : 1;
+    run->exit_code = 1;
   } else {
-    if (!cli.out) {
-      gnx__point_latest(run_id);
+    run->wrote = 1;
+  }
+  if (!cfg->quiet) {
+    gnx_table_print(stdout, run->report, wl->name, n);
+    fflush(stdout);
+  }
+  return 0;
+}
+
+/* The final report and every output derived from it; the exit status. */
+static int gnx__run_finish(struct gnx_run_state *run) {
+  const struct gnx_run_config *cfg = run->cfg;
+  char why[512];
+  const char *status = gnx_stop || run->exit_code == 2 ? "incomplete" : "complete";
+  json_object_set_new(run->report, GNX_F_STATUS, json_string(status));
+  json_object_set_new(run->report, GNX_F_INTERRUPTED, json_boolean(gnx_stop != 0));
+  if (run->exit_code == 2 && !run->wrote) {
+    /* a usage error before anything was measured: leave nothing behind */
+    if (run->created) {
+      (void)rmdir(run->out);
     }
-    if (!cli.quiet) {
-      printf("\nreport: %s/report.json%s\n", out, gnx_stop ? " (incomplete: interrupted)" : "");
+  } else if (gnx_report_write(run->report, run->report_path, why, sizeof why) < 0) {
+    fprintf(stderr, "gnxbench: %s\n", why);
+    run->exit_code = run->exit_code ? run->exit_code : 1;
+  } else {
+    if (!cfg->out) {
+      gnx__point_latest(run->run_id);
+    }
+    if (!cfg->quiet) {
+      printf("\nreport: %s/report.json%s\n", run->out,
+             gnx_stop ? " (incomplete: interrupted)" : "");
     }
     /* every derived output, by the code `gnxbench report DIR` runs */
-    gnx_cmd_render(report, out, cli.quiet, &exit_code);
+    gnx_cmd_render(run->report, run->out, cfg->quiet, &run->exit_code);
   }
-  json_decref(report);
   if (gnx_stop) {
     fprintf(stderr, "gnxbench: interrupted by %s; the report holds what was measured\n",
             gnx_stop == SIGTERM ? "SIGTERM" : "SIGINT");
     return 130;
   }
-  if (exit_code == 1 && !cli.quiet) {
+  if (run->exit_code == 1 && !cfg->quiet) {
     fprintf(stderr, "gnxbench: some runs failed or did not verify (see the tables above)\n");
   }
-  return exit_code;
+  return run->exit_code;
+}
+
+int gnx_run_main(const struct gnx_run_config *cfg, json_t *command_line) {
+  /* static: the runner keeps pointing at them (gnx_runner_set_probe) */
+  static struct gnx_counters ctrs;
+  static struct gnx_pin_plan plan;
+  struct gnx_run_state run = {.cfg = cfg, .ctrs = &ctrs, .plan = &plan};
+  char why[PATH_MAX + 512]; /* room for the output directory */
+  if (gnx__probe(cfg, &ctrs, &plan, why, sizeof why) < 0 ||
+      gnx__out_dir(&run, why, sizeof why) < 0) {
+    fprintf(stderr, "gnxbench: %s\n", why);
+    json_decref(command_line);
+    return 2;
+  }
+  run.report = gnx__report_new(&run, command_line);
+  gnx__install_signals();
+  size_t gi = 0;
+  for (size_t w = 0; w < cfg->n_workloads && !gnx_stop && run.exit_code != 2; w++) {
+    for (size_t s = 0; s < cfg->n_sizes && !gnx_stop && run.exit_code != 2; s++, gi++) {
+      if (gnx__group_run(&run, cfg->workloads[w], cfg->sizes[s], gi) < 0) {
+        break;
+      }
+    }
+  }
+  int rc = gnx__run_finish(&run);
+  json_decref(run.report);
+  return rc;
+}
+
+int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
+  struct gnx_run_config cfg;
+  char why[512];
+  int rc = gnx_config_parse(argc, argv, &cfg, why, sizeof why);
+  if (rc) {
+    if (rc < 0) {
+      fprintf(stderr, "gnxbench: %s\n", why);
+    }
+    return rc < 0 ? 2 : 0;
+  }
+  json_t *command_line = json_array();
+  for (int i = 0; i < full_argc; i++) {
+    json_array_append_new(command_line, json_string(full_argv[i]));
+  }
+  return gnx_run_main(&cfg, command_line);
 }

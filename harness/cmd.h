@@ -9,6 +9,13 @@
 /* argv holds the subcommand's arguments; full_argv the whole command line
  * (recorded in the report). */
 int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv);
+
+/* Run a configuration (harness/cli.h), as `gnxbench run` and the gate do:
+ * measure, write the report and its derived outputs; the exit status.
+ * command_line: the words the report records as asking for this run (the
+ * run takes the reference). */
+struct gnx_run_config;
+int gnx_run_main(const struct gnx_run_config *cfg, json_t *command_line);
 int gnx_cmd_list(int argc, char **argv);
 int gnx_cmd_report(int argc, char **argv);
 int gnx_cmd_recommend(int argc, char **argv);
