@@ -27,6 +27,13 @@ struct gnx__knob {
   unsigned w[64];    /* STAGES: workers per stage */
 };
 
+/* The best step found in one round: its wall, knob, stage, value. */
+struct gnx__best {
+  double wall;
+  int j, s;
+  uint64_t v;
+};
+
 struct gnx__climb {
   const struct gnx_engine *e;
   const struct gnx_params *given;
@@ -124,24 +131,44 @@ static void gnx__knobs_init(struct gnx__climb *c) {
 
 /* The candidate steps of one knob: kinds in `phase` only. Each step is
  * applied, evaluated and undone; the best is kept in *best_*. */
-static void gnx__try_knob(struct gnx__climb *c, struct gnx__knob *k, double *best, int *best_j,
-                          int *best_s, int *at_limit) {
+/* Evaluate the knob at value *slot = v (restored after); keep it in
+ * *best when it is the best step so far. */
+static void gnx__try_value(struct gnx__climb *c, uint64_t *slot, unsigned *wslot, uint64_t v,
+                           struct gnx__best *best, int j, int s) {
+  uint64_t old = slot ? *slot : *wslot;
+  if (slot) {
+    *slot = v;
+  } else {
+    *wslot = (unsigned)v;
+  }
+  double w;
+  if (gnx__eval(c, &w) == 0 && w < best->wall) {
+    *best = (struct gnx__best){w, j, s, v};
+  }
+  if (slot) {
+    *slot = old;
+  } else {
+    *wslot = (unsigned)old;
+  }
+}
+
+/* The candidate steps of one knob: one more worker or twice as many (a
+ * doubling crosses the plateaus where items divide evenly among several
+ * counts), a doubled depth. */
+static void gnx__try_knob(struct gnx__climb *c, struct gnx__knob *k, struct gnx__best *best,
+                          int *at_limit) {
   const struct gnx_profile *p = c->in->profile;
   int j = (int)(k - c->knob);
   if (k->k->kind == GNX_KNOB_STAGES) {
     for (unsigned s = 0; s < p->n_stages && s < 64; s++) {
-      if (k->w[s] >= k->max) {
-        continue;
+      unsigned w = k->w[s];
+      if (w < k->max) {
+        *at_limit = 0;
+        gnx__try_value(c, NULL, &k->w[s], w + 1, best, j, (int)s);
+        if (2 * w > w + 1) {
+          gnx__try_value(c, NULL, &k->w[s], 2 * w < k->max ? 2 * w : k->max, best, j, (int)s);
+        }
       }
-      *at_limit = 0;
-      k->w[s]++;
-      double w;
-      if (gnx__eval(c, &w) == 0 && w < *best) {
-        *best = w;
-        *best_j = j;
-        *best_s = (int)s;
-      }
-      k->w[s]--;
     }
     return;
   }
@@ -149,15 +176,14 @@ static void gnx__try_knob(struct gnx__climb *c, struct gnx__knob *k, double *bes
     return;
   }
   *at_limit = 0;
-  uint64_t old = k->v;
-  k->v = k->k->kind == GNX_KNOB_DEPTH ? old * 2 : old + 1;
-  double w;
-  if (gnx__eval(c, &w) == 0 && w < *best) {
-    *best = w;
-    *best_j = j;
-    *best_s = -1;
+  if (k->k->kind == GNX_KNOB_DEPTH) {
+    gnx__try_value(c, &k->v, NULL, k->v * 2, best, j, -1);
+    return;
   }
-  k->v = old;
+  gnx__try_value(c, &k->v, NULL, k->v + 1, best, j, -1);
+  if (2 * k->v > k->v + 1) {
+    gnx__try_value(c, &k->v, NULL, 2 * k->v < k->max ? 2 * k->v : k->max, best, j, -1);
+  }
 }
 
 static void gnx__step_record(struct gnx__climb *c, const char *change, double wall_s) {
@@ -175,18 +201,23 @@ static int gnx__climb(struct gnx__climb *c, int depths, double *cur) {
     free_knobs += !c->knob[j].fixed && (c->knob[j].k->kind == GNX_KNOB_DEPTH) == depths;
   }
   if (!depths && free_knobs == 0) {
-    snprintf(c->t->stop, sizeof c->t->stop, "the worker counts were given");
+    int given = 0;
+    for (unsigned j = 0; j < c->n; j++) {
+      given |= c->knob[j].fixed && c->knob[j].k->kind != GNX_KNOB_DEPTH;
+    }
+    snprintf(c->t->stop, sizeof c->t->stop,
+             given ? "the worker counts were given" : "the engine has no worker count to tune");
   }
   for (; free_knobs;) {
-    double best = *cur;
-    int best_j = -1, best_s = -1, at_limit = 1;
+    struct gnx__best best = {*cur, -1, -1, 0};
+    int at_limit = 1;
     for (unsigned j = 0; j < c->n; j++) {
       struct gnx__knob *k = &c->knob[j];
       if (!k->fixed && (k->k->kind == GNX_KNOB_DEPTH) == depths) {
-        gnx__try_knob(c, k, &best, &best_j, &best_s, &at_limit);
+        gnx__try_knob(c, k, &best, &at_limit);
       }
     }
-    if (best_j < 0 || best > *cur * (1 - GNX_TUNE_GAIN)) {
+    if (best.j < 0 || best.wall > *cur * (1 - GNX_TUNE_GAIN)) {
       if (!depths) {
         snprintf(c->t->stop, sizeof c->t->stop,
                  at_limit ? "every worker count is at the %u CPUs allowed"
@@ -195,13 +226,13 @@ static int gnx__climb(struct gnx__climb *c, int depths, double *cur) {
       }
       break;
     }
-    struct gnx__knob *k = &c->knob[best_j];
+    struct gnx__knob *k = &c->knob[best.j];
     char change[96];
-    if (best_s >= 0) {
-      k->w[best_s]++;
-      snprintf(change, sizeof change, "%s=%u", c->in->profile->names[best_s], k->w[best_s]);
+    if (best.s >= 0) {
+      k->w[best.s] = (unsigned)best.v;
+      snprintf(change, sizeof change, "%s=%u", c->in->profile->names[best.s], k->w[best.s]);
     } else {
-      k->v = k->k->kind == GNX_KNOB_DEPTH ? k->v * 2 : k->v + 1;
+      k->v = best.v;
       snprintf(change, sizeof change, "%s=%llu", k->k->option, (unsigned long long)k->v);
     }
     for (unsigned x = 0; x < c->n && !depths; x++) { /* depths at floor follow workers */
@@ -211,8 +242,8 @@ static int gnx__climb(struct gnx__climb *c, int depths, double *cur) {
         d->max = d->v * GNX_TUNE_DEPTH_MAX;
       }
     }
-    *cur = best;
-    gnx__step_record(c, change, best);
+    *cur = best.wall;
+    gnx__step_record(c, change, best.wall);
   }
   return gnx__eval(c, cur); /* leave the strings at the current values */
 }

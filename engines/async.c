@@ -647,7 +647,7 @@ static int async_model(const struct gnx_model_in *in, const struct gnx_params *c
  * (see the top of the file: fewer left the pool idle while the loop
  * thread waited for a CPU). The pool's size is not: libuv fixes it once
  * per process, so auto workers is one per CPU in every cell alike. */
-static const struct gnx_knob async_knobs[] = {
+static const struct gnx_knob async_knobs[] = { /* workers: auto is one per CPU */
     {"inflight", GNX_KNOB_DEPTH, 8, "workers"},
     GNX_KNOBS_END,
 };

@@ -7,50 +7,63 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/cli.h"
 #include "core/counters.h"
 #include "core/pin.h"
+#include "core/strbuf.h"
+#include "harness/cli.h"
+#include "harness/cmd.h"
+
+/* The subcommands' lines of the usage, from the table: the synopsis, then
+ * its help from column 36 (on the next line after a long synopsis). */
+static void gnx__usage_commands(FILE *f) {
+  for (size_t i = 0; i < gnx_n_commands; i++) {
+    const char *prefix = i ? "       " : "usage: ";
+    char syn[128];
+    snprintf(syn, sizeof syn, "gnxbench %s", gnx_commands[i].synopsis);
+    if (strlen(syn) < 29) {
+      fprintf(f, "%s%-29s", prefix, syn);
+    } else {
+      fprintf(f, "%s%s\n%36s", prefix, syn, "");
+    }
+    for (const char *h = gnx_commands[i].help; *h; h++) {
+      if (*h == '\n') {
+        fprintf(f, "\n%36s", "");
+      } else {
+        fputc(*h, f);
+      }
+    }
+    fputc('\n', f);
+  }
+}
 
 void gnx_usage(FILE *f) {
-  fprintf(f,
-          "usage: gnxbench [run] [options]     run workloads under engines, write a report\n"
-          "       gnxbench report DIR          regenerate summary.md, speedup.csv and the charts\n"
-          "                                    of a run from DIR/report.json\n"
-          "       gnxbench recommend DIR       which engine to choose per workload and size, why,\n"
-          "                                    and what to try next\n"
-          "       gnxbench compare OLD NEW     change in speedup and wall time per cell between two\n"
-          "                                    report.json files, with Mann-Whitney U p-values\n"
-          "       gnxbench gate --baseline FILE [--max-drop 10%%] [--report FILE] [-- RUN-OPTIONS]\n"
-          "                                    CI regression gate on speedup: exit 0 pass, 1\n"
-          "                                    regressed, 3 inconclusive (gnxbench gate --help)\n"
-          "       gnxbench list                engines, workloads, their options, the machine\n"
-          "                                    and what can be counted here\n"
-          "       gnxbench --help | --version\n"
-          "\n"
-          "run options:\n"
-          "  --engines LIST|all     engines to compare (default all available); serial is\n"
-          "                         always run as the baseline\n"
-          "  --workloads LIST|all   workloads (default all: etl, gnn; `null` only when named)\n"
-          "  --sizes LIST           sizes: 25k, 1m or plain numbers (default 25k,50k,100k)\n"
-          "  --reps N               measured repetitions per engine, interleaved (default 3)\n"
-          "  --warmup N             unmeasured warm-up runs per engine (default 1)\n"
-          "  --out DIR              output directory (default results/<run-id>; results/latest\n"
-          "                         then points at it)\n"
-          "  --quiet                no tables, no progress\n"
-          "  --fault SPEC           fault injection for process engines: worker K dies at the\n"
-          "                         first item >= I it runs: worker=K,item=I,mode=abort|kill\n"
-          "  --counters MODE        auto (default): PAPI hardware events where the machine has\n"
-          "                         them, perf_event software counters, getrusage otherwise;\n"
-          "                         papi, perf, or off (wall time and rusage only)\n"
-          "  --events LIST          PAPI preset or native event names (default\n"
-          "                         " GNX_PAPI_DEFAULT_EVENTS ")\n"
-          "  --pin POLICY           worker placement: none (default), compact, scatter, or\n"
-          "                         logical PU indexes such as 0,2,4 (see docs/counters.md)\n"
-          "  plus each workload's and engine's options: see `gnxbench list`\n"
-          "\n"
-          "exit status: 0 all runs verified; 1 a run failed or its result differs from the\n"
-          "serial result or the reference; 2 usage error (nothing is run); 130 interrupted\n"
-          "(the report holds what was measured, marked incomplete)\n");
+  gnx__usage_commands(f);
+  fprintf(f, "       gnxbench --help | --version\n"
+             "\n"
+             "run options:\n"
+             "  --engines LIST|all     engines to compare (default all available); serial is\n"
+             "                         always run as the baseline\n"
+             "  --workloads LIST|all   workloads (default all: etl, gnn; `null` only when named)\n"
+             "  --sizes LIST           sizes: 25k, 1m or plain numbers (default 25k,50k,100k)\n"
+             "  --reps N               measured repetitions per engine, interleaved (default 3)\n"
+             "  --warmup N             unmeasured warm-up runs per engine (default 1)\n"
+             "  --out DIR              output directory (default results/<run-id>; results/latest\n"
+             "                         then points at it)\n"
+             "  --quiet                no tables, no progress\n"
+             "  --fault SPEC           fault injection for process engines: worker K dies at the\n"
+             "                         first item >= I it runs: worker=K,item=I,mode=abort|kill\n"
+             "  --counters MODE        auto (default): PAPI hardware events where the machine has\n"
+             "                         them, perf_event software counters, getrusage otherwise;\n"
+             "                         papi, perf, or off (wall time and rusage only)\n"
+             "  --events LIST          PAPI preset or native event names (default\n"
+             "                         " GNX_PAPI_DEFAULT_EVENTS ")\n"
+             "  --pin POLICY           worker placement: none (default), compact, scatter, or\n"
+             "                         logical PU indexes such as 0,2,4 (see docs/counters.md)\n"
+             "  plus each workload's and engine's options: see `gnxbench list`\n"
+             "\n"
+             "exit status: 0 all runs verified; 1 a run failed or its result differs from the\n"
+             "serial result or the reference; 2 usage error (nothing is run); 130 interrupted\n"
+             "(the report holds what was measured, marked incomplete)\n");
 }
 
 /* Split a comma list in place into at most max items. Returns the count or
@@ -70,31 +83,25 @@ static int gnx__split(char *s, char **items, size_t max) {
   return (int)n;
 }
 
-static void gnx__engine_names(char *buf, size_t len) {
-  buf[0] = '\0';
-  for (size_t i = 0; i < gnx_n_engines; i++) {
-    size_t l = strlen(buf);
-    snprintf(buf + l, len - l, "%s%s", i ? ", " : "", gnx_engines[i]->name);
+/* "a, b, c": the names of every engine (engines 1) or workload. */
+static void gnx__names(char *buf, size_t len, int engines) {
+  struct gnx_sb sb;
+  gnx_sb_init(&sb, buf, len);
+  for (size_t i = 0; i < (engines ? gnx_n_engines : gnx_n_workloads); i++) {
+    gnx_sb_printf(&sb, "%s%s", i ? ", " : "",
+                  engines ? gnx_engines[i]->name : gnx_workloads[i]->name);
   }
 }
 
-static void gnx__workload_names(char *buf, size_t len) {
-  buf[0] = '\0';
-  for (size_t i = 0; i < gnx_n_workloads; i++) {
-    size_t l = strlen(buf);
-    snprintf(buf + l, len - l, "%s%s", i ? ", " : "", gnx_workloads[i]->name);
-  }
-}
-
-static int gnx__parse_engines(struct gnx_cli *cli, char *arg, char *why, size_t len) {
+static int gnx__parse_engines(struct gnx_run_config *cfg, char *arg, char *why, size_t len) {
   char names[512];
-  gnx__engine_names(names, sizeof names);
+  gnx__names(names, sizeof names, 1);
   if (strcmp(arg, "all") == 0) {
     for (size_t i = 0; i < gnx_n_engines; i++) {
       if (gnx_engines[i]->unavailable) {
-        cli->skipped_engines[cli->n_skipped++] = gnx_engines[i]->name;
+        cfg->skipped_engines[cfg->n_skipped++] = gnx_engines[i]->name;
       } else {
-        cli->engines[cli->n_engines++] = gnx_engines[i];
+        cfg->engines[cfg->n_engines++] = gnx_engines[i];
       }
     }
     return 0;
@@ -115,29 +122,29 @@ static int gnx__parse_engines(struct gnx_cli *cli, char *arg, char *why, size_t 
       snprintf(why, len, "--engines: engine '%s' is not available: %s", e->name, e->unavailable);
       return GNX_EUSAGE;
     }
-    for (size_t k = 0; k < cli->n_engines; k++) {
-      if (cli->engines[k] == e) {
+    for (size_t k = 0; k < cfg->n_engines; k++) {
+      if (cfg->engines[k] == e) {
         snprintf(why, len, "--engines: '%s' is listed twice", e->name);
         return GNX_EUSAGE;
       }
     }
-    cli->engines[cli->n_engines++] = e;
+    cfg->engines[cfg->n_engines++] = e;
   }
   return 0;
 }
 
-static int gnx__parse_workloads(struct gnx_cli *cli, char *arg, char *why, size_t len) {
+static int gnx__parse_workloads(struct gnx_run_config *cfg, char *arg, char *why, size_t len) {
   char names[512];
-  gnx__workload_names(names, sizeof names);
+  gnx__names(names, sizeof names, 0);
   if (strcmp(arg, "all") == 0) {
     for (size_t i = 0; i < gnx_n_workloads; i++) {
       if (gnx_workloads[i]->flags & GNX_WORKLOAD_F_DIAGNOSTIC) {
         continue;
       }
       if (gnx_workloads[i]->unavailable) {
-        cli->skipped_workloads[cli->n_skipped_workloads++] = gnx_workloads[i]->name;
+        cfg->skipped_workloads[cfg->n_skipped_workloads++] = gnx_workloads[i]->name;
       } else {
-        cli->workloads[cli->n_workloads++] = gnx_workloads[i];
+        cfg->workloads[cfg->n_workloads++] = gnx_workloads[i];
       }
     }
     return 0;
@@ -160,13 +167,13 @@ static int gnx__parse_workloads(struct gnx_cli *cli, char *arg, char *why, size_
                w->unavailable);
       return GNX_EUSAGE;
     }
-    for (size_t k = 0; k < cli->n_workloads; k++) {
-      if (cli->workloads[k] == w) {
+    for (size_t k = 0; k < cfg->n_workloads; k++) {
+      if (cfg->workloads[k] == w) {
         snprintf(why, len, "--workloads: '%s' is listed twice", w->name);
         return GNX_EUSAGE;
       }
     }
-    cli->workloads[cli->n_workloads++] = w;
+    cfg->workloads[cfg->n_workloads++] = w;
   }
   return 0;
 }
@@ -174,7 +181,7 @@ static int gnx__parse_workloads(struct gnx_cli *cli, char *arg, char *why, size_
 /* Sizes above this are refused: no workload here can hold 10^10 records. */
 #define GNX_SIZE_MAX 1000000000ull
 
-static int gnx__parse_sizes(struct gnx_cli *cli, char *arg, char *why, size_t len) {
+static int gnx__parse_sizes(struct gnx_run_config *cfg, char *arg, char *why, size_t len) {
   char *items[GNX_CLI_MAX];
   int n = gnx__split(arg, items, GNX_CLI_MAX);
   if (n < 0) {
@@ -193,7 +200,7 @@ static int gnx__parse_sizes(struct gnx_cli *cli, char *arg, char *why, size_t le
       snprintf(why, len, "--sizes: %s is out of range; sizes go from 1 to 1g", items[i]);
       return GNX_EUSAGE;
     }
-    cli->sizes[cli->n_sizes++] = v;
+    cfg->sizes[cfg->n_sizes++] = v;
   }
   return 0;
 }
@@ -231,30 +238,133 @@ int gnx_fault_parse(const char *spec, struct gnx_fault *f) {
   return 0;
 }
 
-#define GNX_CLI_SEEN_MAX 128
+/* The built-in options; bit i of cfg->given is option i. */
+static const char *const gnx__builtin[] = {"quiet",  "engines", "workloads", "sizes",
+                                           "reps",   "warmup",  "out",       "counters",
+                                           "events", "pin",     "fault"};
+#define GNX__N_BUILTIN (sizeof gnx__builtin / sizeof gnx__builtin[0])
 
-static int gnx__seen(const char **seen, size_t n, const char *name) {
-  for (size_t i = 0; i < n; i++) {
-    if (strcmp(seen[i], name) == 0) {
+static int gnx__builtin_index(const char *name) {
+  for (size_t i = 0; i < GNX__N_BUILTIN; i++) {
+    if (strcmp(gnx__builtin[i], name) == 0) {
+      return (int)i;
+    }
+  }
+  return -1;
+}
+
+void gnx_config_init(struct gnx_run_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->reps = 3;
+  cfg->warmup = 1;
+}
+
+int gnx_config_given(const struct gnx_run_config *cfg, const char *name) {
+  int b = gnx__builtin_index(name);
+  if (b >= 0) {
+    return (cfg->given >> b) & 1;
+  }
+  for (size_t i = 0; i < cfg->n_kv; i++) {
+    if (strcmp(cfg->kv[i].name, name) == 0) {
       return 1;
     }
   }
   return 0;
 }
 
-int gnx_cli_parse(int argc, char **argv, struct gnx_cli *cli, char *why, size_t len) {
-  memset(cli, 0, sizeof *cli);
-  cli->reps = 3;
-  cli->warmup = 1;
-  /* Option names given so far (a repeated option is an error). Static:
-   * cli->kv points into it after return. */
-  static char seen_store[GNX_CLI_SEEN_MAX][64];
-  const char *seen[GNX_CLI_SEEN_MAX];
-  size_t n_seen = 0;
-  static char engines_default[] = "all", workloads_default[] = "all",
-              sizes_default[] = "25k,50k,100k";
-  char *engines = engines_default, *workloads = workloads_default, *sizes = sizes_default;
+/* A workload's or an engine's option. */
+static int gnx__set_plugin(struct gnx_run_config *cfg, const char *name, const char *value,
+                           char *why, size_t len) {
+  const struct gnx_option *o = gnx_option_lookup(name);
+  if (!o) {
+    snprintf(why, len, "unknown option --%s (see gnxbench --help and gnxbench list)", name);
+    return GNX_EUSAGE;
+  }
+  if (gnx_option_validate(o, value, why, len) < 0) {
+    return GNX_EUSAGE;
+  }
+  if (cfg->n_kv == GNX_CLI_KV_MAX) {
+    snprintf(why, len, "too many options");
+    return GNX_EUSAGE;
+  }
+  cfg->kv[cfg->n_kv++] = (struct gnx_kv){o->name, value};
+  return 0;
+}
 
+static int gnx__set_count(struct gnx_run_config *cfg, const char *name, const char *value,
+                          char *why, size_t len) {
+  uint64_t v;
+  int reps = name[0] == 'r';
+  if (gnx_parse_u64(value, &v) < 0 || (reps && v == 0) || v > 1000) {
+    snprintf(why, len, "--%s: '%s' is not a count from %d to 1000", name, value, reps ? 1 : 0);
+    return GNX_EUSAGE;
+  }
+  *(reps ? &cfg->reps : &cfg->warmup) = v;
+  return 0;
+}
+
+/* --counters, --events, --pin, --fault: what is measured and injected. */
+static int gnx__set_probe(struct gnx_run_config *cfg, const char *name, const char *value,
+                          char *why, size_t len) {
+  if (strcmp(name, "counters") == 0) {
+    cfg->counters_mode = gnx_counters_mode_parse(value);
+    if (cfg->counters_mode < 0) {
+      snprintf(why, len, "--counters: '%s' is not auto, papi, perf or off", value);
+      return GNX_EUSAGE;
+    }
+  } else if (strcmp(name, "events") == 0) {
+    if (!*value || value[0] == ',' || value[strlen(value) - 1] == ',' || strstr(value, ",,")) {
+      snprintf(why, len, "--events: empty or malformed list; use e.g. PAPI_TOT_CYC,PAPI_TOT_INS");
+      return GNX_EUSAGE;
+    }
+    cfg->events = value;
+  } else if (strcmp(name, "pin") == 0) {
+    int pol = gnx_pin_parse(value, cfg->pin_list, &cfg->n_pin, 64, why, len);
+    if (pol < 0) {
+      return GNX_EUSAGE;
+    }
+    cfg->pin_policy = pol;
+  } else if (gnx_fault_parse(value, &cfg->fault) < 0) {
+    snprintf(why, len, "--fault: '%s' is not worker=K,item=I,mode=abort|kill", value);
+    return GNX_EUSAGE;
+  }
+  return 0;
+}
+
+int gnx_config_set(struct gnx_run_config *cfg, const char *name, const char *value, char *why,
+                   size_t len) {
+  if (gnx_config_given(cfg, name)) {
+    snprintf(why, len, "--%s is given twice; give each option once", name);
+    return GNX_EUSAGE;
+  }
+  int b = gnx__builtin_index(name);
+  if (b < 0) {
+    return gnx__set_plugin(cfg, name, value, why, len);
+  }
+  cfg->given |= 1u << b;
+  if (b == 0) {
+    if (value) {
+      snprintf(why, len, "--quiet takes no value");
+      return GNX_EUSAGE;
+    }
+    cfg->quiet = 1;
+  } else if (b <= 3) { /* the lists: resolved once all options are in */
+    *(b == 1 ? &cfg->engines_arg : b == 2 ? &cfg->workloads_arg : &cfg->sizes_arg) = value;
+  } else if (b <= 5) {
+    return gnx__set_count(cfg, name, value, why, len);
+  } else if (b == 6) {
+    if (!*value) {
+      snprintf(why, len, "--out: the directory name is empty");
+      return GNX_EUSAGE;
+    }
+    cfg->out = value;
+  } else {
+    return gnx__set_probe(cfg, name, value, why, len);
+  }
+  return 0;
+}
+
+int gnx_config_args(struct gnx_run_config *cfg, int argc, char **argv, char *why, size_t len) {
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -276,124 +386,66 @@ int gnx_cli_parse(int argc, char **argv, struct gnx_cli *cli, char *why, size_t 
     }
     memcpy(name, a + 2, nl);
     name[nl] = '\0';
-    int is_flag = strcmp(name, "quiet") == 0;
     if (eq) {
       value = eq + 1;
-    } else if (!is_flag) {
+    } else if (strcmp(name, "quiet") != 0) {
       if (i + 1 >= argc) {
         snprintf(why, len, "--%s needs a value (see gnxbench --help)", name);
         return GNX_EUSAGE;
       }
       value = argv[++i];
     }
-    if (gnx__seen(seen, n_seen, name)) {
-      snprintf(why, len, "--%s is given twice; give each option once", name);
+    if (gnx_config_set(cfg, name, value, why, len) < 0) {
       return GNX_EUSAGE;
     }
-    if (n_seen == GNX_CLI_SEEN_MAX) {
-      snprintf(why, len, "too many options");
-      return GNX_EUSAGE;
-    }
-    snprintf(seen_store[n_seen], sizeof seen_store[0], "%s", name);
-    seen[n_seen] = seen_store[n_seen];
-    n_seen++;
+  }
+  return 0;
+}
 
-    if (is_flag) {
-      if (eq) {
-        snprintf(why, len, "--quiet takes no value");
-        return GNX_EUSAGE;
-      }
-      cli->quiet = 1;
-    } else if (strcmp(name, "engines") == 0) {
-      engines = (char *)value;
-    } else if (strcmp(name, "workloads") == 0) {
-      workloads = (char *)value;
-    } else if (strcmp(name, "sizes") == 0) {
-      sizes = (char *)value;
-    } else if (strcmp(name, "reps") == 0 || strcmp(name, "warmup") == 0) {
-      uint64_t v;
-      int reps = name[0] == 'r';
-      if (gnx_parse_u64(value, &v) < 0 || (reps && v == 0) || v > 1000) {
-        snprintf(why, len, "--%s: '%s' is not a count from %d to 1000", name, value, reps ? 1 : 0);
-        return GNX_EUSAGE;
-      }
-      *(reps ? &cli->reps : &cli->warmup) = v;
-    } else if (strcmp(name, "out") == 0) {
-      if (!*value) {
-        snprintf(why, len, "--out: the directory name is empty");
-        return GNX_EUSAGE;
-      }
-      cli->out = value;
-    } else if (strcmp(name, "counters") == 0) {
-      cli->counters_mode = gnx_counters_mode_parse(value);
-      if (cli->counters_mode < 0) {
-        snprintf(why, len, "--counters: '%s' is not auto, papi, perf or off", value);
-        return GNX_EUSAGE;
-      }
-    } else if (strcmp(name, "events") == 0) {
-      if (!*value || value[0] == ',' || value[strlen(value) - 1] == ',' || strstr(value, ",,")) {
-        snprintf(why, len, "--events: empty or malformed list; use e.g. PAPI_TOT_CYC,PAPI_TOT_INS");
-        return GNX_EUSAGE;
-      }
-      cli->events = value;
-    } else if (strcmp(name, "pin") == 0) {
-      int pol = gnx_pin_parse(value, cli->pin_list, &cli->n_pin, 64, why, len);
-      if (pol < 0) {
-        return GNX_EUSAGE;
-      }
-      cli->pin_policy = pol;
-    } else if (strcmp(name, "fault") == 0) {
-      if (gnx_fault_parse(value, &cli->fault) < 0) {
-        snprintf(why, len, "--fault: '%s' is not worker=K,item=I,mode=abort|kill", value);
-        return GNX_EUSAGE;
-      }
-    } else {
-      const struct gnx_option *o = gnx_option_lookup(name);
-      if (!o) {
-        snprintf(why, len, "unknown option --%s (see gnxbench --help and gnxbench list)", name);
-        return GNX_EUSAGE;
-      }
-      if (gnx_option_validate(o, value, why, len) < 0) {
-        return GNX_EUSAGE;
-      }
-      if (cli->n_kv == sizeof cli->kv / sizeof cli->kv[0]) {
-        snprintf(why, len, "too many options");
-        return GNX_EUSAGE;
-      }
-      cli->kv[cli->n_kv].name = seen[n_seen - 1];
-      cli->kv[cli->n_kv].value = value;
-      cli->n_kv++;
-    }
+/* Resolve one list with its parser, on a copy (strtok writes into it). */
+static int gnx__resolve(struct gnx_run_config *cfg, const char *flag, const char *arg,
+                        int (*parse)(struct gnx_run_config *, char *, char *, size_t), char *why,
+                        size_t len) {
+  char buf[1024];
+  if (snprintf(buf, sizeof buf, "%s", arg) >= (int)sizeof buf) {
+    snprintf(why, len, "--%s: the list is too long", flag);
+    return GNX_EUSAGE;
   }
-  cli->engines_arg = engines;
-  cli->workloads_arg = workloads;
-  cli->sizes_arg = sizes;
-  /* Parse copies: strtok writes into the string. */
-  static char ebuf[1024], wbuf[1024], sbuf[1024];
-  snprintf(ebuf, sizeof ebuf, "%s", engines);
-  snprintf(wbuf, sizeof wbuf, "%s", workloads);
-  snprintf(sbuf, sizeof sbuf, "%s", sizes);
-  int rc = gnx__parse_engines(cli, ebuf, why, len);
+  return parse(cfg, buf, why, len);
+}
+
+int gnx_config_finish(struct gnx_run_config *cfg, char *why, size_t len) {
+  int rc = gnx__resolve(cfg, "engines", cfg->engines_arg ? cfg->engines_arg : "all",
+                        gnx__parse_engines, why, len);
   if (rc == 0) {
-    rc = gnx__parse_workloads(cli, wbuf, why, len);
+    rc = gnx__resolve(cfg, "workloads", cfg->workloads_arg ? cfg->workloads_arg : "all",
+                      gnx__parse_workloads, why, len);
   }
   if (rc == 0) {
-    rc = gnx__parse_sizes(cli, sbuf, why, len);
+    rc = gnx__resolve(cfg, "sizes", cfg->sizes_arg ? cfg->sizes_arg : "25k,50k,100k",
+                      gnx__parse_sizes, why, len);
   }
+  cfg->engines_arg = cfg->workloads_arg = cfg->sizes_arg = NULL;
   if (rc < 0) {
     return rc;
   }
   /* serial is the baseline of every speedup and every verification. */
   const struct gnx_engine *serial = gnx_engine_find("serial");
   int have_serial = 0;
-  for (size_t i = 0; i < cli->n_engines; i++) {
-    have_serial |= cli->engines[i] == serial;
+  for (size_t i = 0; i < cfg->n_engines; i++) {
+    have_serial |= cfg->engines[i] == serial;
   }
   if (!have_serial) {
-    memmove(&cli->engines[1], &cli->engines[0], cli->n_engines * sizeof cli->engines[0]);
-    cli->engines[0] = serial;
-    cli->n_engines++;
-    cli->serial_added = 1;
+    memmove(&cfg->engines[1], &cfg->engines[0], cfg->n_engines * sizeof cfg->engines[0]);
+    cfg->engines[0] = serial;
+    cfg->n_engines++;
+    cfg->serial_added = 1;
   }
   return 0;
+}
+
+int gnx_config_parse(int argc, char **argv, struct gnx_run_config *cfg, char *why, size_t len) {
+  gnx_config_init(cfg);
+  int rc = gnx_config_args(cfg, argc, argv, why, len);
+  return rc ? rc : gnx_config_finish(cfg, why, len);
 }

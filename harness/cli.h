@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* harness/cli.h: the parsed command line of `gnxbench run`. */
+/* harness/cli.h: what `gnxbench run` is asked to do: its command line
+ * parsed, or the configuration the gate takes from a baseline. */
 #ifndef GNX_HARNESS_CLI_H
 #define GNX_HARNESS_CLI_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gnx/engine.h"
 #include "harness/registry.h"
 
 #define GNX_CLI_MAX 32
+#define GNX_CLI_KV_MAX 64
 
-struct gnx_cli {
+/* The config keeps pointers to the values it is given (argv, a baseline's
+ * strings): they must outlive it. Lists are resolved by gnx_config_finish. */
+struct gnx_run_config {
   const struct gnx_engine *engines[GNX_CLI_MAX];
   size_t n_engines;
   const char *skipped_engines[GNX_CLI_MAX]; /* `all` left these out: unavailable */
@@ -27,19 +32,40 @@ struct gnx_cli {
   const char *out;      /* NULL: results/<run-id> */
   int quiet;
   struct gnx_fault fault;
-  struct gnx_kv kv[64]; /* plugin options the user typed */
+  struct gnx_kv kv[GNX_CLI_KV_MAX]; /* plugin options, each given once */
   size_t n_kv;
-  const char *engines_arg, *workloads_arg, *sizes_arg;
-  int counters_mode;    /* enum gnx_ctr_mode (harness/counters.h) */
+  int counters_mode;    /* enum gnx_ctr_mode (core/counters.h) */
   const char *events;   /* --events list, NULL: PAPI defaults */
-  int pin_policy;       /* enum gnx_pin_policy (harness/pin.h) */
+  int pin_policy;       /* enum gnx_pin_policy (core/pin.h) */
   int pin_list[64];     /* --pin 0,2,4: logical PU indexes */
   int n_pin;
+  /* until gnx_config_finish: the lists as given, NULL for the default */
+  const char *engines_arg, *workloads_arg, *sizes_arg;
+  unsigned given; /* bit i: built-in option i was given */
 };
 
-/* Parse argv (after the subcommand). Returns 0, 1 for --help (printed),
- * or GNX_EUSAGE with one line in why naming the problem and the fix. */
-int gnx_cli_parse(int argc, char **argv, struct gnx_cli *cli, char *why, size_t len);
+/* The defaults: nothing given yet. */
+void gnx_config_init(struct gnx_run_config *cfg);
+
+/* Apply option --name with its value (NULL for --quiet). A repeated option,
+ * an unknown one or a bad value is GNX_EUSAGE with one line in why naming
+ * the problem and the fix; 0 otherwise. */
+int gnx_config_set(struct gnx_run_config *cfg, const char *name, const char *value, char *why,
+                   size_t len);
+
+/* Whether --name has been given. */
+int gnx_config_given(const struct gnx_run_config *cfg, const char *name);
+
+/* Apply a command line's options (--name value, --name=value). Returns 0,
+ * 1 for --help (printed), or GNX_EUSAGE with why. */
+int gnx_config_args(struct gnx_run_config *cfg, int argc, char **argv, char *why, size_t len);
+
+/* Resolve the engine, workload and size lists (defaults where none was
+ * given) and put serial first. Returns 0 or GNX_EUSAGE with why. */
+int gnx_config_finish(struct gnx_run_config *cfg, char *why, size_t len);
+
+/* All three: a config from argv (after the subcommand). */
+int gnx_config_parse(int argc, char **argv, struct gnx_run_config *cfg, char *why, size_t len);
 
 /* Parse "worker=K,item=I,mode=abort|kill". Returns 0 or GNX_EUSAGE. */
 int gnx_fault_parse(const char *spec, struct gnx_fault *f);

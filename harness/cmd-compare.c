@@ -8,9 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/cmd.h"
 #include "core/stats.h"
+#include "harness/cmd.h"
 #include "reports/report.h"
+#include "reports/schema.h"
 
 #define GNX__CMP_MAX 1024
 
@@ -18,19 +19,19 @@
  * ratio to serial's wall in the same round (engines are interleaved). */
 static void gnx__cell_samples(const json_t *cell, const json_t *serial, double *walls, size_t *nw,
                               double *ratios, size_t *nr) {
-  const json_t *reps = json_object_get(cell, "reps");
-  const json_t *sreps = json_object_get(serial, "reps");
+  const json_t *reps = json_object_get(cell, GNX_F_REPS);
+  const json_t *sreps = json_object_get(serial, GNX_F_REPS);
   *nw = *nr = 0;
   for (size_t r = 0; r < json_array_size(reps) && r < GNX__CMP_MAX; r++) {
     const json_t *rep = json_array_get(reps, r);
-    double w = json_number_value(json_object_get(rep, "wall_s"));
-    if (!json_is_true(json_object_get(rep, "ok")) || !(w > 0)) {
+    double w = gnx_jnum(rep, GNX_F_WALL_S, 0);
+    if (!gnx_jbool(rep, GNX_F_OK, 0) || !(w > 0)) {
       continue;
     }
     walls[(*nw)++] = w;
     const json_t *srep = json_array_get(sreps, r);
-    double sw = json_number_value(json_object_get(srep, "wall_s"));
-    if (srep && json_is_true(json_object_get(srep, "ok")) && sw > 0) {
+    double sw = gnx_jnum(srep, GNX_F_WALL_S, 0);
+    if (srep && gnx_jbool(srep, GNX_F_OK, 0) && sw > 0) {
       ratios[(*nr)++] = sw / w;
     }
   }
@@ -112,12 +113,12 @@ int gnx_cmd_compare(int argc, char **argv) {
   static double sp_ch[GNX__CMP_MAX], wall_ch[GNX__CMP_MAX];
   size_t n_sp = 0, n_wall = 0, common = 0;
   char differ[2048] = "";
-  const json_t *res = json_object_get(new, "results");
+  const json_t *res = json_object_get(new, GNX_F_RESULTS);
   for (size_t i = 0; i < json_array_size(res); i++) {
     const json_t *nc = json_array_get(res, i);
-    const char *wl = json_string_value(json_object_get(nc, "workload"));
-    const char *eng = json_string_value(json_object_get(nc, "engine"));
-    json_int_t size = json_integer_value(json_object_get(nc, "size"));
+    const char *wl = gnx_jstr(nc, GNX_F_WORKLOAD, NULL);
+    const char *eng = gnx_jstr(nc, GNX_F_ENGINE, NULL);
+    json_int_t size = gnx_jint(nc, GNX_F_SIZE, 0);
     const json_t *oc = wl && eng ? gnx_report_cell(old, wl, size, eng) : NULL;
     if (!oc) {
       continue;
@@ -155,12 +156,12 @@ int gnx_cmd_compare(int argc, char **argv) {
       wall_ch[n_wall++] = b / a;
     }
     /* the same cell measured with other options is another experiment */
-    int same = json_equal(json_object_get(oc, "options"), json_object_get(nc, "options"));
+    int same = json_equal(json_object_get(oc, GNX_F_OPTIONS), json_object_get(nc, GNX_F_OPTIONS));
     printf("%-6s %8lld %-9s %16s %8s %8s  %22s %8s %8s%s\n", wl, (long long)size, eng, spb, spc,
            spp, wb, wc, wp, same ? "" : "  !");
     if (!same) {
-      gnx__options_diff(differ, sizeof differ, wl, size, eng, json_object_get(oc, "options"),
-                        json_object_get(nc, "options"));
+      gnx__options_diff(differ, sizeof differ, wl, size, eng, json_object_get(oc, GNX_F_OPTIONS),
+                        json_object_get(nc, GNX_F_OPTIONS));
     }
   }
   if (!common) {

@@ -15,11 +15,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "core/strbuf.h"
+#include "harness/cli.h"
 #include "harness/cmd.h"
 #include "reports/gate.h"
 #include "reports/report.h"
-
-#define GNX__GATE_ARGV 512
+#include "reports/schema.h"
 
 static void gnx__gate_usage(FILE *f) {
   fprintf(f,
@@ -88,93 +89,136 @@ static int gnx__in_list(const char *list, const char *name) {
   return 0;
 }
 
-/* Append name=value pairs of the cells' options, once each, skipping
- * those the user overrides after --. */
-static size_t gnx__add_options(const json_t *baseline, char **av, size_t ac, char **extra,
-                               size_t n_extra, char store[][PATH_MAX], size_t *ns) {
-  const json_t *res = json_object_get(baseline, "results");
+/* A rerun being built: its configuration, the words of the equivalent
+ * `gnxbench run` command line (which its report records), and the storage
+ * of the values taken from the baseline's config. */
+struct gnx__rerun {
+  struct gnx_run_config cfg;
+  json_t *words;
+  char values[5][1024];
+  char why[512];
+};
+
+/* Apply --name value (NULL for a flag) to the rerun and record its words. */
+static int gnx__opt(struct gnx__rerun *r, const char *name, const char *value) {
+  char flag[80];
+  snprintf(flag, sizeof flag, "--%s", name);
+  json_array_append_new(r->words, json_string(flag));
+  if (value) {
+    json_array_append_new(r->words, json_string(value));
+  }
+  return gnx_config_set(&r->cfg, name, value, r->why, sizeof r->why);
+}
+
+/* "a,b" from a JSON array of names or sizes. Returns 0 or -ENOSPC. */
+static int gnx__join(char *dst, size_t len, const json_t *arr) {
+  struct gnx_sb sb;
+  gnx_sb_init(&sb, dst, len);
+  for (size_t i = 0; i < json_array_size(arr); i++) {
+    const json_t *v = json_array_get(arr, i);
+    if (json_is_string(v)) {
+      gnx_sb_printf(&sb, "%s%s", i ? "," : "", json_string_value(v));
+    } else {
+      gnx_sb_printf(&sb, "%s%lld", i ? "," : "", (long long)json_integer_value(v));
+    }
+  }
+  return sb.truncated ? -ENOSPC : 0;
+}
+
+/* The baseline's engines, workloads, sizes, reps and warmup (config fields
+ * named as the run options are), except those the user gives after --. */
+static int gnx__base_config(struct gnx__rerun *r, const json_t *baseline, char **extra,
+                            size_t n_extra) {
+  static const char *const keys[] = {GNX_F_ENGINES, GNX_F_WORKLOADS, GNX_F_SIZES, GNX_F_REPS,
+                                     GNX_F_WARMUP};
+  const json_t *cfg = json_object_get(baseline, GNX_F_CONFIG);
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    char flag[32];
+    snprintf(flag, sizeof flag, "--%s", keys[i]);
+    if (gnx__overridden(flag, extra, n_extra)) {
+      continue; /* e.g. -- --reps 31 to measure more */
+    }
+    const json_t *v = json_object_get(cfg, keys[i]);
+    if (!json_is_array(v)) {
+      snprintf(r->values[i], sizeof r->values[i], "%lld", (long long)json_integer_value(v));
+    } else if (gnx__join(r->values[i], sizeof r->values[i], v) < 0) {
+      snprintf(r->why, sizeof r->why, "gate: the baseline's config.%s is too long to rerun",
+               keys[i]);
+      return GNX_EUSAGE;
+    }
+    int rc = gnx__opt(r, keys[i], r->values[i]);
+    if (rc < 0) {
+      return rc;
+    }
+  }
+  return 0;
+}
+
+/* The cells' options, once each, except those the user gives after --. */
+static int gnx__base_options(struct gnx__rerun *r, const json_t *baseline, char **extra,
+                             size_t n_extra) {
+  const json_t *res = json_object_get(baseline, GNX_F_RESULTS);
   /* when the user narrows the engines or workloads, the options of those
    * left out would be refused as not applying */
   const char *engines = gnx__extra_value("--engines", extra, n_extra);
   const char *workloads = gnx__extra_value("--workloads", extra, n_extra);
   for (size_t i = 0; i < json_array_size(res); i++) {
     const json_t *cell = json_array_get(res, i);
-    if (!gnx__in_list(engines, json_string_value(json_object_get(cell, "engine"))) ||
-        !gnx__in_list(workloads, json_string_value(json_object_get(cell, "workload")))) {
+    if (!gnx__in_list(engines, gnx_jstr(cell, GNX_F_ENGINE, NULL)) ||
+        !gnx__in_list(workloads, gnx_jstr(cell, GNX_F_WORKLOAD, NULL))) {
       continue;
     }
     const char *key;
     json_t *val;
-    json_object_foreach(json_object_get(cell, "options"), key, val) {
-      if (!json_is_string(val) || ac + 2 >= GNX__GATE_ARGV - n_extra - 1 || *ns + 1 >= 128) {
-        continue;
-      }
-      char flag[PATH_MAX];
+    json_object_foreach(json_object_get(cell, GNX_F_OPTIONS), key, val) {
+      char flag[80];
       snprintf(flag, sizeof flag, "--%s", key);
-      int seen = 0;
-      for (size_t k = 0; k < ac && !seen; k++) {
-        seen = strcmp(av[k], flag) == 0;
-      }
-      if (seen || gnx__overridden(flag, extra, n_extra)) {
+      if (!json_is_string(val) || gnx_config_given(&r->cfg, key) ||
+          gnx__overridden(flag, extra, n_extra)) {
         continue;
       }
-      snprintf(store[*ns], PATH_MAX, "%s", flag);
-      av[ac++] = store[(*ns)++];
-      snprintf(store[*ns], PATH_MAX, "%s", json_string_value(val));
-      av[ac++] = store[(*ns)++];
+      int rc = gnx__opt(r, key, json_string_value(val));
+      if (rc < 0) {
+        return rc;
+      }
     }
   }
-  return ac;
+  return 0;
 }
 
-static void gnx__join(char *dst, size_t len, const json_t *arr) {
-  dst[0] = '\0';
-  for (size_t i = 0; i < json_array_size(arr); i++) {
-    const json_t *v = json_array_get(arr, i);
-    size_t l = strlen(dst);
-    if (json_is_string(v)) {
-      snprintf(dst + l, len - l, "%s%s", i ? "," : "", json_string_value(v));
-    } else {
-      snprintf(dst + l, len - l, "%s%lld", i ? "," : "", (long long)json_integer_value(v));
-    }
+/* The configuration to rerun: the baseline's (or none), then the options
+ * after --, quietly into out. Returns 0, 1 after --help, or GNX_EUSAGE
+ * with why. */
+static int gnx__rerun_config(struct gnx__rerun *r, const json_t *baseline, char **extra,
+                             size_t n_extra, const char *out) {
+  gnx_config_init(&r->cfg);
+  r->words = json_pack("[s, s]", "gnxbench", "run");
+  int rc = gnx__opt(r, "quiet", NULL);
+  rc = rc ? rc : gnx__opt(r, "out", out);
+  if (rc == 0 && baseline) {
+    rc = gnx__base_config(r, baseline, extra, n_extra);
+    rc = rc ? rc : gnx__base_options(r, baseline, extra, n_extra);
   }
+  for (size_t i = 0; rc == 0 && i < n_extra; i++) {
+    json_array_append_new(r->words, json_string(extra[i]));
+  }
+  rc = rc ? rc : gnx_config_args(&r->cfg, (int)n_extra, extra, r->why, sizeof r->why);
+  return rc ? rc : gnx_config_finish(&r->cfg, r->why, sizeof r->why);
 }
 
 /* Run the baseline's configuration (or only the extra options when there
- * is no baseline) into out; returns gnx_cmd_run's exit status. */
+ * is no baseline) into out; returns the run's exit status. */
 static int gnx__rerun(const json_t *baseline, char **extra, size_t n_extra, const char *out) {
-  static char store[128][PATH_MAX];
-  char *av[GNX__GATE_ARGV];
-  size_t ac = 0, ns = 0;
-  av[ac++] = "gnxbench";
-  av[ac++] = "run";
-  av[ac++] = "--quiet";
-  av[ac++] = "--out";
-  av[ac++] = (char *)out;
-  if (baseline) {
-    const json_t *cfg = json_object_get(baseline, "config");
-    const char *keys[] = {"engines", "workloads", "sizes", "reps", "warmup"};
-    for (size_t i = 0; i < 5; i++) {
-      snprintf(store[ns], PATH_MAX, "--%s", keys[i]);
-      if (gnx__overridden(store[ns], extra, n_extra)) {
-        continue; /* e.g. -- --reps 31 to measure more */
-      }
-      av[ac++] = store[ns++];
-      const json_t *v = json_object_get(cfg, keys[i]);
-      if (json_is_array(v)) {
-        gnx__join(store[ns], PATH_MAX, v);
-      } else {
-        snprintf(store[ns], PATH_MAX, "%lld", (long long)json_integer_value(v));
-      }
-      av[ac++] = store[ns++];
+  struct gnx__rerun r;
+  int rc = gnx__rerun_config(&r, baseline, extra, n_extra, out);
+  if (rc) {
+    if (rc < 0) {
+      fprintf(stderr, "gnxbench: %s\n", r.why);
     }
-    ac = gnx__add_options(baseline, av, ac, extra, n_extra, store, &ns);
+    json_decref(r.words);
+    return rc < 0 ? 2 : 0;
   }
-  for (size_t i = 0; i < n_extra && ac + 1 < GNX__GATE_ARGV; i++) {
-    av[ac++] = extra[i];
-  }
-  av[ac] = NULL;
-  return gnx_cmd_run((int)ac - 2, av + 2, (int)ac, av);
+  return gnx_run_main(&r.cfg, r.words);
 }
 
 /* CPU seconds the whole machine spent busy (not idle or iowait), from
@@ -204,20 +248,6 @@ static double gnx__own_cpu_s(void) {
   return (double)(a.ru_utime.tv_sec + a.ru_stime.tv_sec + b.ru_utime.tv_sec + b.ru_stime.tv_sec) +
          (double)(a.ru_utime.tv_usec + a.ru_stime.tv_usec + b.ru_utime.tv_usec +
                   b.ru_stime.tv_usec) / 1e6;
-}
-
-/* Write report to path atomically (same format as report.json). */
-static int gnx__write_baseline(const json_t *report, const char *path) {
-  char tmp[PATH_MAX + 32];
-  snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
-  if (json_dump_file(report, tmp, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10)) <
-          0 ||
-      rename(tmp, path) < 0) {
-    int e = errno ? errno : EIO;
-    unlink(tmp);
-    return -e;
-  }
-  return 0;
 }
 
 int gnx_cmd_gate(int argc, char **argv) {
@@ -356,11 +386,11 @@ int gnx_cmd_gate(int argc, char **argv) {
     /* judge only what the user chose to rerun (-- --engines/--workloads) */
     const char *engines = gnx__extra_value("--engines", extra, n_extra);
     const char *workloads = gnx__extra_value("--workloads", extra, n_extra);
-    json_t *cells = json_object_get(baseline, "results");
+    json_t *cells = json_object_get(baseline, GNX_F_RESULTS);
     for (size_t i = json_array_size(cells); i-- > 0;) {
       const json_t *c = json_array_get(cells, i);
-      if (!gnx__in_list(engines, json_string_value(json_object_get(c, "engine"))) ||
-          !gnx__in_list(workloads, json_string_value(json_object_get(c, "workload")))) {
+      if (!gnx__in_list(engines, gnx_jstr(c, GNX_F_ENGINE, NULL)) ||
+          !gnx__in_list(workloads, gnx_jstr(c, GNX_F_WORKLOAD, NULL))) {
         json_array_remove(cells, i);
       }
     }
@@ -383,7 +413,7 @@ int gnx_cmd_gate(int argc, char **argv) {
     }
     int wrc = gnx_gate_check_baseline(report, why, sizeof why);
     if (wrc == 0) {
-      wrc = gnx__write_baseline(report, baseline_path);
+      wrc = gnx_report_write(report, baseline_path, why, sizeof why);
       snprintf(why, sizeof why, "%s", strerror(-wrc));
     }
     if (wrc < 0) {

@@ -302,7 +302,7 @@ int gnx_cmd_predict(int argc, char **argv) {
       fprintf(stderr, "gnxbench: predict: %s\n", why);
       rc = 1;
     } else if (!o.quiet) {
-      printf("\npredictions: %s (chart: %s/scaling.png)\n", path, o.dir);
+      printf("\npredictions: %s; charts: %s/scaling-<workload>-<size>.png\n", path, o.dir);
     }
     json_decref(out);
   }

@@ -10,6 +10,7 @@
 
 #include "harness/cmd.h"
 #include "reports/report.h"
+#include "reports/schema.h"
 
 /* DIR may also name the report file itself. Returns 0, 1 for --help, or
  * 2 (printed) for a usage error. */
@@ -108,18 +109,19 @@ int gnx_cmd_report(int argc, char **argv) {
   int exit_code = 0;
   if (!quiet) {
     /* the console tables, one per workload and size, as `run` prints them */
-    const json_t *results = json_object_get(report, "results");
+    const json_t *results = json_object_get(report, GNX_F_RESULTS);
     for (size_t i = 0; i < json_array_size(results); i++) {
       const json_t *c = json_array_get(results, i);
       int first = 1;
       for (size_t k = 0; k < i; k++) {
         const json_t *o = json_array_get(results, k);
-        first &= !(json_equal(json_object_get(o, "workload"), json_object_get(c, "workload")) &&
-                   json_equal(json_object_get(o, "size"), json_object_get(c, "size")));
+        first &=
+            !(json_equal(json_object_get(o, GNX_F_WORKLOAD), json_object_get(c, GNX_F_WORKLOAD)) &&
+              json_equal(json_object_get(o, GNX_F_SIZE), json_object_get(c, GNX_F_SIZE)));
       }
       if (first) {
-        gnx_table_print(stdout, report, json_string_value(json_object_get(c, "workload")),
-                        (uint64_t)json_integer_value(json_object_get(c, "size")));
+        gnx_table_print(stdout, report, gnx_jstr(c, GNX_F_WORKLOAD, NULL),
+                        (uint64_t)gnx_jint(c, GNX_F_SIZE, 0));
       }
     }
     printf("\n");

@@ -20,17 +20,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/counters.h"
+#include "core/pin.h"
 #include "harness/cli.h"
 #include "harness/cmd.h"
 #include "harness/context.h"
-#include "core/counters.h"
-#include "core/pin.h"
 #include "harness/plan.h"
 #include "harness/registry.h"
 #include "harness/runner.h"
-#include "core/stats.h"
 #include "reports/profile.h"
 #include "reports/report.h"
+#include "reports/schema.h"
 
 static volatile sig_atomic_t gnx_stop;
 
@@ -53,17 +53,6 @@ static void gnx__install_signals(void) {
   sigaction(SIGTERM, &sa, NULL);
 }
 
-/* One repetition's measurements, kept after its trace is released. */
-struct gnx_rep {
-  int rc;
-  char errmsg[320];
-  json_t *summary;        /* owned */
-  json_t *json;           /* the report's view of this repetition */
-  double wall_s;
-  struct gnx_trace trace; /* kept until the group's median is known */
-  uint64_t t_start_ns;
-};
-
 static int gnx__declares(const struct gnx_option *opts, const char *name) {
   for (const struct gnx_option *o = opts; o && o->name; o++) {
     if (strcmp(o->name, name) == 0) {
@@ -75,37 +64,37 @@ static int gnx__declares(const struct gnx_option *opts, const char *name) {
 
 /* A typed option must belong to a selected engine or workload: silently
  * ignoring --transport when procpool is not run would mislead. */
-static int gnx__check_options_apply(const struct gnx_cli *cli, char *why, size_t len) {
-  for (size_t k = 0; k < cli->n_kv; k++) {
+static int gnx__check_options_apply(const struct gnx_run_config *cfg, char *why, size_t len) {
+  for (size_t k = 0; k < cfg->n_kv; k++) {
     int used = 0;
-    for (size_t i = 0; i < cli->n_engines; i++) {
-      used |= gnx__declares(cli->engines[i]->options, cli->kv[k].name);
+    for (size_t i = 0; i < cfg->n_engines; i++) {
+      used |= gnx__declares(cfg->engines[i]->options, cfg->kv[k].name);
     }
-    for (size_t i = 0; i < cli->n_workloads; i++) {
-      used |= gnx__declares(cli->workloads[i]->options, cli->kv[k].name);
+    for (size_t i = 0; i < cfg->n_workloads; i++) {
+      used |= gnx__declares(cfg->workloads[i]->options, cfg->kv[k].name);
     }
     if (!used) {
       char owners[256] = "";
       for (size_t i = 0; i < gnx_n_engines; i++) {
-        if (gnx__declares(gnx_engines[i]->options, cli->kv[k].name)) {
+        if (gnx__declares(gnx_engines[i]->options, cfg->kv[k].name)) {
           size_t l = strlen(owners);
           snprintf(owners + l, sizeof owners - l, "%s%s", l ? ", " : "", gnx_engines[i]->name);
         }
       }
       for (size_t i = 0; i < gnx_n_workloads; i++) {
-        if (gnx__declares(gnx_workloads[i]->options, cli->kv[k].name)) {
+        if (gnx__declares(gnx_workloads[i]->options, cfg->kv[k].name)) {
           size_t l = strlen(owners);
           snprintf(owners + l, sizeof owners - l, "%s%s", l ? ", " : "", gnx_workloads[i]->name);
         }
       }
-      snprintf(why, len, "--%s applies only to %s, which is not selected", cli->kv[k].name, owners);
+      snprintf(why, len, "--%s applies only to %s, which is not selected", cfg->kv[k].name, owners);
       return GNX_EUSAGE;
     }
   }
-  if (cli->fault.enabled) {
+  if (cfg->fault.enabled) {
     int forks = 0;
-    for (size_t i = 0; i < cli->n_engines; i++) {
-      forks |= (cli->engines[i]->flags & GNX_ENGINE_F_FORKS) != 0;
+    for (size_t i = 0; i < cfg->n_engines; i++) {
+      forks |= (cfg->engines[i]->flags & GNX_ENGINE_F_FORKS) != 0;
     }
     if (!forks) {
       snprintf(why, len, "--fault applies only to engines that fork workers (procpool, subproc); "
@@ -116,298 +105,37 @@ static int gnx__check_options_apply(const struct gnx_cli *cli, char *why, size_t
   return 0;
 }
 
-static json_t *gnx__params_json(const struct gnx_params *p) {
-  json_t *o = json_object();
-  for (size_t i = 0; i < p->count; i++) {
-    if (p->v[i].value) {
-      json_object_set_new(o, p->v[i].opt->name, json_string(p->v[i].value));
-    }
-  }
-  return o;
-}
-
-/* This process's counter setup and placement plan (NULL: none yet). */
-static const struct gnx_counters *gnx__ctrs;
-static const struct gnx_pin_plan *gnx__plan;
-
-static int gnx__event_is(const char *name, const char *what) { return strcmp(name, what) == 0; }
-
-/* PAPI values v[i] of the usable events, with IPC and misses per 1000
- * instructions derived, into obj. */
-static void gnx__papi_json(json_t *obj, const int64_t *v) {
-  const struct gnx_counters *c = gnx__ctrs;
-  int64_t cyc = -1, ins = -1;
-  for (int i = 0; i < c->n_events; i++) {
-    if (c->ev_ok[i] && v[i] >= 0) {
-      json_object_set_new(obj, c->events[i], json_integer((json_int_t)v[i]));
-      cyc = gnx__event_is(c->events[i], "PAPI_TOT_CYC") ? v[i] : cyc;
-      ins = gnx__event_is(c->events[i], "PAPI_TOT_INS") ? v[i] : ins;
-    }
-  }
-  if (cyc > 0 && ins >= 0) {
-    json_object_set_new(obj, "ipc", json_real((double)ins / (double)cyc));
-  }
-  for (int i = 0; i < c->n_events && ins > 0; i++) {
-    if (c->ev_ok[i] && v[i] >= 0 && !gnx__event_is(c->events[i], "PAPI_TOT_CYC") &&
-        !gnx__event_is(c->events[i], "PAPI_TOT_INS")) {
-      char k[96];
-      snprintf(k, sizeof k, "%s_per_kinstr", c->events[i]);
-      json_object_set_new(obj, k, json_real((double)v[i] * 1000.0 / (double)ins));
-    }
-  }
-}
-
-/* A worker's own counters (its thread, or its process) and placement. */
-static void gnx__worker_extra(json_t *o, const struct gnx_trace_worker *tw) {
-  if (gnx__ctrs && gnx__ctrs->mode != GNX_CTR_OFF) {
-    json_t *c = json_object();
-    for (int i = 0; i < GNX_SW__COUNT; i++) {
-      if (tw->wctr[i] >= 0) {
-        json_object_set_new(c, gnx_sw_ctr_name(i), json_integer((json_int_t)tw->wctr[i]));
-      }
-    }
-    gnx__papi_json(c, &tw->wctr[GNX_SW__COUNT]);
-    json_t *src = json_object();
-    for (int i = 0; i < GNX_SW__COUNT; i++) {
-      if (tw->wctr[i] >= 0) {
-        json_object_set_new(src, gnx_sw_ctr_name(i),
-                            json_string((tw->ctr_src >> i) & 1 ? "perf_event" : "rusage"));
-      }
-    }
-    json_object_set_new(c, "sources", src);
-    json_object_set_new(o, "counters", c);
-  }
-  if (gnx__plan && gnx__plan->policy != GNX_PIN_NONE) {
-    int moved = tw->cpu_begin != tw->cpu_end ||
-                (tw->cpu_asked >= 0 && tw->cpu_begin != tw->cpu_asked);
-    json_t *pl = json_pack("{s:o, s:o, s:i, s:i, s:b}", "asked",
-                           tw->cpu_asked >= 0 ? json_integer(tw->cpu_asked) : json_null(),
-                           "asked_logical",
-                           tw->cpu_asked_logical >= 0 ? json_integer(tw->cpu_asked_logical)
-                                                      : json_null(),
-                           "cpu_begin", tw->cpu_begin, "cpu_end", tw->cpu_end, "migrated", moved);
-    if (tw->bind_err) {
-      json_object_set_new(pl, "bind_error", json_string(gnx_strerror(tw->bind_err)));
-    }
-    json_object_set_new(o, "placement", pl);
-  }
-}
-
-/* One repetition's counters: the process tree's software counters, and
- * the PAPI events summed over its workers (each counted its own thread). */
-static json_t *gnx__rep_counters(const struct gnx_run_result *r) {
-  json_t *c = json_object();
-  for (int i = 0; i < GNX_SW__COUNT; i++) {
-    if (r->sw[i] >= 0) {
-      json_object_set_new(c, gnx_sw_ctr_name(i), json_integer((json_int_t)r->sw[i]));
-    }
-  }
-  int64_t sum[GNX_PAPI_MAX];
-  for (int e = 0; e < GNX_PAPI_MAX; e++) {
-    sum[e] = -1;
-    for (uint32_t w = 0; w < r->trace.n_workers; w++) {
-      int64_t v = r->trace.workers[w]->wctr[GNX_SW__COUNT + e];
-      if (v >= 0) {
-        sum[e] = (sum[e] < 0 ? 0 : sum[e]) + v;
-      }
-    }
-  }
-  gnx__papi_json(c, sum);
-  json_t *src = json_object();
-  for (int i = 0; i < GNX_SW__COUNT; i++) {
-    if (r->sw[i] >= 0) {
-      json_object_set_new(src, gnx_sw_ctr_name(i), json_string(gnx_ctr_source_name(r->sw_src[i])));
-    }
-  }
-  json_object_set_new(c, "sources", src);
-  return c;
-}
-
-/* The report's counters block: every counter once, with its source or the
- * reason it is unavailable. */
-static json_t *gnx__counters_json(const struct gnx_counters *c) {
-  json_t *list = json_object();
-  json_t *o = json_pack("{s:s, s:o, s:o}", "mode", gnx_counters_mode_name(c->mode), "counters",
-                        list, "sde", gnx_sde_available()
-                                         ? json_pack("{s:s}", "prefix", "sde:::GNXBENCH::")
-                                         : json_null());
-  static const char *const ru[] = {"user_s", "sys_s", "nvcsw", "nivcsw", "minflt", "majflt",
-                                   "maxrss_kb"};
-  json_object_set_new(list, "wall_s", json_pack("{s:s}", "source", "clock"));
-  for (size_t i = 0; i < sizeof ru / sizeof ru[0]; i++) {
-    json_object_set_new(list, ru[i], json_pack("{s:s}", "source", "rusage"));
-  }
-  if (c->mode == GNX_CTR_OFF) {
-    return o;
-  }
-  for (int i = 0; i < GNX_SW__COUNT; i++) {
-    json_t *e = json_pack("{s:o, s:s}", "source",
-                          c->sw_src[i] ? json_string(gnx_ctr_source_name(c->sw_src[i]))
-                                       : json_null(),
-                          "scope", "process tree per run; own thread per worker");
-    if (c->sw_reason[i][0]) {
-      json_object_set_new(e, "reason", json_string(c->sw_reason[i]));
-    }
-    json_object_set_new(list, gnx_sw_ctr_name(i), e);
-  }
-  int cyc = 0, ins = 0;
-  for (int i = 0; i < c->n_events; i++) {
-    json_t *e = json_pack("{s:o, s:s}", "source", c->ev_ok[i] ? json_string("papi") : json_null(),
-                          "scope", "per worker thread; per run the sum over workers");
-    if (!c->ev_ok[i]) {
-      json_object_set_new(e, "reason", json_string(c->ev_reason[i]));
-    }
-    json_object_set_new(list, c->events[i], e);
-    cyc |= c->ev_ok[i] && gnx__event_is(c->events[i], "PAPI_TOT_CYC");
-    ins |= c->ev_ok[i] && gnx__event_is(c->events[i], "PAPI_TOT_INS");
-  }
-  json_t *ipc = json_pack("{s:o}", "source", cyc && ins ? json_string("derived") : json_null());
-  if (!(cyc && ins)) {
-    json_object_set_new(ipc, "reason",
-                        json_string("needs PAPI_TOT_INS and PAPI_TOT_CYC, which are unavailable"));
-  }
-  json_object_set_new(list, "ipc", ipc);
-  return o;
-}
-
-static json_t *gnx__pinning_json(const struct gnx_pin_plan *p) {
-  json_t *plan = json_array(), *lplan = json_array();
-  for (int i = 0; i < p->n; i++) {
-    json_array_append_new(plan, json_integer(p->os[i]));
-    json_array_append_new(lplan, json_integer(p->logical[i]));
-  }
-  return json_pack("{s:s, s:o, s:o, s:s}", "policy", gnx_pin_policy_name(p->policy), "cpus", plan,
-                   "logical_pus", lplan, "rule", "worker i runs on cpus[i mod len]");
-}
-
-/* Per-stage totals and per-worker facts from one repetition's trace. */
-static json_t *gnx__trace_json(const struct gnx_trace *t, const struct gnx_workload *wl,
-                               json_t **workers_out) {
-  unsigned ns = wl->n_stages + 1;
-  json_t *stages = json_array();
-  json_t *workers = json_array();
-  for (unsigned s = 0; s < ns; s++) {
-    uint64_t sum[GNX_SPAN__COUNT] = {0}, items = 0, nworkers = 0;
-    for (uint32_t w = 0; w < t->n_workers; w++) {
-      const struct gnx_trace_worker *tw = t->workers[w];
-      int touched = 0;
-      for (uint32_t i = 0; i < tw->len; i++) {
-        const struct gnx_span *sp = &tw->spans[i];
-        if (sp->stage != s || sp->kind >= GNX_SPAN__COUNT) {
-          continue;
-        }
-        sum[sp->kind] += sp->t1 - sp->t0;
-        if (sp->kind == GNX_SPAN_EXEC) {
-          items++;
-          touched = 1;
-        }
-      }
-      nworkers += touched;
-    }
-    json_array_append_new(
-        stages, json_pack("{s:i, s:s, s:I, s:I, s:f, s:f, s:f, s:f}", "stage", (int)s, "name",
-                          s < wl->n_stages ? wl->stages[s].name : wl->sink_name, "workers",
-                          (json_int_t)nworkers, "items", (json_int_t)items, "exec_s",
-                          sum[GNX_SPAN_EXEC] / 1e9, "wait_in_s", sum[GNX_SPAN_WAIT_IN] / 1e9,
-                          "wait_out_s", sum[GNX_SPAN_WAIT_OUT] / 1e9, "wait_lock_s",
-                          sum[GNX_SPAN_WAIT_LOCK] / 1e9));
-  }
-  for (uint32_t w = 0; w < t->n_workers; w++) {
-    const struct gnx_trace_worker *tw = t->workers[w];
-    json_t *wo = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:I, s:I}", "name", tw->name, "pid",
-                           tw->pid, "tid", tw->tid, "stage", tw->stage, "cpu_begin", tw->cpu_begin,
-                           "cpu_end", tw->cpu_end, "spans", (json_int_t)tw->len, "dropped",
-                           (json_int_t)tw->dropped);
-    gnx__worker_extra(wo, tw);
-    json_array_append_new(workers, wo);
-  }
-  *workers_out = workers;
-  return stages;
-}
-
-static json_t *gnx__rep_json(const struct gnx_run_result *r, const struct gnx_workload *wl) {
-  json_t *workers = NULL;
-  json_t *stages = gnx__trace_json(&r->trace, wl, &workers);
-  json_t *rep = json_pack("{s:b, s:f, s:f, s:f, s:f, s:I, s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "ok",
-                   r->rc == 0, "wall_s", r->wall_ns / 1e9, "startup_s", r->startup_ns / 1e9,
-                   "user_s", r->user_s, "sys_s", r->sys_s, "maxrss_kb", (json_int_t)r->maxrss_kb,
-                   "maxrss_source", r->maxrss_source ? r->maxrss_source : "none", "nvcsw",
-                   (json_int_t)r->nvcsw, "nivcsw", (json_int_t)r->nivcsw, "minflt",
-                   (json_int_t)r->minflt, "majflt", (json_int_t)r->majflt, "stages", stages,
-                   "workers", workers);
-  if (r->counters_on && rep) {
-    json_object_set_new(rep, "counters", gnx__rep_counters(r));
-  }
-  return rep;
-}
-
-/* idx[i] is the repetition sample i came from, so outliers name it. */
-static json_t *gnx__stats_json(const double *x, const size_t *idx, size_t n) {
-  if (n == 0) {
-    return json_null();
-  }
-  struct gnx_stats s;
-  gnx_stats_compute(x, n, &s);
-  unsigned char flag[1024];
-  gnx_stats_outliers(x, n, flag);
-  json_t *out = json_array();
-  for (size_t i = 0; i < n; i++) {
-    if (flag[i]) {
-      json_array_append_new(out, json_integer((json_int_t)idx[i]));
-    }
-  }
-  return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o, s:b}", "n",
-                   (json_int_t)s.n, "median", s.median, "lo", s.lo, "hi", s.hi, "level", s.level,
-                   "min", s.min, "max", s.max, "mean", s.mean, "cv", s.cv, "mad", s.mad,
-                   "outliers", out, "noisy", s.cv > GNX_STATS_NOISY_CV);
-}
-
-/* The report's warning when a cell is too noisy to trust, or NULL, from
- * the wall statistics gnx__stats_json made (its outliers are repetition
- * indexes). */
-static json_t *gnx__noise_warning(const json_t *wall) {
-  if (!json_is_true(json_object_get(wall, "noisy"))) {
-    return NULL;
-  }
-  const json_t *out = json_object_get(wall, "outliers");
-  char outl[128] = "";
-  for (size_t i = 0; i < json_array_size(out); i++) {
-    size_t l = strlen(outl);
-    if (l + 16 < sizeof outl) {
-      snprintf(outl + l, sizeof outl - l, "%s#%lld",
-               i ? ", " : json_array_size(out) > 1 ? "; outlying: repetitions "
-                                                   : "; outlying: repetition ",
-               (long long)json_integer_value(json_array_get(out, i)) + 1);
-    }
-  }
-  char msg[384];
-  snprintf(msg, sizeof msg,
-           "too noisy to trust: wall CV %.1f %% > %.0f %%%s; run more --reps, --pin the "
-           "workers, or quiet the machine",
-           json_number_value(json_object_get(wall, "cv")) * 100, GNX_STATS_NOISY_CV * 100, outl);
-  return json_string(msg);
-}
+/* What a repetition keeps for the Chrome trace of the cell's median one. */
+struct gnx_kept_trace {
+  struct gnx_trace trace;
+  uint64_t t_start_ns;
+};
 
 struct gnx_group {
-  const struct gnx_cli *cli;
+  const struct gnx_run_config *cfg;
+  const struct gnx_counters *ctrs;
+  const struct gnx_pin_plan *plan;
   const struct gnx_workload *wl;
   uint64_t size;
+  const char *names[64]; /* the stages' names, then the sink's */
+  unsigned n_names;
   struct gnx_params wparams;
   struct gnx_params eparams[GNX_CLI_MAX];          /* as the user gave them */
   const struct gnx_params *run_params[GNX_CLI_MAX]; /* auto tuned: what runs */
-  struct gnx_plan plan;
+  struct gnx_plan model;                            /* profile, tuning, predictions */
   int tuned;                                        /* serial's first run tuned the rest */
   void *shared;
   struct gnx_workload_info info;
-  struct gnx_rep *reps; /* [engine][rep] */
+  struct gnx_rep_outcome *reps;  /* [engine][rep] */
+  struct gnx_kept_trace *traces; /* [engine][rep], until the cells are made */
   int failed[GNX_CLI_MAX];
   char failmsg[GNX_CLI_MAX][320];
 };
 
-static void gnx__progress(const struct gnx_cli *cli, const char *fmt, ...)
+static void gnx__progress(const struct gnx_run_config *cfg, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static void gnx__progress(const struct gnx_cli *cli, const char *fmt, ...) {
-  if (cli->quiet || !isatty(STDERR_FILENO)) {
+static void gnx__progress(const struct gnx_run_config *cfg, const char *fmt, ...) {
+  if (cfg->quiet || !isatty(STDERR_FILENO)) {
     return;
   }
   va_list ap;
@@ -418,95 +146,88 @@ static void gnx__progress(const struct gnx_cli *cli, const char *fmt, ...) {
   fflush(stderr);
 }
 
+/* Remember engine e's first failure and its message. */
+static void gnx__fail(struct gnx_group *g, size_t e, int rc, const char *errmsg) {
+  if (rc == GNX_EUSAGE) { /* the engine's own line names the choices */
+    snprintf(g->failmsg[e], sizeof g->failmsg[e], "%.256s%s%s",
+             errmsg[0] ? errmsg : g->cfg->engines[e]->name, errmsg[0] ? "" : ": ",
+             errmsg[0] ? "" : gnx_strerror(rc));
+  } else {
+    snprintf(g->failmsg[e], sizeof g->failmsg[e], "%s%s%.256s", gnx_strerror(rc),
+             errmsg[0] ? ": " : "", errmsg);
+  }
+  g->failed[e] = rc;
+}
+
 /* Serial ran: fold its trace into the profile; after its first run, tune
  * every other engine's auto options before it runs at all. */
 static void gnx__plan_serial(struct gnx_group *g, const struct gnx_run_result *res) {
-  if (gnx_plan_add_serial(&g->plan, &res->trace, res->sink_bytes) < 0 || g->tuned) {
+  if (gnx_plan_add_serial(&g->model, &res->trace, res->sink_bytes) < 0 || g->tuned) {
     return;
   }
   g->tuned = 1;
-  for (size_t e = 1; e < g->cli->n_engines; e++) {
-    gnx_plan_tune(&g->plan, e, g->cli->engines[e], &g->eparams[e], &g->run_params[e]);
+  for (size_t e = 1; e < g->cfg->n_engines; e++) {
+    gnx_plan_tune(&g->model, e, g->cfg->engines[e], &g->eparams[e], &g->run_params[e]);
   }
 }
 
-/* Run engine e once; on keep, store it as repetition r. Returns the rc. */
+/* Run engine e once; on keep, store it as repetition r. Returns the rc.
+ * The one place that runs an engine and reads what the runner measured. */
 static int gnx__run_one(struct gnx_group *g, size_t e, size_t r, int keep) {
-  const struct gnx_cli *cli = g->cli;
+  const struct gnx_run_config *cfg = g->cfg;
   struct gnx_run_result res;
   fflush(NULL); /* forked workers must not inherit unflushed output */
   const struct gnx_params *params = g->run_params[e] ? g->run_params[e] : &g->eparams[e];
-  int rc = gnx_runner_exec(cli->engines[e], params, g->wl, g->shared, &g->info, &cli->fault,
+  int rc = gnx_runner_exec(cfg->engines[e], params, g->wl, g->shared, &g->info, &cfg->fault,
                            &gnx_stop, gnx_cpus_allowed(), &res);
   if (e == 0 && rc == 0) {
     gnx__plan_serial(g, &res);
   }
   if (rc < 0 && !g->failed[e]) {
-    g->failed[e] = rc;
-    if (rc == GNX_EUSAGE) { /* the engine's own line names the choices */
-      snprintf(g->failmsg[e], sizeof g->failmsg[e], "%.256s%s%s",
-               res.errmsg[0] ? res.errmsg : cli->engines[e]->name, res.errmsg[0] ? "" : ": ",
-               res.errmsg[0] ? "" : gnx_strerror(rc));
-    } else {
-      snprintf(g->failmsg[e], sizeof g->failmsg[e], "%s%s%.256s", gnx_strerror(rc),
-               res.errmsg[0] ? ": " : "", res.errmsg);
-    }
+    gnx__fail(g, e, rc, res.errmsg);
   }
   if (keep) {
-    struct gnx_rep *rep = &g->reps[e * cli->reps + r];
-    rep->rc = rc;
-    snprintf(rep->errmsg, sizeof rep->errmsg, "%s", res.errmsg);
-    rep->summary = res.summary ? json_incref(res.summary) : NULL;
-    rep->json = gnx__rep_json(&res, g->wl);
-    rep->wall_s = res.wall_ns / 1e9;
-    rep->trace = res.trace; /* moved: the mapping outlives the result */
-    rep->t_start_ns = res.t_start_ns;
+    struct gnx_rep_facts f = {
+        .ok = res.rc == 0, .wall_s = res.wall_ns / 1e9, .startup_s = res.startup_ns / 1e9,
+        .user_s = res.user_s, .sys_s = res.sys_s, .maxrss_kb = res.maxrss_kb,
+        .maxrss_source = res.maxrss_source, .nvcsw = res.nvcsw, .nivcsw = res.nivcsw,
+        .minflt = res.minflt, .majflt = res.majflt, .counters_on = res.counters_on,
+        .sw = res.sw, .sw_src = res.sw_src, .trace = &res.trace, .names = g->names,
+        .n_names = g->n_names, .counters = g->ctrs, .pin = g->plan};
+    g->reps[e * cfg->reps + r] = (struct gnx_rep_outcome){
+        rc, res.wall_ns / 1e9, res.summary ? json_incref(res.summary) : NULL,
+        gnx_report_rep_new(&f)};
+    /* the trace is moved: its mapping outlives the result */
+    g->traces[e * cfg->reps + r] = (struct gnx_kept_trace){res.trace, res.t_start_ns};
     memset(&res.trace, 0, sizeof res.trace);
   }
   gnx_run_result_free(&res);
   return rc;
 }
 
-/* Write the Chrome trace of the median repetition of engine e; returns the
- * report's reference to it, or null. */
-static json_t *gnx__write_trace(struct gnx_group *g, size_t e, const char *out) {
-  size_t R = g->cli->reps, idx[1024], n = 0;
-  for (size_t r = 0; r < R; r++) {
-    if (g->reps[e * R + r].rc == 0) {
-      idx[n++] = r;
-    }
+/* Write the Chrome trace of the median repetition of engine e into
+ * out/file. Returns the repetition, or -1 (none good, or not written). */
+static int gnx__write_trace(struct gnx_group *g, size_t e, const char *out, char *file,
+                            size_t len) {
+  size_t R = g->cfg->reps;
+  int r = gnx_report_median_rep(&g->reps[e * R], R);
+  if (r < 0) {
+    return -1;
   }
-  if (n == 0) {
-    return json_null();
-  }
-  /* order the good repetitions by wall time; take the lower median */
-  for (size_t i = 1; i < n; i++) {
-    for (size_t k = i; k > 0 && g->reps[e * R + idx[k]].wall_s < g->reps[e * R + idx[k - 1]].wall_s;
-         k--) {
-      size_t t = idx[k];
-      idx[k] = idx[k - 1];
-      idx[k - 1] = t;
-    }
-  }
-  size_t r = idx[(n - 1) / 2];
-  const struct gnx_rep *rep = &g->reps[e * R + r];
-  const char *names[64];
-  unsigned nn = 0;
-  for (; nn < g->wl->n_stages && nn < 63; nn++) {
-    names[nn] = g->wl->stages[nn].name;
-  }
-  names[nn++] = g->wl->sink_name;
-  char file[256], path[PATH_MAX + 300], title[256], why[512];
-  snprintf(file, sizeof file, "trace-%s-%llu-%s.json", g->wl->name, (unsigned long long)g->size,
-           g->cli->engines[e]->name);
+  const struct gnx_kept_trace *kt = &g->traces[e * R + (size_t)r];
+  char path[PATH_MAX + 300], title[256], why[512];
+  snprintf(file, len, "trace-%s-%llu-%s.json", g->wl->name, (unsigned long long)g->size,
+           g->cfg->engines[e]->name);
   snprintf(path, sizeof path, "%s/%s", out, file);
-  snprintf(title, sizeof title, "%s n=%llu %s, repetition %zu (median wall %.3f ms)", g->wl->name,
-           (unsigned long long)g->size, g->cli->engines[e]->name, r + 1, rep->wall_s * 1e3);
-  if (gnx_chrome_write(path, &rep->trace, names, nn, rep->t_start_ns, title, why, sizeof why) < 0) {
+  snprintf(title, sizeof title, "%s n=%llu %s, repetition %d (median wall %.3f ms)", g->wl->name,
+           (unsigned long long)g->size, g->cfg->engines[e]->name, r + 1,
+           g->reps[e * R + (size_t)r].wall_s * 1e3);
+  if (gnx_chrome_write(path, &kt->trace, g->names, g->n_names, kt->t_start_ns, title, why,
+                       sizeof why) < 0) {
     fprintf(stderr, "gnxbench: warning: %s\n", why);
-    return json_null();
+    return -1;
   }
-  return json_pack("{s:s, s:I}", "file", file, "rep", (json_int_t)r);
+  return r;
 }
 
 /* The model's part of a cell: the profile (serial's), the tuning and the
@@ -515,14 +236,14 @@ static void gnx__cell_model(struct gnx_group *g, size_t e, json_t *cell) {
   const json_t *median = json_object_get(json_object_get(json_object_get(cell, "stats"),
                                                          "wall_s"), "median");
   if (e == 0) {
-    json_t *prof = gnx_plan_profile_json(&g->plan);
+    json_t *prof = gnx_plan_profile_json(&g->model);
     if (prof) {
       json_object_set_new(cell, "profile", prof);
     }
   }
   const struct gnx_params *params = g->run_params[e] ? g->run_params[e] : &g->eparams[e];
-  g->plan.engines[e] = g->cli->engines[e];
-  json_t *m = gnx_plan_cell_json(&g->plan, e, &g->eparams[e], params,
+  g->model.engines[e] = g->cfg->engines[e];
+  json_t *m = gnx_plan_cell_json(&g->model, e, &g->eparams[e], params,
                                  json_is_number(median) ? json_number_value(median) : NAN);
   if (m) {
     json_object_update(cell, m);
@@ -533,107 +254,61 @@ static void gnx__cell_model(struct gnx_group *g, size_t e, json_t *cell) {
 /* Build the report cells of one group and append them to results. Returns
  * 1 when every cell ran and verified. */
 static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *out) {
-  const struct gnx_cli *cli = g->cli;
-  size_t R = cli->reps;
+  const struct gnx_run_config *cfg = g->cfg;
+  size_t R = cfg->reps;
   /* serial is engines[0]; its first good summary is the reference. */
   const json_t *ref = NULL;
   for (size_t r = 0; r < R && !ref; r++) {
-    if (g->reps[r].rc == 0) {
-      ref = g->reps[r].summary;
-    }
+    ref = g->reps[r].rc == 0 ? g->reps[r].summary : NULL;
   }
-  json_t *check = NULL;
-  int check_ok = 1;
-  if (ref && g->wl->check) {
-    json_t *detail = NULL;
-    int crc = g->wl->check(g->shared, ref, &detail);
-    check_ok = crc == 0;
-    check = detail ? detail : json_object();
-    json_object_set_new(check, "status", json_string(crc == 0 ? "pass" : "fail"));
-    if (crc < 0 && crc != GNX_EVERIFY) {
-      json_object_set_new(check, "error", json_string(gnx_strerror(crc)));
-    }
-  } else {
-    check = json_pack("{s:s}", "status", ref ? "none" : "not run");
-  }
+  json_t *detail = NULL;
+  int checked = ref && g->wl->check;
+  int crc = checked ? g->wl->check(g->shared, ref, &detail) : 0;
   int all_ok = 1;
-  for (size_t e = 0; e < cli->n_engines; e++) {
-    json_t *reps = json_array();
-    double walls[1024], ratios[1024];
-    size_t nw = 0, nr = 0, widx[1024], ridx[1024];
-    int equal = ref != NULL, ran = 0;
-    const json_t *summary = NULL;
-    for (size_t r = 0; r < R; r++) {
-      struct gnx_rep *rep = &g->reps[e * R + r];
-      if (rep->json) {
-        json_array_append(reps, rep->json);
-        ran = 1;
-      }
-      if (rep->rc != 0) {
-        continue;
-      }
-      summary = summary ? summary : rep->summary;
-      equal &= ref && rep->summary && json_equal(rep->summary, ref);
-      widx[nw] = r;
-      walls[nw++] = rep->wall_s;
-      /* speedup per repetition: serial and this engine ran side by side */
-      struct gnx_rep *base = &g->reps[r];
-      if (base->rc == 0 && rep->wall_s > 0) {
-        ridx[nr] = r;
-        ratios[nr++] = base->wall_s / rep->wall_s;
-      }
-    }
-    const char *status = g->failed[e] ? (g->failed[e] == GNX_ESTOPPED ? "interrupted" : "failed")
-                                      : (ran ? "ok" : "not run");
-    int verified = !g->failed[e] && ran && equal && check_ok;
-    all_ok &= verified;
-    json_t *err = json_null();
-    if (g->failed[e]) {
-      err = json_string(g->failmsg[e]);
-    } else if (ran && !equal) {
-      err = json_string(ref ? "result differs from the serial engine's result"
-                            : "no serial result to compare with");
-    } else if (ran && !check_ok) {
-      err = json_string("result differs from the workload's reference");
-    }
-    json_t *opts = gnx__params_json(&g->wparams);
-    json_t *eopts = gnx__params_json(&g->eparams[e]);
-    json_object_update(opts, eopts);
-    json_decref(eopts);
-    json_t *cell = json_pack(
-        "{s:s, s:I, s:s, s:I, s:o, s:s, s:o, s:b, s:{s:b, s:O}, s:O, s:o, s:{s:o, s:o}, s:o}",
-        "workload", g->wl->name, "size", (json_int_t)g->size, "engine", cli->engines[e]->name,
-        "items", (json_int_t)g->info.items, "options", opts, "status", status, "error", err,
-        "verified", verified, "verification", "equal_to_serial", equal && ran, "reference", check,
-        "summary", summary ? (json_t *)summary : json_null(), "reps", reps, "stats", "wall_s",
-        gnx__stats_json(walls, widx, nw), "speedup", gnx__stats_json(ratios, ridx, nr), "trace",
-        gnx__write_trace(g, e, out));
-    json_t *noise = gnx__noise_warning(json_object_get(json_object_get(cell, "stats"), "wall_s"));
-    if (noise) {
-      json_object_set_new(cell, "warnings", json_pack("[o]", noise));
-    }
+  for (size_t e = 0; e < cfg->n_engines; e++) {
+    char file[256];
+    int tr = gnx__write_trace(g, e, out, file, sizeof file);
+    struct gnx_cell_facts f = {.workload = g->wl->name,
+                               .engine = cfg->engines[e]->name,
+                               .size = g->size,
+                               .items = g->info.items,
+                               .params = {&g->wparams, &g->eparams[e]},
+                               .failed = g->failed[e],
+                               .failmsg = g->failmsg[e],
+                               .n_reps = R,
+                               .reps = &g->reps[e * R],
+                               .serial = g->reps,
+                               .reference = ref,
+                               .checked = checked,
+                               .check_rc = crc,
+                               .check_detail = detail,
+                               .trace_file = tr < 0 ? NULL : file,
+                               .trace_rep = tr < 0 ? 0 : (size_t)tr};
+    json_t *cell = gnx_report_cell_new(&f);
     gnx__cell_model(g, e, cell);
+    all_ok &= gnx_jbool(cell, GNX_F_VERIFIED, 0);
     json_array_append_new(results, cell);
   }
-  json_decref(check);
+  json_decref(detail);
   return all_ok;
 }
 
 static void gnx__group_free(struct gnx_group *g) {
-  gnx_plan_free(&g->plan);
-  if (g->reps) {
-    for (size_t i = 0; i < g->cli->n_engines * g->cli->reps; i++) {
-      json_decref(g->reps[i].summary);
-      json_decref(g->reps[i].json);
-      gnx_trace_free(&g->reps[i].trace);
-    }
-    free(g->reps);
+  gnx_plan_free(&g->model);
+  for (size_t i = 0; g->reps && i < g->cfg->n_engines * g->cfg->reps; i++) {
+    json_decref(g->reps[i].summary);
+    json_decref(g->reps[i].json);
   }
+  for (size_t i = 0; g->traces && i < g->cfg->n_engines * g->cfg->reps; i++) {
+    gnx_trace_free(&g->traces[i].trace);
+  }
+  free(g->reps);
+  free(g->traces);
   if (g->shared) {
     g->wl->teardown(g->shared);
   }
   gnx_params_free(&g->wparams);
-  for (size_t e = 0; e < g->cli->n_engines; e++) {
+  for (size_t e = 0; e < g->cfg->n_engines; e++) {
     gnx_params_free(&g->eparams[e]);
   }
 }
@@ -685,219 +360,294 @@ static void gnx__point_latest(const char *run_id) {
   }
 }
 
-int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
-  struct gnx_cli cli;
-  char why[512];
-  int rc = gnx_cli_parse(argc, argv, &cli, why, sizeof why);
-  if (rc == 1) {
-    return 0;
+/* Decided once per process: what can be counted, and where workers go.
+ * Returns 0, or a usage error with why. */
+static int gnx__probe(const struct gnx_run_config *cfg, struct gnx_counters *ctrs,
+                      struct gnx_pin_plan *plan, char *why, size_t len) {
+  int rc = gnx__check_options_apply(cfg, why, len);
+  if (rc == 0) {
+    rc = gnx_counters_init(ctrs, cfg->counters_mode, cfg->events, why, len);
   }
   if (rc == 0) {
-    rc = gnx__check_options_apply(&cli, why, sizeof why);
-  }
-  /* Decided once per process: what can be counted, and where workers go. */
-  static struct gnx_counters ctrs;
-  static struct gnx_pin_plan plan;
-  if (rc == 0) {
-    rc = gnx_counters_init(&ctrs, cli.counters_mode, cli.events, why, sizeof why);
-  }
-  if (rc == 0) {
-    rc = gnx_pin_plan_host(cli.pin_policy, cli.pin_list, cli.n_pin, &plan, why, sizeof why);
+    rc = gnx_pin_plan_host(cfg->pin_policy, cfg->pin_list, cfg->n_pin, plan, why, len);
     if (rc < 0 && rc != GNX_EUSAGE && rc != GNX_EUNAVAIL) {
-      snprintf(why, sizeof why, "--pin: cannot load the topology: %s", gnx_strerror(rc));
+      snprintf(why, len, "--pin: cannot load the topology: %s", gnx_strerror(rc));
     }
   }
   if (rc < 0) {
-    fprintf(stderr, "gnxbench: %s\n", why);
-    return 2;
+    return rc;
   }
-  gnx__ctrs = &ctrs;
-  gnx__plan = &plan;
-  gnx_runner_set_probe(&ctrs, &plan);
+  gnx_runner_set_probe(ctrs, plan);
   /* events the user named and will not get: say so now, once, not only in
    * the report (the defaults' absence on a machine without a PMU is normal
    * and is said in the report and summary) */
-  for (int i = 0; cli.events && i < ctrs.n_events; i++) {
-    if (!ctrs.ev_ok[i]) {
-      fprintf(stderr, "gnxbench: warning: --events %s will not be counted: %s (papi_avail and "
-                      "papi_native_avail, from Debian's papi-tools, list what this machine "
-                      "has)\n",
-              ctrs.events[i], ctrs.ev_reason[i]);
+  for (int i = 0; cfg->events && i < ctrs->n_events; i++) {
+    if (!ctrs->ev_ok[i]) {
+      fprintf(stderr,
+              "gnxbench: warning: --events %s will not be counted: %s (papi_avail and "
+              "papi_native_avail, from Debian's papi-tools, list what this machine "
+              "has)\n",
+              ctrs->events[i], ctrs->ev_reason[i]);
     }
   }
+  return 0;
+}
 
-  char run_id[64], out[PATH_MAX];
+/* A run in progress: where it writes, and how it is going. */
+struct gnx_run_state {
+  const struct gnx_run_config *cfg;
+  const struct gnx_counters *ctrs;
+  const struct gnx_pin_plan *plan;
+  const struct gnx_machine *machine; /* the constants the models use */
+  char run_id[64], out[PATH_MAX], report_path[PATH_MAX + 16];
+  int created; /* out was made by this run */
+  json_t *report;
+  int exit_code, wrote;
+};
+
+/* The output directory (results/<run-id> unless --out), made and proven
+ * writable before anything runs. Returns 0, or a usage error with why. */
+static int gnx__out_dir(struct gnx_run_state *run, char *why, size_t len) {
   time_t now = time(NULL);
   struct tm tm;
   gmtime_r(&now, &tm);
-  strftime(run_id, sizeof run_id, "%Y%m%d-%H%M%S", &tm);
-  snprintf(run_id + strlen(run_id), sizeof run_id - strlen(run_id), "-%d", (int)getpid());
-  snprintf(out, sizeof out, "%s", cli.out ? cli.out : "results/");
-  if (!cli.out) {
-    strncat(out, run_id, sizeof out - strlen(out) - 1);
+  strftime(run->run_id, sizeof run->run_id, "%Y%m%d-%H%M%S", &tm);
+  size_t l = strlen(run->run_id);
+  snprintf(run->run_id + l, sizeof run->run_id - l, "-%d", (int)getpid());
+  if (run->cfg->out) {
+    snprintf(run->out, sizeof run->out, "%s", run->cfg->out);
+  } else {
+    snprintf(run->out, sizeof run->out, "results/%s", run->run_id);
   }
-  int created = 0;
-  if (gnx__prepare_out(out, &created, why, sizeof why) < 0) {
-    fprintf(stderr, "gnxbench: %s\n", why);
-    return 2;
-  }
+  snprintf(run->report_path, sizeof run->report_path, "%s/report.json", run->out);
+  return gnx__prepare_out(run->out, &run->created, why, len);
+}
 
-  json_t *report = json_pack("{s:i, s:{s:s, s:s}, s:o, s:{s:o, s:o, s:o, s:I, s:I, s:o, s:b}, "
-                             "s:s, s:o}",
-                             "schema_version", GNX_REPORT_SCHEMA_VERSION, "tool", "name",
-                             "gnxbench", "version", GNX_VERSION, "context",
-                             gnx_context_new(full_argc, full_argv), "config", "engines",
-                             json_array(), "workloads", json_array(), "sizes", json_array(),
-                             "reps", (json_int_t)cli.reps, "warmup", (json_int_t)cli.warmup,
-                             "skipped_engines", json_array(), "serial_added", cli.serial_added,
-                             "status", "running", "results", json_array());
-  /* the machine constants the engines' models use */
-  static struct gnx_machine machine;
-  gnx_machine_measure(&machine);
-  json_object_set_new(json_object_get(report, "context"), "machine", gnx_machine_json(&machine));
-  json_object_set_new(report, "counters", gnx__counters_json(&ctrs));
-  json_object_set_new(report, "pinning", gnx__pinning_json(&plan));
-  json_t *config = json_object_get(report, "config");
-  for (size_t i = 0; i < cli.n_engines; i++) {
-    json_array_append_new(json_object_get(config, "engines"), json_string(cli.engines[i]->name));
+/* The report before anything is measured: what was asked, on what. */
+static json_t *gnx__report_new(const struct gnx_run_state *run, json_t *command_line) {
+  const struct gnx_run_config *cfg = run->cfg;
+  json_t *engines = json_array(), *workloads = json_array(), *sizes = json_array();
+  json_t *skipped = json_array();
+  for (size_t i = 0; i < cfg->n_engines; i++) {
+    json_array_append_new(engines, json_string(cfg->engines[i]->name));
   }
-  for (size_t i = 0; i < cli.n_skipped; i++) {
-    const struct gnx_engine *e = gnx_engine_find(cli.skipped_engines[i]);
-    json_array_append_new(json_object_get(config, "skipped_engines"),
-                          json_pack("{s:s, s:s}", "engine", e->name, "reason", e->unavailable));
-    if (!cli.quiet) {
+  for (size_t i = 0; i < cfg->n_skipped; i++) {
+    const struct gnx_engine *e = gnx_engine_find(cfg->skipped_engines[i]);
+    json_array_append_new(
+        skipped, json_pack("{s:s, s:s}", GNX_F_ENGINE, e->name, GNX_F_REASON, e->unavailable));
+    if (!cfg->quiet) {
       fprintf(stderr, "gnxbench: note: engine %s is skipped: %s\n", e->name, e->unavailable);
     }
   }
   json_t *skipped_wl = json_array();
-  json_object_set_new(config, "skipped_workloads", skipped_wl);
-  for (size_t i = 0; i < cli.n_skipped_workloads; i++) {
-    const struct gnx_workload *w = gnx_workload_find(cli.skipped_workloads[i]);
-    json_array_append_new(skipped_wl,
-                          json_pack("{s:s, s:s}", "workload", w->name, "reason", w->unavailable));
-    if (!cli.quiet) {
+  for (size_t i = 0; i < cfg->n_skipped_workloads; i++) {
+    const struct gnx_workload *w = gnx_workload_find(cfg->skipped_workloads[i]);
+    json_array_append_new(skipped_wl, json_pack("{s:s, s:s}", "workload", w->name, GNX_F_REASON,
+                                                w->unavailable));
+    if (!cfg->quiet) {
       fprintf(stderr, "gnxbench: note: workload %s is skipped: %s\n", w->name, w->unavailable);
     }
   }
-  for (size_t i = 0; i < cli.n_workloads; i++) {
-    json_array_append_new(json_object_get(config, "workloads"),
-                          json_string(cli.workloads[i]->name));
+  for (size_t i = 0; i < cfg->n_workloads; i++) {
+    json_array_append_new(workloads, json_string(cfg->workloads[i]->name));
   }
-  for (size_t i = 0; i < cli.n_sizes; i++) {
-    json_array_append_new(json_object_get(config, "sizes"), json_integer((json_int_t)cli.sizes[i]));
+  for (size_t i = 0; i < cfg->n_sizes; i++) {
+    json_array_append_new(sizes, json_integer((json_int_t)cfg->sizes[i]));
   }
-  json_t *results = json_object_get(report, "results");
+  json_t *report = json_pack(
+      "{s:i, s:{s:s, s:s}, s:o, s:{s:o, s:o, s:o, s:I, s:I, s:o, s:b}, s:s, s:o}",
+      GNX_F_SCHEMA_VERSION, GNX_REPORT_SCHEMA_VERSION, "tool", "name", "gnxbench", "version",
+      GNX_VERSION, GNX_F_CONTEXT, gnx_context_new(command_line), GNX_F_CONFIG, GNX_F_ENGINES,
+      engines, GNX_F_WORKLOADS, workloads, GNX_F_SIZES, sizes, GNX_F_REPS, (json_int_t)cfg->reps,
+      GNX_F_WARMUP, (json_int_t)cfg->warmup, GNX_F_SKIPPED_ENGINES, skipped, "serial_added",
+      cfg->serial_added, GNX_F_STATUS, "running", GNX_F_RESULTS, json_array());
+  json_object_set_new(json_object_get(report, GNX_F_CONFIG), "skipped_workloads", skipped_wl);
+  json_object_set_new(json_object_get(report, GNX_F_CONTEXT), "machine",
+                      gnx_machine_json(run->machine));
+  json_object_set_new(report, GNX_F_COUNTERS, gnx_report_counters_new(run->ctrs));
+  json_object_set_new(report, GNX_F_PINNING, gnx_report_pinning_new(run->plan));
+  return report;
+}
 
-  gnx__install_signals();
-  int exit_code = 0, wrote = 0;
-  size_t n_groups = cli.n_workloads * cli.n_sizes, gi = 0;
-  for (size_t w = 0; w < cli.n_workloads && !gnx_stop && exit_code != 2; w++) {
-    for (size_t s = 0; s < cli.n_sizes && !gnx_stop && exit_code != 2; s++, gi++) {
-      struct gnx_group g;
-      memset(&g, 0, sizeof g);
-      g.cli = &cli;
-      g.wl = cli.workloads[w];
-      g.size = cli.sizes[s];
-      int brc = gnx_params_build(g.wl->options, g.size, cli.kv, cli.n_kv, &g.wparams);
-      for (size_t e = 0; e < cli.n_engines && brc == 0; e++) {
-        brc = gnx_params_build(cli.engines[e]->options, g.size, cli.kv, cli.n_kv, &g.eparams[e]);
+/* "\r\033[K" when a progress line may be on the terminal, to clear it. */
+static const char *gnx__clear(const struct gnx_run_config *cfg) {
+  return isatty(2) && !cfg->quiet ? "\r\033[K" : "";
+}
+
+/* Build a group's options and make its workload's shared data (not
+ * timed). Returns 0, or -1 with run->exit_code set and the reason printed. */
+static int gnx__group_setup(struct gnx_run_state *run, struct gnx_group *g, size_t gi) {
+  const struct gnx_run_config *cfg = run->cfg;
+  for (; g->n_names < g->wl->n_stages && g->n_names < 63; g->n_names++) {
+    g->names[g->n_names] = g->wl->stages[g->n_names].name;
+  }
+  g->names[g->n_names++] = g->wl->sink_name;
+  int rc = gnx_params_build(g->wl->options, g->size, cfg->kv, cfg->n_kv, &g->wparams);
+  for (size_t e = 0; e < cfg->n_engines && rc == 0; e++) {
+    rc = gnx_params_build(cfg->engines[e]->options, g->size, cfg->kv, cfg->n_kv, &g->eparams[e]);
+  }
+  g->reps = calloc(cfg->n_engines * cfg->reps, sizeof *g->reps);
+  g->traces = calloc(cfg->n_engines * cfg->reps, sizeof *g->traces);
+  if (rc < 0 || !g->reps || !g->traces) {
+    fprintf(stderr, "gnxbench: out of memory\n");
+    run->exit_code = 1;
+    return -1;
+  }
+  gnx__progress(cfg, "[%zu/%zu] %s n=%llu: setting up", gi + 1, cfg->n_workloads * cfg->n_sizes,
+                g->wl->name, (unsigned long long)g->size);
+  char swhy[GNX_WHY_MAX] = "";
+  int src = g->wl->setup(&g->wparams, &g->shared, &g->info, swhy);
+  if (src < 0) {
+    g->shared = NULL;
+    fprintf(stderr, "%sgnxbench: %s: %s\n", gnx__clear(cfg), g->wl->name,
+            swhy[0] ? swhy : gnx_strerror(src));
+    run->exit_code = src == -ENOMEM ? 1 : 2;
+    return -1;
+  }
+  gnx_plan_init(&g->model, g->wl, g->info.items, (double)g->info.sink_wait_ns / 1e9,
+                run->machine, gnx_cpus_allowed());
+  return 0;
+}
+
+/* Warm-up runs, then the measured repetitions, engines interleaved.
+ * Returns GNX_EUSAGE (printed) when an engine rejected its options. */
+static int gnx__group_measure(struct gnx_group *g, size_t gi) {
+  const struct gnx_run_config *cfg = g->cfg;
+  size_t n_groups = cfg->n_workloads * cfg->n_sizes;
+  for (size_t r = 0; r < cfg->warmup + cfg->reps && !gnx_stop; r++) {
+    int keep = r >= cfg->warmup;
+    for (size_t e = 0; e < cfg->n_engines && !gnx_stop; e++) {
+      if (g->failed[e]) {
+        continue;
       }
-      g.reps = calloc(cli.n_engines * cli.reps, sizeof *g.reps);
-      if (brc < 0 || !g.reps) {
-        fprintf(stderr, "gnxbench: out of memory\n");
-        exit_code = 1;
-        gnx__group_free(&g);
-        break;
-      }
-      gnx__progress(&cli, "[%zu/%zu] %s n=%llu: setting up", gi + 1, n_groups, g.wl->name,
-                    (unsigned long long)g.size);
-      char swhy[GNX_WHY_MAX] = "";
-      int src = g.wl->setup(&g.wparams, &g.shared, &g.info, swhy);
-      if (src < 0) {
-        g.shared = NULL;
-        fprintf(stderr, "%sgnxbench: %s: %s\n", isatty(2) && !cli.quiet ? "\r\033[K" : "",
-                g.wl->name, swhy[0] ? swhy : gnx_strerror(src));
-        exit_code = src == -ENOMEM ? 1 : 2;
-        gnx__group_free(&g);
-        break;
-      }
-      gnx_plan_init(&g.plan, g.wl, g.info.items, (double)g.info.sink_wait_ns / 1e9, &machine,
-                    gnx_cpus_allowed());
-      /* warm-up, then measured repetitions, engines interleaved */
-      for (size_t r = 0; r < cli.warmup + cli.reps && !gnx_stop; r++) {
-        int keep = r >= cli.warmup;
-        for (size_t e = 0; e < cli.n_engines && !gnx_stop; e++) {
-          if (g.failed[e]) {
-            continue;
-          }
-          gnx__progress(&cli, "[%zu/%zu] %s n=%llu: %-8s %s %zu/%llu", gi + 1, n_groups,
-                        g.wl->name, (unsigned long long)g.size, cli.engines[e]->name,
-                        keep ? "rep" : "warm-up", keep ? r - cli.warmup + 1 : r + 1,
-                        (unsigned long long)(keep ? cli.reps : cli.warmup));
-          int erc = gnx__run_one(&g, e, keep ? r - cli.warmup : 0, keep);
-          if (erc == GNX_EUSAGE) { /* an engine option the engine rejected */
-            fprintf(stderr, "%sgnxbench: %s\n", isatty(2) && !cli.quiet ? "\r\033[K" : "",
-                    g.failmsg[e]);
-            exit_code = 2;
-            break;
-          }
-        }
-        if (exit_code == 2) {
-          break;
-        }
-      }
-      gnx__progress(&cli, "%s", "");
-      if (exit_code == 2) {
-        gnx__group_free(&g);
-        break;
-      }
-      if (!gnx__group_cells(&g, results, out)) {
-        exit_code = exit_code ? exit_code : 1;
-      }
-      gnx__group_free(&g);
-      json_object_set_new(report, "status", json_string("running"));
-      if (gnx_report_write(report, out, why, sizeof why) < 0) {
-        fprintf(stderr, "gnxbench: %s\n", why);
-        exit_code = 1;
-      } else {
-        wrote = 1;
-      }
-      if (!cli.quiet) {
-        gnx_table_print(stdout, report, g.wl->name, g.size);
-        fflush(stdout);
+      gnx__progress(cfg, "[%zu/%zu] %s n=%llu: %-8s %s %zu/%llu", gi + 1, n_groups, g->wl->name,
+                    (unsigned long long)g->size, cfg->engines[e]->name, keep ? "rep" : "warm-up",
+                    keep ? r - cfg->warmup + 1 : r + 1,
+                    (unsigned long long)(keep ? cfg->reps : cfg->warmup));
+      if (gnx__run_one(g, e, keep ? r - cfg->warmup : 0, keep) == GNX_EUSAGE) {
+        fprintf(stderr, "%sgnxbench: %s\n", gnx__clear(cfg), g->failmsg[e]);
+        return GNX_EUSAGE;
       }
     }
   }
+  return 0;
+}
 
-  const char *status = gnx_stop ? "incomplete" : exit_code == 2 ? "incomplete" : "complete";
-  json_object_set_new(report, "status", json_string(status));
-  json_object_set_new(report, "interrupted", json_boolean(gnx_stop != 0));
-  if (exit_code == 2 && !wrote) {
-    /* a usage error before anything was measured: leave nothing behind */
-    if (created) {
-      (void)rmdir(out);
-    }
-  } else if (gnx_report_write(report, out, why, sizeof why) < 0) {
+/* One workload at one size: measured, its cells added, the report
+ * rewritten (an interruption later loses nothing) and its table printed.
+ * Returns -1 when the workload's other sizes are not to run (run->exit_code
+ * says why). */
+static int gnx__group_run(struct gnx_run_state *run, const struct gnx_workload *wl, uint64_t n,
+                          size_t gi) {
+  const struct gnx_run_config *cfg = run->cfg;
+  struct gnx_group g = {.cfg = cfg, .ctrs = run->ctrs, .plan = run->plan, .wl = wl, .size = n};
+  int rc = gnx__group_setup(run, &g, gi);
+  if (rc == 0) {
+    rc = gnx__group_measure(&g, gi);
+    gnx__progress(cfg, "%s", "");
+    run->exit_code = rc < 0 ? 2 : run->exit_code;
+  }
+  if (rc == 0 && !gnx__group_cells(&g, json_object_get(run->report, GNX_F_RESULTS), run->out)) {
+    run->exit_code = run->exit_code ? run->exit_code : 1;
+  }
+  gnx__group_free(&g);
+  if (rc < 0) {
+    return -1;
+  }
+  char why[512];
+  json_object_set_new(run->report, GNX_F_STATUS, json_string("running"));
+  if (gnx_report_write(run->report, run->report_path, why, sizeof why) < 0) {
     fprintf(stderr, "gnxbench: %s\n", why);
-    exit_code = exit_code ? exit_code : 1;
+    run->exit_code = 1;
   } else {
-    if (!cli.out) {
-      gnx__point_latest(run_id);
+    run->wrote = 1;
+  }
+  if (!cfg->quiet) {
+    gnx_table_print(stdout, run->report, wl->name, n);
+    fflush(stdout);
+  }
+  return 0;
+}
+
+/* The final report and every output derived from it; the exit status. */
+static int gnx__run_finish(struct gnx_run_state *run) {
+  const struct gnx_run_config *cfg = run->cfg;
+  char why[512];
+  const char *status = gnx_stop || run->exit_code == 2 ? "incomplete" : "complete";
+  json_object_set_new(run->report, GNX_F_STATUS, json_string(status));
+  json_object_set_new(run->report, GNX_F_INTERRUPTED, json_boolean(gnx_stop != 0));
+  if (run->exit_code == 2 && !run->wrote) {
+    /* a usage error before anything was measured: leave nothing behind */
+    if (run->created) {
+      (void)rmdir(run->out);
     }
-    if (!cli.quiet) {
-      printf("\nreport: %s/report.json%s\n", out, gnx_stop ? " (incomplete: interrupted)" : "");
+  } else if (gnx_report_write(run->report, run->report_path, why, sizeof why) < 0) {
+    fprintf(stderr, "gnxbench: %s\n", why);
+    run->exit_code = run->exit_code ? run->exit_code : 1;
+  } else {
+    if (!cfg->out) {
+      gnx__point_latest(run->run_id);
+    }
+    if (!cfg->quiet) {
+      printf("\nreport: %s/report.json%s\n", run->out,
+             gnx_stop ? " (incomplete: interrupted)" : "");
     }
     /* every derived output, by the code `gnxbench report DIR` runs */
-    gnx_cmd_render(report, out, cli.quiet, &exit_code);
+    gnx_cmd_render(run->report, run->out, cfg->quiet, &run->exit_code);
   }
-  json_decref(report);
   if (gnx_stop) {
     fprintf(stderr, "gnxbench: interrupted by %s; the report holds what was measured\n",
             gnx_stop == SIGTERM ? "SIGTERM" : "SIGINT");
     return 130;
   }
-  if (exit_code == 1 && !cli.quiet) {
+  if (run->exit_code == 1 && !cfg->quiet) {
     fprintf(stderr, "gnxbench: some runs failed or did not verify (see the tables above)\n");
   }
-  return exit_code;
+  return run->exit_code;
+}
+
+int gnx_run_main(const struct gnx_run_config *cfg, json_t *command_line) {
+  /* static: the runner keeps pointing at them (gnx_runner_set_probe) */
+  static struct gnx_counters ctrs;
+  static struct gnx_pin_plan plan;
+  static struct gnx_machine machine;
+  struct gnx_run_state run = {.cfg = cfg, .ctrs = &ctrs, .plan = &plan, .machine = &machine};
+  char why[PATH_MAX + 512]; /* room for the output directory */
+  if (gnx__probe(cfg, &ctrs, &plan, why, sizeof why) < 0 ||
+      gnx__out_dir(&run, why, sizeof why) < 0) {
+    fprintf(stderr, "gnxbench: %s\n", why);
+    json_decref(command_line);
+    return 2;
+  }
+  gnx_machine_measure(&machine);
+  run.report = gnx__report_new(&run, command_line);
+  gnx__install_signals();
+  size_t gi = 0;
+  for (size_t w = 0; w < cfg->n_workloads && !gnx_stop && run.exit_code != 2; w++) {
+    for (size_t s = 0; s < cfg->n_sizes && !gnx_stop && run.exit_code != 2; s++, gi++) {
+      if (gnx__group_run(&run, cfg->workloads[w], cfg->sizes[s], gi) < 0) {
+        break;
+      }
+    }
+  }
+  int rc = gnx__run_finish(&run);
+  json_decref(run.report);
+  return rc;
+}
+
+int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv) {
+  struct gnx_run_config cfg;
+  char why[512];
+  int rc = gnx_config_parse(argc, argv, &cfg, why, sizeof why);
+  if (rc) {
+    if (rc < 0) {
+      fprintf(stderr, "gnxbench: %s\n", why);
+    }
+    return rc < 0 ? 2 : 0;
+  }
+  json_t *command_line = json_array();
+  for (int i = 0; i < full_argc; i++) {
+    json_array_append_new(command_line, json_string(full_argv[i]));
+  }
+  return gnx_run_main(&cfg, command_line);
 }

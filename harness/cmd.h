@@ -9,12 +9,33 @@
 /* argv holds the subcommand's arguments; full_argv the whole command line
  * (recorded in the report). */
 int gnx_cmd_run(int argc, char **argv, int full_argc, char **full_argv);
+
+/* Run a configuration (harness/cli.h), as `gnxbench run` and the gate do:
+ * measure, write the report and its derived outputs; the exit status.
+ * command_line: the words the report records as asking for this run (the
+ * run takes the reference). */
+struct gnx_run_config;
+int gnx_run_main(const struct gnx_run_config *cfg, json_t *command_line);
 int gnx_cmd_list(int argc, char **argv);
 int gnx_cmd_report(int argc, char **argv);
 int gnx_cmd_recommend(int argc, char **argv);
 int gnx_cmd_compare(int argc, char **argv);
 int gnx_cmd_gate(int argc, char **argv);
 int gnx_cmd_predict(int argc, char **argv);
+
+/* A subcommand: its name, what runs it (argv: its arguments), and its
+ * lines in the usage. */
+struct gnx_command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *synopsis; /* what follows "gnxbench " */
+  const char *help;     /* lines split by \n */
+};
+
+/* Every subcommand, in the order the usage lists them; the first is the
+ * default (main.c). */
+extern const struct gnx_command gnx_commands[];
+extern const size_t gnx_n_commands;
 
 /* Shared by report, recommend and run (cmd-report.c). */
 /* Parse `DIR [--quiet]` (quiet NULL: no --quiet); DIR may name report.json

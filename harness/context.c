@@ -126,7 +126,7 @@ static double gnx__page_fault_s(void) {
   return best;
 }
 
-json_t *gnx_context_new(int argc, char **argv) {
+json_t *gnx_context_new(json_t *command_line) {
   struct utsname u;
   uname(&u);
   char model[256];
@@ -137,10 +137,6 @@ json_t *gnx_context_new(int argc, char **argv) {
   struct tm tm;
   gmtime_r(&now, &tm);
   strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  json_t *cmd = json_array();
-  for (int i = 0; i < argc; i++) {
-    json_array_append_new(cmd, json_string(argv[i]));
-  }
   json_t *caches = json_array();
   for (int i = 0; i < t.n_caches; i++) {
     json_array_append_new(caches, json_pack("{s:i, s:s, s:I, s:i}", "level", t.caches[i].level,
@@ -155,14 +151,14 @@ json_t *gnx_context_new(int argc, char **argv) {
 #ifdef GNX_HAVE_PAPI
   json_array_append_new(features, json_string("papi"));
 #endif
-  json_t *ctx = json_pack("{s:s, s:s, s:s, s:{s:s, s:i, s:i, s:i, s:i}, s:i, s:s, s:s, s:s, s:s, "
-                   "s:s, s:s, s:s, s:o, s:o}",
-                   "host", u.nodename, "cpu_model", model, "arch", u.machine, "topology",
-                   "source", t.source, "packages", t.packages, "cores", t.cores, "pus", t.pus,
-                   "numa_nodes", t.numa, "cpus_allowed", (int)gnx_cpus_allowed(), "kernel",
-                   u.release, "compiler", GNX_COMPILER, "cflags", GNX_CFLAGS, "build_type",
-                   GNX_BUILD_TYPE, "git_revision", GNX_GIT_REV, "version", GNX_VERSION, "date",
-                   date, "command_line", cmd, "features", features);
+  json_t *ctx = json_pack(
+      "{s:s, s:s, s:s, s:{s:s, s:i, s:i, s:i, s:i}, s:i, s:s, s:s, s:s, s:s, "
+      "s:s, s:s, s:s, s:o, s:o}",
+      "host", u.nodename, "cpu_model", model, "arch", u.machine, "topology", "source", t.source,
+      "packages", t.packages, "cores", t.cores, "pus", t.pus, "numa_nodes", t.numa, "cpus_allowed",
+      (int)gnx_cpus_allowed(), "kernel", u.release, "compiler", GNX_COMPILER, "cflags", GNX_CFLAGS,
+      "build_type", GNX_BUILD_TYPE, "git_revision", GNX_GIT_REV, "version", GNX_VERSION, "date",
+      date, "command_line", command_line, "features", features);
   double pf = gnx__page_fault_s();
   json_object_set_new(ctx, "page_fault_us", isnan(pf) ? json_null() : json_real(pf * 1e6));
   json_t *topo = json_object_get(ctx, "topology");

@@ -6,8 +6,9 @@
 #include <jansson.h>
 
 /* The report's "context" object: host, CPU, topology, kernel, compiler and
- * flags, build type, git revision, date, the exact command line. */
-json_t *gnx_context_new(int argc, char **argv);
+ * flags, build type, git revision, date, and the command line (an array of
+ * its words; the context takes the reference). */
+json_t *gnx_context_new(json_t *command_line);
 
 /* Topology for `gnxbench list`: one line per fact, on f. */
 void gnx_context_print(FILE *f);

@@ -13,26 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gnx/err.h"
+#include "core/counters.h"
 #include "core/stats.h"
+#include "gnx/err.h"
 #include "reports/analysis.h"
-
-/* ---- small JSON helpers --------------------------------------------------- */
-
-static double gnx__num(const json_t *o, const char *key) {
-  json_t *v = json_object_get(o, key);
-  return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static long long gnx__int(const json_t *o, const char *key, long long def) {
-  json_t *v = json_object_get(o, key);
-  return json_is_integer(v) ? json_integer_value(v) : def;
-}
-
-static const char *gnx__str(const json_t *o, const char *key, const char *def) {
-  json_t *v = json_object_get(o, key);
-  return json_is_string(v) ? json_string_value(v) : def;
-}
+#include "reports/schema.h"
 
 /* ---- formatting ------------------------------------------------------------ */
 
@@ -93,11 +78,11 @@ static void gnx__est_from_json(const json_t *st, struct gnx_est *e) {
   e->n = 0;
   e->median = e->lo = e->hi = e->level = NAN;
   if (json_is_object(st)) {
-    e->n = (size_t)gnx__int(st, "n", 0);
-    e->median = gnx__num(st, "median");
-    e->lo = gnx__num(st, "lo");
-    e->hi = gnx__num(st, "hi");
-    e->level = gnx__num(st, "level");
+    e->n = (size_t)gnx_jint(st, GNX_F_N, 0);
+    e->median = gnx_jnum(st, GNX_F_MEDIAN, NAN);
+    e->lo = gnx_jnum(st, GNX_F_LO, NAN);
+    e->hi = gnx_jnum(st, GNX_F_HI, NAN);
+    e->level = gnx_jnum(st, GNX_F_LEVEL, NAN);
   }
 }
 
@@ -295,32 +280,32 @@ static int gnx__span_push(struct gnx_tfile *t, struct gnx_tthread *th, const str
 
 /* One event of the traceEvents array into t. Returns 0 or -ENOMEM. */
 static int gnx__tfile_event(struct gnx_tfile *t, const json_t *ev, size_t *hint) {
-  const char *ph = gnx__str(ev, "ph", "");
+  const char *ph = gnx_jstr(ev, "ph", "");
   if (strcmp(ph, "X") != 0 && strcmp(ph, "M") != 0) {
     return 0;
   }
-  int pid = (int)gnx__int(ev, "pid", 0), tid = (int)gnx__int(ev, "tid", 0);
+  int pid = (int)gnx_jint(ev, "pid", 0), tid = (int)gnx_jint(ev, "tid", 0);
   const json_t *args = json_object_get(ev, "args");
   if (ph[0] == 'M') {
-    const char *name = gnx__str(ev, "name", "");
+    const char *name = gnx_jstr(ev, "name", "");
     if (strcmp(name, "thread_name") == 0 || strcmp(name, "thread_sort_index") == 0) {
       struct gnx_tthread *th = gnx__thread(t, pid, tid, hint);
       if (!th) {
         return -ENOMEM;
       }
       if (name[7] == 'n') {
-        snprintf(th->name, sizeof th->name, "%s", gnx__str(args, "name", th->name));
+        snprintf(th->name, sizeof th->name, "%s", gnx_jstr(args, "name", th->name));
       } else {
-        th->sort = (int)gnx__int(args, "sort_index", th->sort);
+        th->sort = (int)gnx_jint(args, "sort_index", th->sort);
       }
     }
     return 0;
   }
-  int kind = gnx__kind(gnx__str(ev, "cat", NULL));
+  int kind = gnx__kind(gnx_jstr(ev, "cat", NULL));
   if (kind < 0) {
-    kind = gnx__kind(gnx__str(args, "kind", NULL));
+    kind = gnx__kind(gnx_jstr(args, "kind", NULL));
   }
-  double ts = gnx__num(ev, "ts"), dur = gnx__num(ev, "dur");
+  double ts = gnx_jnum(ev, "ts", NAN), dur = gnx_jnum(ev, "dur", NAN);
   if (kind < 0 || isnan(ts) || isnan(dur)) {
     return 0; /* not one of ours */
   }
@@ -328,12 +313,12 @@ static int gnx__tfile_event(struct gnx_tfile *t, const json_t *ev, size_t *hint)
   if (!th) {
     return -ENOMEM;
   }
-  long long item = gnx__int(args, "item", -1);
+  long long item = gnx_jint(args, "item", -1);
   struct gnx_tspan s;
   s.t0 = ts;
   s.t1 = ts + dur;
   s.item = item < 0 || item >= GNX_ITEM_NONE ? GNX_ITEM_NONE : (uint32_t)item;
-  s.stage = (uint16_t)gnx__int(args, "stage", 0);
+  s.stage = (uint16_t)gnx_jint(args, "stage", 0);
   s.kind = (uint8_t)kind;
   return gnx__span_push(t, th, &s);
 }
@@ -470,17 +455,17 @@ void gnx_tfile_free(struct gnx_tfile *t) {
 /* The repetition the trace shows, else the lower median by wall among the
  * good ones (the rule cmd-run uses to pick the traced repetition). */
 static int gnx__median_rep(const json_t *cell) {
-  const json_t *reps = json_object_get(cell, "reps");
-  const json_t *tr = json_object_get(cell, "trace");
-  long long r = json_is_object(tr) ? gnx__int(tr, "rep", -1) : -1;
+  const json_t *reps = json_object_get(cell, GNX_F_REPS);
+  const json_t *tr = json_object_get(cell, GNX_F_TRACE);
+  long long r = json_is_object(tr) ? gnx_jint(tr, GNX_F_REP, -1) : -1;
   if (r >= 0 && (size_t)r < json_array_size(reps) &&
-      json_is_true(json_object_get(json_array_get(reps, (size_t)r), "ok"))) {
+      gnx_jbool(json_array_get(reps, (size_t)r), GNX_F_OK, 0)) {
     return (int)r;
   }
   size_t idx[1024], n = 0, i;
   json_t *rep;
   json_array_foreach(reps, i, rep) {
-    if (json_is_true(json_object_get(rep, "ok")) && n < 1024) {
+    if (gnx_jbool(rep, GNX_F_OK, 0) && n < 1024) {
       idx[n++] = i;
     }
   }
@@ -488,8 +473,8 @@ static int gnx__median_rep(const json_t *cell) {
     return -1;
   }
   for (size_t a = 1; a < n; a++) {
-    for (size_t k = a; k > 0 && gnx__num(json_array_get(reps, idx[k]), "wall_s") <
-                                    gnx__num(json_array_get(reps, idx[k - 1]), "wall_s");
+    for (size_t k = a; k > 0 && gnx_jnum(json_array_get(reps, idx[k]), GNX_F_WALL_S, NAN) <
+                                    gnx_jnum(json_array_get(reps, idx[k - 1]), GNX_F_WALL_S, NAN);
          k--) {
       size_t tmp = idx[k];
       idx[k] = idx[k - 1];
@@ -505,9 +490,9 @@ double gnx_cell_rep_median(const json_t *cell, const char *obj, const char *key)
   double x[1024];
   size_t n = 0, i;
   json_t *rep;
-  json_array_foreach(json_object_get(cell, "reps"), i, rep) {
+  json_array_foreach(json_object_get(cell, GNX_F_REPS), i, rep) {
     const json_t *v = json_object_get(obj ? json_object_get(rep, obj) : rep, key);
-    if (json_is_true(json_object_get(rep, "ok")) && json_is_number(v) && n < 1024) {
+    if (gnx_jbool(rep, GNX_F_OK, 0) && json_is_number(v) && n < 1024) {
       x[n++] = json_number_value(v);
     }
   }
@@ -523,12 +508,12 @@ static double gnx__serial_cost(const json_t *serial, unsigned s, const char *nam
   if (r < 0) {
     return NAN;
   }
-  const json_t *rep = json_array_get(json_object_get(serial, "reps"), (size_t)r);
-  const json_t *st = json_array_get(json_object_get(rep, "stages"), s);
-  if (!st || strcmp(gnx__str(st, "name", ""), name) != 0) {
+  const json_t *rep = json_array_get(json_object_get(serial, GNX_F_REPS), (size_t)r);
+  const json_t *st = json_array_get(json_object_get(rep, GNX_F_STAGES), s);
+  if (!st || strcmp(gnx_jstr(st, GNX_F_NAME, ""), name) != 0) {
     return NAN;
   }
-  return gnx__num(st, "exec_s");
+  return gnx_jnum(st, GNX_F_EXEC_S, NAN);
 }
 
 static double gnx__percentile(double *x, size_t n, double q) {
@@ -564,8 +549,8 @@ static int gnx__from_trace(struct gnx_cell_an *c, const struct gnx_tfile *t, con
     size_t k;
     json_t *rw;
     json_array_foreach(workers, k, rw) {
-      if (gnx__int(rw, "pid", 0) == th->pid && gnx__int(rw, "tid", 0) == th->tid) {
-        w->role = (int)gnx__int(rw, "stage", -1);
+      if (gnx_jint(rw, GNX_F_PID, 0) == th->pid && gnx_jint(rw, GNX_F_TID, 0) == th->tid) {
+        w->role = (int)gnx_jint(rw, GNX_F_STAGE, -1);
       }
     }
     w->spans = th->n;
@@ -778,10 +763,11 @@ static void gnx__stage_cpu(struct gnx_cell_an *c, const json_t *workers) {
   size_t i;
   json_t *w;
   json_array_foreach(workers, i, w) {
-    if (gnx__int(w, "stage", -1) == (long long)sink) {
+    if (gnx_jint(w, GNX_F_STAGE, -1) == (long long)sink) {
       continue;
     }
-    const json_t *tc = json_object_get(json_object_get(w, "counters"), "task_clock_ns");
+    const json_t *tc =
+        json_object_get(json_object_get(w, GNX_F_COUNTERS), gnx_sw_ctr_name(GNX_SW_TASK_CLOCK));
     if (!json_is_number(tc)) {
       return;
     }
@@ -798,59 +784,59 @@ int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_
                      unsigned cores, double fault_s, struct gnx_cell_an *c) {
   memset(c, 0, sizeof *c);
   c->cell = cell;
-  c->workload = gnx__str(cell, "workload", "?");
-  c->engine = gnx__str(cell, "engine", "?");
-  c->status = gnx__str(cell, "status", "?");
-  c->size = (uint64_t)gnx__int(cell, "size", 0);
-  c->items = (uint64_t)gnx__int(cell, "items", 0);
-  c->verified = json_is_true(json_object_get(cell, "verified"));
+  c->workload = gnx_jstr(cell, GNX_F_WORKLOAD, "?");
+  c->engine = gnx_jstr(cell, GNX_F_ENGINE, "?");
+  c->status = gnx_jstr(cell, GNX_F_STATUS, "?");
+  c->size = (uint64_t)gnx_jint(cell, GNX_F_SIZE, 0);
+  c->items = (uint64_t)gnx_jint(cell, GNX_F_ITEMS, 0);
+  c->verified = gnx_jbool(cell, GNX_F_VERIFIED, 0);
   c->cores = cores ? cores : 1;
   c->bound_s = c->efficiency = c->inflation = c->startup_s = c->rep_wall_s = NAN;
-  c->faults = gnx_cell_rep_median(cell, NULL, "minflt");
-  c->serial_faults = serial ? gnx_cell_rep_median(serial, NULL, "minflt") : NAN;
+  c->faults = gnx_cell_rep_median(cell, NULL, GNX_F_MINFLT);
+  c->serial_faults = serial ? gnx_cell_rep_median(serial, NULL, GNX_F_MINFLT) : NAN;
   c->fault_s = fault_s;
   c->extra_s = c->fault_time_s = NAN;
   c->sum_s = NAN;
   c->wait_share = NAN;
   c->bottleneck = -1;
-  const json_t *tr = json_object_get(cell, "trace");
+  const json_t *tr = json_object_get(cell, GNX_F_TRACE);
   if (json_is_object(tr)) {
-    snprintf(c->trace_file, sizeof c->trace_file, "%s", gnx__str(tr, "file", ""));
+    snprintf(c->trace_file, sizeof c->trace_file, "%s", gnx_jstr(tr, GNX_F_FILE, ""));
   }
   if (!serial && strcmp(c->engine, "serial") == 0) {
     serial = cell;
   }
 
   /* repetitions: wall, start-up, time to result */
-  const json_t *reps = json_object_get(cell, "reps");
+  const json_t *reps = json_object_get(cell, GNX_F_REPS);
   double st[1024], tot[1024], wl[1024];
   size_t n_ok = 0, i;
   json_t *rep;
   c->reps = (unsigned)json_array_size(reps);
   json_array_foreach(reps, i, rep) {
-    if (json_is_true(json_object_get(rep, "ok")) && n_ok < 1024) {
-      st[n_ok] = gnx__num(rep, "startup_s");
-      wl[n_ok] = gnx__num(rep, "wall_s");
+    if (gnx_jbool(rep, GNX_F_OK, 0) && n_ok < 1024) {
+      st[n_ok] = gnx_jnum(rep, GNX_F_STARTUP_S, NAN);
+      wl[n_ok] = gnx_jnum(rep, GNX_F_WALL_S, NAN);
       tot[n_ok] = st[n_ok] + wl[n_ok];
       n_ok++;
     }
   }
   c->reps_ok = (unsigned)n_ok;
-  const json_t *stats = json_object_get(cell, "stats");
-  gnx__est_from_json(json_object_get(stats, "wall_s"), &c->wall);
+  const json_t *stats = json_object_get(cell, GNX_F_STATS);
+  gnx__est_from_json(json_object_get(stats, GNX_F_WALL_S), &c->wall);
   if (c->wall.n == 0) {
     gnx_est_compute(wl, n_ok, &c->wall);
   }
-  gnx__est_from_json(json_object_get(stats, "speedup"), &c->speedup);
+  gnx__est_from_json(json_object_get(stats, GNX_F_SPEEDUP), &c->speedup);
   gnx_est_compute(tot, n_ok, &c->total);
   c->startup_s = gnx__median(st, n_ok);
   c->ok = n_ok > 0 && strcmp(c->status, "ok") == 0;
 
   c->rep = gnx__median_rep(cell);
   const json_t *mrep = c->rep >= 0 ? json_array_get(reps, (size_t)c->rep) : NULL;
-  const json_t *stages = json_object_get(mrep, "stages");
-  const json_t *workers = json_object_get(mrep, "workers");
-  c->rep_wall_s = gnx__num(mrep, "wall_s");
+  const json_t *stages = json_object_get(mrep, GNX_F_STAGES);
+  const json_t *workers = json_object_get(mrep, GNX_F_WORKERS);
+  c->rep_wall_s = gnx_jnum(mrep, GNX_F_WALL_S, NAN);
   c->n_stages = (unsigned)json_array_size(stages);
   if (c->n_stages > GNX_AN_MAX_STAGES) {
     c->n_stages = GNX_AN_MAX_STAGES;
@@ -860,7 +846,7 @@ int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_
   unsigned dedicated[GNX_AN_MAX_STAGES] = {0}, generalists = 0, n_workers = 0;
   json_t *w;
   json_array_foreach(workers, i, w) {
-    long long role = gnx__int(w, "stage", -1);
+    long long role = gnx_jint(w, GNX_F_STAGE, -1);
     n_workers++;
     if (role >= 0 && role < c->n_stages) {
       dedicated[role]++;
@@ -882,14 +868,14 @@ int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_
   for (unsigned s = 0; s < c->n_stages; s++) {
     const json_t *js = json_array_get(stages, s);
     struct gnx_stage_an *S = &c->stages[s];
-    snprintf(S->name, sizeof S->name, "%s", gnx__str(js, "name", "?"));
-    S->executing = (unsigned)gnx__int(js, "workers", 0);
+    snprintf(S->name, sizeof S->name, "%s", gnx_jstr(js, GNX_F_NAME, "?"));
+    S->executing = (unsigned)gnx_jint(js, GNX_F_WORKERS, 0);
     S->workers = dedicated[s] ? dedicated[s] : generalists ? generalists : S->executing;
-    S->items = (uint64_t)gnx__int(js, "items", 0);
-    S->exec_s = gnx__num(js, "exec_s");
-    S->wait_in_s = gnx__num(js, "wait_in_s");
-    S->wait_out_s = gnx__num(js, "wait_out_s");
-    S->wait_lock_s = gnx__num(js, "wait_lock_s");
+    S->items = (uint64_t)gnx_jint(js, GNX_F_ITEMS, 0);
+    S->exec_s = gnx_jnum(js, GNX_F_EXEC_S, NAN);
+    S->wait_in_s = gnx_jnum(js, GNX_F_WAIT_IN_S, NAN);
+    S->wait_out_s = gnx_jnum(js, GNX_F_WAIT_OUT_S, NAN);
+    S->wait_lock_s = gnx_jnum(js, GNX_F_WAIT_LOCK_S, NAN);
     S->p50_s = S->p99_s = NAN;
     double den = (S->workers ? S->workers : 1) * c->rep_wall_s;
     S->busy = den > 0 ? S->exec_s / den : NAN;
@@ -1005,9 +991,9 @@ static const json_t *gnx__find_serial(const json_t *results, const json_t *cell)
   size_t i;
   json_t *o;
   json_array_foreach(results, i, o) {
-    if (strcmp(gnx__str(o, "engine", ""), "serial") == 0 &&
-        strcmp(gnx__str(o, "workload", ""), gnx__str(cell, "workload", "?")) == 0 &&
-        gnx__int(o, "size", -1) == gnx__int(cell, "size", -2)) {
+    if (strcmp(gnx_jstr(o, GNX_F_ENGINE, ""), "serial") == 0 &&
+        strcmp(gnx_jstr(o, GNX_F_WORKLOAD, ""), gnx_jstr(cell, GNX_F_WORKLOAD, "?")) == 0 &&
+        gnx_jint(o, GNX_F_SIZE, -1) == gnx_jint(cell, GNX_F_SIZE, -2)) {
       return o;
     }
   }
@@ -1018,11 +1004,11 @@ int gnx_analysis_build(const json_t *report, const char *dir, gnx_trace_hook hoo
                        struct gnx_analysis *a, char *why, size_t len) {
   memset(a, 0, sizeof *a);
   a->report = report;
-  long long cpus = gnx__int(json_object_get(report, "context"), "cpus_allowed", 1);
+  long long cpus = gnx_jint(json_object_get(report, GNX_F_CONTEXT), GNX_F_CPUS_ALLOWED, 1);
   a->cores = cpus > 0 ? (unsigned)cpus : 1;
-  const json_t *pf = json_object_get(json_object_get(report, "context"), "page_fault_us");
+  const json_t *pf = json_object_get(json_object_get(report, GNX_F_CONTEXT), GNX_F_PAGE_FAULT_US);
   a->fault_s = json_is_number(pf) && json_number_value(pf) > 0 ? json_number_value(pf) / 1e6 : NAN;
-  const json_t *results = json_object_get(report, "results");
+  const json_t *results = json_object_get(report, GNX_F_RESULTS);
   size_t n = json_array_size(results);
   a->cells = calloc(n ? n : 1, sizeof *a->cells);
   if (!a->cells) {
@@ -1033,9 +1019,9 @@ int gnx_analysis_build(const json_t *report, const char *dir, gnx_trace_hook hoo
     const json_t *cell = json_array_get(results, i);
     struct gnx_tfile tf, *tp = NULL;
     char twhy[256] = "";
-    const json_t *tr = json_object_get(cell, "trace");
+    const json_t *tr = json_object_get(cell, GNX_F_TRACE);
     if (dir && json_is_object(tr)) {
-      const char *file = gnx__str(tr, "file", "");
+      const char *file = gnx_jstr(tr, GNX_F_FILE, "");
       char path[4096];
       /* a report names its traces by basename only; never leave dir */
       if (!*file || strchr(file, '/')) {
@@ -1058,7 +1044,7 @@ int gnx_analysis_build(const json_t *report, const char *dir, gnx_trace_hook hoo
       gnx_tfile_free(tp);
     }
     if (rc < 0) {
-      snprintf(why, len, "analysis of %s: %s", gnx__str(cell, "engine", "?"),
+      snprintf(why, len, "analysis of %s: %s", gnx_jstr(cell, GNX_F_ENGINE, "?"),
                rc == -ENOMEM ? "out of memory" : gnx_strerror(rc));
       gnx_analysis_free(a);
       return rc;

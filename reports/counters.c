@@ -8,28 +8,27 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/counters.h"
 #include "reports/analysis.h"
+#include "reports/schema.h"
 
-/* The process tree's software counters, in the order they are shown. */
+/* The process tree's software counters (enum gnx_sw_ctr, named by
+ * gnx_sw_ctr_name as the writer names them), in the order they are shown. */
 static const struct {
-  const char *key, *head;
-} gnx__sw[] = {{"task_clock_ns", "CPU (task-clock)"},
-               {"context_switches", "context switches"},
-               {"cpu_migrations", "migrations"},
-               {"page_faults", "page faults"}};
+  int ctr;
+  const char *head;
+} gnx__sw[] = {{GNX_SW_TASK_CLOCK, "CPU (task-clock)"},
+               {GNX_SW_CS, "context switches"},
+               {GNX_SW_MIGRATIONS, "migrations"},
+               {GNX_SW_FAULTS, "page faults"}};
 #define GNX__N_SW (sizeof gnx__sw / sizeof gnx__sw[0])
-
-/* o[key] as a number; NAN when absent. */
-static double gnx__num(const json_t *o, const char *key) {
-  const json_t *v = json_object_get(o, key);
-  return json_is_number(v) ? json_number_value(v) : NAN;
-}
 
 /* Derived hardware figures worth a column: IPC and misses per 1000
  * instructions (the raw PAPI counts stay in report.json). */
 static int gnx__derived(const char *key) {
   size_t l = strlen(key);
-  return strcmp(key, "ipc") == 0 || (l > 11 && strcmp(key + l - 11, "_per_kinstr") == 0);
+  size_t ls = sizeof GNX_F_PER_KINSTR - 1;
+  return strcmp(key, GNX_F_IPC) == 0 || (l > ls && strcmp(key + l - ls, GNX_F_PER_KINSTR) == 0);
 }
 
 /* Add the derived keys of a counters object to keys[*n], each once. */
@@ -50,7 +49,7 @@ static void gnx__add_derived(const json_t *ctrs, const char **keys, size_t *n, s
 static void gnx__fmt_count(char *buf, size_t len, const char *key, double v) {
   if (isnan(v)) {
     snprintf(buf, len, "-");
-  } else if (strcmp(key, "task_clock_ns") == 0) {
+  } else if (strcmp(key, gnx_sw_ctr_name(GNX_SW_TASK_CLOCK)) == 0) {
     gnx_fmt_time(buf, len, v / 1e9);
   } else if (gnx__derived(key)) {
     snprintf(buf, len, "%.2f", v);
@@ -59,10 +58,15 @@ static void gnx__fmt_count(char *buf, size_t len, const char *key, double v) {
   }
 }
 
+/* A worker's software counter (enum gnx_sw_ctr) from its counters object. */
+static void gnx__fmt_sw(char *buf, size_t len, const json_t *ctr, int which) {
+  const char *key = gnx_sw_ctr_name(which);
+  gnx__fmt_count(buf, len, key, gnx_jnum(ctr, key, NAN));
+}
+
 void gnx_counters_md_context(FILE *f, const json_t *report) {
-  const json_t *ctrs = json_object_get(json_object_get(report, "counters"), "counters");
-  const char *mode = json_string_value(
-      json_object_get(json_object_get(report, "counters"), "mode"));
+  const json_t *ctrs = json_object_get(json_object_get(report, GNX_F_COUNTERS), GNX_F_COUNTERS);
+  const char *mode = gnx_jstr(json_object_get(report, GNX_F_COUNTERS), GNX_F_MODE, NULL);
   if (json_is_object(ctrs)) {
     /* one row per source, one per distinct reason: the reason is said once */
     const char *group[16];
@@ -70,8 +74,8 @@ void gnx_counters_md_context(FILE *f, const json_t *report) {
     const char *key;
     json_t *c;
     json_object_foreach((json_t *)ctrs, key, c) {
-      const char *src = json_string_value(json_object_get(c, "source"));
-      const char *why = json_string_value(json_object_get(c, "reason"));
+      const char *src = gnx_jstr(c, GNX_F_SOURCE, NULL);
+      const char *why = gnx_jstr(c, GNX_F_REASON, NULL);
       const char *g = src ? src : why;
       int seen = 0;
       for (size_t k = 0; k < ng; k++) {
@@ -85,8 +89,8 @@ void gnx_counters_md_context(FILE *f, const json_t *report) {
     for (size_t k = 0; k < ng; k++) {
       int is_src = 0, first = 1;
       json_object_foreach((json_t *)ctrs, key, c) {
-        const char *src = json_string_value(json_object_get(c, "source"));
-        const char *why = json_string_value(json_object_get(c, "reason"));
+        const char *src = gnx_jstr(c, GNX_F_SOURCE, NULL);
+        const char *why = gnx_jstr(c, GNX_F_REASON, NULL);
         if ((src && strcmp(src, group[k]) == 0) || (!src && why && strcmp(why, group[k]) == 0)) {
           if (first) {
             is_src = src != NULL;
@@ -101,23 +105,21 @@ void gnx_counters_md_context(FILE *f, const json_t *report) {
   } else {
     fprintf(f, "| counters | off (`--counters off`) |\n");
   }
-  const json_t *pin = json_object_get(report, "pinning");
-  const char *policy = json_string_value(json_object_get(pin, "policy"));
+  const json_t *pin = json_object_get(report, GNX_F_PINNING);
+  const char *policy = gnx_jstr(pin, GNX_F_POLICY, NULL);
   if (policy && strcmp(policy, "none") != 0) {
     fprintf(f, "| pinning | `--pin %s`: CPUs", policy);
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(pin, "cpus"), i, v) {
+    json_array_foreach(json_object_get(pin, GNX_F_CPUS), i, v) {
       fprintf(f, "%s%lld", i ? ", " : " ", (long long)json_integer_value(v));
     }
-    fprintf(f, " (OS indexes); %s |\n", json_string_value(json_object_get(pin, "rule"))
-                                            ? json_string_value(json_object_get(pin, "rule"))
-                                            : "");
+    fprintf(f, " (OS indexes); %s |\n", gnx_jstr(pin, GNX_F_RULE, ""));
   } else {
     fprintf(f, "| pinning | none: the scheduler places the workers (`--pin compact` to bind them) "
                "|\n");
   }
-  const json_t *pf = json_object_get(json_object_get(report, "context"), "page_fault_us");
+  const json_t *pf = json_object_get(json_object_get(report, GNX_F_CONTEXT), GNX_F_PAGE_FAULT_US);
   if (json_is_number(pf)) {
     fprintf(f, "| one page fault | %.2f us (fresh anonymous memory, measured at start-up) |\n",
             json_number_value(pf));
@@ -133,8 +135,8 @@ static size_t gnx__columns(const struct gnx_analysis *a, const char *wl, uint64_
     for (size_t i = 0; i < a->n; i++) {
       const struct gnx_cell_an *c = &a->cells[i];
       if (strcmp(c->workload, wl) == 0 && c->size == size &&
-          !isnan(gnx_cell_rep_median(c->cell, "counters", gnx__sw[k].key))) {
-        keys[n++] = gnx__sw[k].key;
+          !isnan(gnx_cell_rep_median(c->cell, GNX_F_COUNTERS, gnx_sw_ctr_name(gnx__sw[k].ctr)))) {
+        keys[n++] = gnx_sw_ctr_name(gnx__sw[k].ctr);
         break;
       }
     }
@@ -144,19 +146,19 @@ static size_t gnx__columns(const struct gnx_analysis *a, const char *wl, uint64_
     if (strcmp(c->workload, wl) != 0 || c->size != size) {
       continue;
     }
-    const json_t *rep = json_array_get(json_object_get(c->cell, "reps"), 0);
-    gnx__add_derived(json_object_get(rep, "counters"), keys, &n, max);
+    const json_t *rep = json_array_get(json_object_get(c->cell, GNX_F_REPS), 0);
+    gnx__add_derived(json_object_get(rep, GNX_F_COUNTERS), keys, &n, max);
   }
   return n;
 }
 
 static const char *gnx__head(const char *key) {
   for (size_t k = 0; k < GNX__N_SW; k++) {
-    if (strcmp(gnx__sw[k].key, key) == 0) {
+    if (strcmp(gnx_sw_ctr_name(gnx__sw[k].ctr), key) == 0) {
       return gnx__sw[k].head;
     }
   }
-  return strcmp(key, "ipc") == 0 ? "IPC" : key;
+  return strcmp(key, GNX_F_IPC) == 0 ? "IPC" : key;
 }
 
 void gnx_counters_md_table(FILE *f, const struct gnx_analysis *a, const char *workload,
@@ -184,20 +186,19 @@ void gnx_counters_md_table(FILE *f, const struct gnx_analysis *a, const char *wo
     fprintf(f, "| %s |", c->engine);
     for (size_t k = 0; k < nk; k++) {
       char b[32];
-      gnx__fmt_count(b, sizeof b, keys[k], gnx_cell_rep_median(c->cell, "counters", keys[k]));
+      gnx__fmt_count(b, sizeof b, keys[k], gnx_cell_rep_median(c->cell, GNX_F_COUNTERS, keys[k]));
       fprintf(f, " %s |", b);
     }
     /* migrations of pinned workers, in the median repetition */
-    const json_t *rep = c->rep >= 0 ? json_array_get(json_object_get(c->cell, "reps"),
-                                                     (size_t)c->rep)
-                                    : NULL;
+    const json_t *rep =
+        c->rep >= 0 ? json_array_get(json_object_get(c->cell, GNX_F_REPS), (size_t)c->rep) : NULL;
     size_t i2, moved = 0, placed = 0;
     json_t *w;
-    json_array_foreach(json_object_get(rep, "workers"), i2, w) {
-      const json_t *pl = json_object_get(w, "placement");
+    json_array_foreach(json_object_get(rep, GNX_F_WORKERS), i2, w) {
+      const json_t *pl = json_object_get(w, GNX_F_PLACEMENT);
       if (json_is_object(pl)) {
         placed++;
-        moved += json_is_true(json_object_get(pl, "migrated"));
+        moved += gnx_jbool(pl, GNX_F_MIGRATED, 0);
       }
     }
     if (placed) {
@@ -210,16 +211,15 @@ void gnx_counters_md_table(FILE *f, const struct gnx_analysis *a, const char *wo
 }
 
 void gnx_counters_md_workers(FILE *f, const struct gnx_cell_an *c) {
-  const json_t *rep = c->rep >= 0 ? json_array_get(json_object_get(c->cell, "reps"),
-                                                   (size_t)c->rep)
-                                  : NULL;
-  const json_t *workers = json_object_get(rep, "workers");
+  const json_t *rep =
+      c->rep >= 0 ? json_array_get(json_object_get(c->cell, GNX_F_REPS), (size_t)c->rep) : NULL;
+  const json_t *workers = json_object_get(rep, GNX_F_WORKERS);
   int any = 0;
   size_t i;
   json_t *w;
   json_array_foreach(workers, i, w) {
-    any |= json_is_object(json_object_get(w, "counters")) ||
-           json_is_object(json_object_get(w, "placement"));
+    any |= json_is_object(json_object_get(w, GNX_F_COUNTERS)) ||
+           json_is_object(json_object_get(w, GNX_F_PLACEMENT));
   }
   if (!any) {
     return;
@@ -228,7 +228,7 @@ void gnx_counters_md_workers(FILE *f, const struct gnx_cell_an *c) {
   const char *hw[16];
   size_t nh = 0;
   json_array_foreach(workers, i, w) {
-    gnx__add_derived(json_object_get(w, "counters"), hw, &nh, 16);
+    gnx__add_derived(json_object_get(w, GNX_F_COUNTERS), hw, &nh, 16);
   }
   fprintf(f, "| worker | serves | CPU asked | ran on (start, end) | own CPU time | context "
              "switches | page faults |");
@@ -241,31 +241,27 @@ void gnx_counters_md_workers(FILE *f, const struct gnx_cell_an *c) {
   }
   fprintf(f, "\n");
   json_array_foreach(workers, i, w) {
-    const json_t *ctr = json_object_get(w, "counters");
-    const json_t *pl = json_object_get(w, "placement");
-    json_int_t role = json_integer_value(json_object_get(w, "stage"));
-    const char *serves = json_is_integer(json_object_get(w, "stage")) && role >= 0 &&
+    const json_t *ctr = json_object_get(w, GNX_F_COUNTERS);
+    const json_t *pl = json_object_get(w, GNX_F_PLACEMENT);
+    json_int_t role = gnx_jint(w, GNX_F_STAGE, 0);
+    const char *serves = json_is_integer(json_object_get(w, GNX_F_STAGE)) && role >= 0 &&
                                  (unsigned)role < c->n_stages
                              ? c->stages[role].name
                              : "all stages";
     char asked[16] = "-", t[32], cs[32], pf[32];
-    if (json_is_integer(json_object_get(pl, "asked"))) {
-      snprintf(asked, sizeof asked, "%lld",
-               (long long)json_integer_value(json_object_get(pl, "asked")));
+    if (json_is_integer(json_object_get(pl, GNX_F_ASKED))) {
+      snprintf(asked, sizeof asked, "%lld", (long long)gnx_jint(pl, GNX_F_ASKED, 0));
     }
-    gnx__fmt_count(t, sizeof t, "task_clock_ns", gnx__num(ctr, "task_clock_ns"));
-    gnx__fmt_count(cs, sizeof cs, "context_switches", gnx__num(ctr, "context_switches"));
-    gnx__fmt_count(pf, sizeof pf, "page_faults", gnx__num(ctr, "page_faults"));
-    fprintf(f, "| %s | %s | %s | %lld, %lld%s | %s | %s | %s |",
-            json_string_value(json_object_get(w, "name")) ? json_string_value(
-                                                                 json_object_get(w, "name"))
-                                                           : "?",
-            serves, asked, (long long)json_integer_value(json_object_get(w, "cpu_begin")),
-            (long long)json_integer_value(json_object_get(w, "cpu_end")),
-            json_is_true(json_object_get(pl, "migrated")) ? " **migrated**" : "", t, cs, pf);
+    gnx__fmt_sw(t, sizeof t, ctr, GNX_SW_TASK_CLOCK);
+    gnx__fmt_sw(cs, sizeof cs, ctr, GNX_SW_CS);
+    gnx__fmt_sw(pf, sizeof pf, ctr, GNX_SW_FAULTS);
+    fprintf(f, "| %s | %s | %s | %lld, %lld%s | %s | %s | %s |", gnx_jstr(w, GNX_F_NAME, "?"),
+            serves, asked, (long long)gnx_jint(w, GNX_F_CPU_BEGIN, 0),
+            (long long)gnx_jint(w, GNX_F_CPU_END, 0),
+            gnx_jbool(pl, GNX_F_MIGRATED, 0) ? " **migrated**" : "", t, cs, pf);
     for (size_t k = 0; k < nh; k++) {
       char b[32];
-      gnx__fmt_count(b, sizeof b, hw[k], gnx__num(ctr, hw[k]));
+      gnx__fmt_count(b, sizeof b, hw[k], gnx_jnum(ctr, hw[k], NAN));
       fprintf(f, " %s |", b);
     }
     fprintf(f, "\n");

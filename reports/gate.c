@@ -15,11 +15,7 @@
 #include "gnx/err.h"
 #include "reports/gate.h"
 #include "reports/report.h"
-
-static double gnx__num(const json_t *o, const char *key) {
-  json_t *v = json_object_get(o, key);
-  return json_is_number(v) ? json_number_value(v) : NAN;
-}
+#include "reports/schema.h"
 
 const char *gnx_gate_verdict_name(enum gnx_gate_verdict v) {
   return v == GNX_GATE_PASS ? "pass" : v == GNX_GATE_INCONCLUSIVE ? "inconclusive" : "REGRESSED";
@@ -38,17 +34,17 @@ static int gnx__str_array(const json_t *a) {
 }
 
 int gnx_gate_check_baseline(const json_t *report, char *why, size_t len) {
-  const json_t *cfg = json_object_get(report, "config");
+  const json_t *cfg = json_object_get(report, GNX_F_CONFIG);
   if (!json_is_object(cfg)) {
     snprintf(why, len, "no config object: cannot tell what to rerun");
     return GNX_EFORMAT;
   }
-  if (!gnx__str_array(json_object_get(cfg, "engines")) ||
-      !gnx__str_array(json_object_get(cfg, "workloads"))) {
+  if (!gnx__str_array(json_object_get(cfg, GNX_F_ENGINES)) ||
+      !gnx__str_array(json_object_get(cfg, GNX_F_WORKLOADS))) {
     snprintf(why, len, "config.engines and config.workloads must be non-empty lists of names");
     return GNX_EFORMAT;
   }
-  const json_t *sizes = json_object_get(cfg, "sizes");
+  const json_t *sizes = json_object_get(cfg, GNX_F_SIZES);
   if (!json_is_array(sizes) || json_array_size(sizes) == 0) {
     snprintf(why, len, "config.sizes must be a non-empty list of sizes");
     return GNX_EFORMAT;
@@ -60,7 +56,7 @@ int gnx_gate_check_baseline(const json_t *report, char *why, size_t len) {
       return GNX_EFORMAT;
     }
   }
-  const char *nums[] = {"reps", "warmup"};
+  const char *nums[] = {GNX_F_REPS, GNX_F_WARMUP};
   for (size_t i = 0; i < 2; i++) {
     const json_t *v = json_object_get(cfg, nums[i]);
     if (!json_is_integer(v) || json_integer_value(v) < (i == 0 ? 1 : 0)) {
@@ -68,26 +64,25 @@ int gnx_gate_check_baseline(const json_t *report, char *why, size_t len) {
       return GNX_EFORMAT;
     }
   }
-  const json_t *res = json_object_get(report, "results");
+  const json_t *res = json_object_get(report, GNX_F_RESULTS);
   if (json_array_size(res) == 0) {
     snprintf(why, len, "no results: nothing to compare with");
     return GNX_EFORMAT;
   }
   for (size_t i = 0; i < json_array_size(res); i++) {
     const json_t *c = json_array_get(res, i);
-    if (!json_is_string(json_object_get(c, "workload")) ||
-        !json_is_integer(json_object_get(c, "size")) ||
-        !json_is_string(json_object_get(c, "engine"))) {
+    if (!json_is_string(json_object_get(c, GNX_F_WORKLOAD)) ||
+        !json_is_integer(json_object_get(c, GNX_F_SIZE)) ||
+        !json_is_string(json_object_get(c, GNX_F_ENGINE))) {
       snprintf(why, len, "results[%zu] does not name its workload, size and engine", i);
       return GNX_EFORMAT;
     }
-    const json_t *sp = json_object_get(json_object_get(c, "stats"), "speedup");
-    double m = gnx__num(sp, "median");
+    const json_t *sp = json_object_get(json_object_get(c, GNX_F_STATS), GNX_F_SPEEDUP);
+    double m = gnx_jnum(sp, GNX_F_MEDIAN, NAN);
     if (!(m > 0)) {
       snprintf(why, len, "results[%zu] (%s n=%lld %s) has no positive speedup median", i,
-               json_string_value(json_object_get(c, "workload")),
-               (long long)json_integer_value(json_object_get(c, "size")),
-               json_string_value(json_object_get(c, "engine")));
+               gnx_jstr(c, GNX_F_WORKLOAD, NULL), (long long)gnx_jint(c, GNX_F_SIZE, 0),
+               gnx_jstr(c, GNX_F_ENGINE, NULL));
       return GNX_EFORMAT;
     }
   }
@@ -97,16 +92,16 @@ int gnx_gate_check_baseline(const json_t *report, char *why, size_t len) {
 int gnx_gate_judge(const json_t *baseline, const json_t *report, const struct gnx_gate_opts *o,
                    struct gnx_gate_result *out) {
   memset(out, 0, sizeof *out);
-  const json_t *res = json_object_get(baseline, "results");
+  const json_t *res = json_object_get(baseline, GNX_F_RESULTS);
   out->cells = calloc(json_array_size(res) + 1, sizeof *out->cells);
   if (!out->cells) {
     return -ENOMEM;
   }
   for (size_t i = 0; i < json_array_size(res); i++) {
     const json_t *bc = json_array_get(res, i);
-    const char *wl = json_string_value(json_object_get(bc, "workload"));
-    const char *engine = json_string_value(json_object_get(bc, "engine"));
-    json_int_t size = json_integer_value(json_object_get(bc, "size"));
+    const char *wl = gnx_jstr(bc, GNX_F_WORKLOAD, NULL);
+    const char *engine = gnx_jstr(bc, GNX_F_ENGINE, NULL);
+    json_int_t size = gnx_jint(bc, GNX_F_SIZE, 0);
     if (!wl || !engine || strcmp(engine, "serial") == 0) {
       continue; /* serial is the reference: its speedup is 1 by definition */
     }
@@ -114,28 +109,25 @@ int gnx_gate_judge(const json_t *baseline, const json_t *report, const struct gn
     snprintf(g->workload, sizeof g->workload, "%s", wl);
     snprintf(g->engine, sizeof g->engine, "%s", engine);
     g->size = (uint64_t)size;
-    g->base = gnx__num(json_object_get(json_object_get(bc, "stats"), "speedup"), "median");
+    g->base = gnx_jnum(json_object_get(json_object_get(bc, GNX_F_STATS), GNX_F_SPEEDUP),
+                       GNX_F_MEDIAN, NAN);
     g->threshold = g->base * (1 - o->max_drop);
     const json_t *nc = gnx_report_cell(report, wl, size, engine);
-    const json_t *sp = json_object_get(json_object_get(nc, "stats"), "speedup");
-    g->median = gnx__num(sp, "median");
-    g->lo = gnx__num(sp, "lo");
-    g->hi = gnx__num(sp, "hi");
+    const json_t *sp = json_object_get(json_object_get(nc, GNX_F_STATS), GNX_F_SPEEDUP);
+    g->median = gnx_jnum(sp, GNX_F_MEDIAN, NAN);
+    g->lo = gnx_jnum(sp, GNX_F_LO, NAN);
+    g->hi = gnx_jnum(sp, GNX_F_HI, NAN);
     g->change = g->median / g->base - 1;
     double width = (g->hi - g->lo) / g->median;
     if (!nc || isnan(g->median) || isnan(g->lo) || isnan(g->hi)) {
       g->verdict = GNX_GATE_REGRESSED;
       snprintf(g->why, sizeof g->why, "not measured: %s",
                !nc ? "the cell is missing from the new report"
-                   : json_is_string(json_object_get(nc, "error"))
-                         ? json_string_value(json_object_get(nc, "error"))
-                         : "no speedup (the run failed)");
-    } else if (json_is_false(json_object_get(nc, "verified"))) {
+                   : gnx_jstr(nc, GNX_F_ERROR, "no speedup (the run failed)"));
+    } else if (!gnx_jbool(nc, GNX_F_VERIFIED, 1)) {
       g->verdict = GNX_GATE_REGRESSED; /* fast but wrong is not a pass */
       snprintf(g->why, sizeof g->why, "did not verify: %s",
-               json_is_string(json_object_get(nc, "error"))
-                   ? json_string_value(json_object_get(nc, "error"))
-                   : "result differs");
+               gnx_jstr(nc, GNX_F_ERROR, "result differs"));
     } else if (g->hi < g->threshold && o->busy > o->max_busy) {
       g->verdict = GNX_GATE_INCONCLUSIVE;
       snprintf(g->why, sizeof g->why,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* reports/json.c: the only writer (and reader) of report.json. */
+/* reports/json.c: the only writer (and reader) of report.json, of the
+ * gate's baselines (report files too), and the typed readers. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -7,11 +8,17 @@
 #include <unistd.h>
 
 #include "reports/report.h"
+#include "reports/schema.h"
 
-int gnx_report_write(const json_t *report, const char *dir, char *why, size_t len) {
-  char tmp[4096], path[4096];
-  snprintf(path, sizeof path, "%s/report.json", dir);
-  snprintf(tmp, sizeof tmp, "%s/.report.json.%d.tmp", dir, (int)getpid());
+int gnx_report_write(const json_t *report, const char *path, char *why, size_t len) {
+  /* the temporary file lies beside the report, so the rename is atomic */
+  char tmp[4096];
+  const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+  if (snprintf(tmp, sizeof tmp, "%.*s.%s.%d.tmp", (int)(base - path), path, base, (int)getpid()) >=
+      (int)sizeof tmp) {
+    snprintf(why, len, "cannot write %s: %s", path, strerror(ENAMETOOLONG));
+    return -ENAMETOOLONG;
+  }
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     int e = errno;
@@ -47,14 +54,14 @@ json_t *gnx_report_load(const char *path, char *why, size_t len) {
     snprintf(why, len, "%s: not valid JSON (line %d: %s)", path, err.line, err.text);
     return NULL;
   }
-  json_t *v = json_object_get(r, "schema_version");
+  json_t *v = json_object_get(r, GNX_F_SCHEMA_VERSION);
   if (!json_is_integer(v) || json_integer_value(v) != GNX_REPORT_SCHEMA_VERSION) {
     snprintf(why, len, "%s: not a gnxbench report of schema version %d", path,
              GNX_REPORT_SCHEMA_VERSION);
     json_decref(r);
     return NULL;
   }
-  if (!json_is_array(json_object_get(r, "results"))) {
+  if (!json_is_array(json_object_get(r, GNX_F_RESULTS))) {
     snprintf(why, len, "%s: the report has no results array", path);
     json_decref(r);
     return NULL;
@@ -64,15 +71,35 @@ json_t *gnx_report_load(const char *path, char *why, size_t len) {
 
 const json_t *gnx_report_cell(const json_t *report, const char *workload, json_int_t size,
                               const char *engine) {
-  const json_t *res = json_object_get(report, "results");
+  const json_t *res = json_object_get(report, GNX_F_RESULTS);
   for (size_t i = 0; i < json_array_size(res); i++) {
     const json_t *c = json_array_get(res, i);
-    const char *w = json_string_value(json_object_get(c, "workload"));
-    const char *e = json_string_value(json_object_get(c, "engine"));
+    const char *w = gnx_jstr(c, GNX_F_WORKLOAD, NULL);
+    const char *e = gnx_jstr(c, GNX_F_ENGINE, NULL);
     if (w && e && strcmp(w, workload) == 0 && strcmp(e, engine) == 0 &&
-        json_integer_value(json_object_get(c, "size")) == size) {
+        gnx_jint(c, GNX_F_SIZE, 0) == size) {
       return c;
     }
   }
   return NULL;
+}
+
+double gnx_jnum(const json_t *o, const char *key, double fallback) {
+  const json_t *v = json_object_get(o, key);
+  return json_is_number(v) ? json_number_value(v) : fallback;
+}
+
+json_int_t gnx_jint(const json_t *o, const char *key, json_int_t fallback) {
+  const json_t *v = json_object_get(o, key);
+  return json_is_integer(v) ? json_integer_value(v) : fallback;
+}
+
+const char *gnx_jstr(const json_t *o, const char *key, const char *fallback) {
+  const json_t *v = json_object_get(o, key);
+  return json_is_string(v) ? json_string_value(v) : fallback;
+}
+
+int gnx_jbool(const json_t *o, const char *key, int fallback) {
+  const json_t *v = json_object_get(o, key);
+  return json_is_boolean(v) ? json_is_true(v) : fallback;
 }

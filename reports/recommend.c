@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "reports/analysis.h"
+#include "reports/schema.h"
 
 static const char *gnx__ordinal(unsigned n) {
   static const char *const names[] = {"first", "second", "third", "fourth", "fifth",
@@ -20,7 +21,7 @@ static const char *gnx__ordinal(unsigned n) {
 
 /* The option that makes items larger, for the workload at hand. */
 static const char *gnx__item_option(const struct gnx_cell_an *c) {
-  const json_t *o = json_object_get(c->cell, "options");
+  const json_t *o = json_object_get(c->cell, GNX_F_OPTIONS);
   if (json_object_get(o, "part-size")) {
     return "--part-size";
   }
@@ -52,7 +53,7 @@ static double gnx__bound_plus_one(const struct gnx_cell_an *c, unsigned g) {
 static void gnx__rerun_cmd(const struct gnx_analysis *a, const struct gnx_reco *r, char *out,
                            size_t len) {
   static const char *const replaced[] = {"--engines", "--workloads", "--sizes", "--reps", "--out"};
-  const json_t *cl = json_object_get(json_object_get(a->report, "context"), "command_line");
+  const json_t *cl = json_object_get(json_object_get(a->report, GNX_F_CONTEXT), GNX_F_COMMAND_LINE);
   size_t n = (size_t)snprintf(out, len, "gnxbench run");
   for (size_t i = 1; i < json_array_size(cl) && n < len; i++) {
     const char *arg = json_string_value(json_array_get(cl, i));
@@ -129,7 +130,7 @@ static void gnx__next(const struct gnx_analysis *a, const struct gnx_cell_an *b,
   double fault_s = b->fault_time_s, extra_s = b->extra_s;
   if (b->shape != GNX_SHAPE_SERIAL && fault_s > 0 && extra_s >= 0.1 * b->sum_s &&
       fault_s >= 0.5 * extra_s) {
-    const json_t *o = json_object_get(b->cell, "options");
+    const json_t *o = json_object_get(b->cell, GNX_F_OPTIONS);
     const char *knob = json_object_get(o, "inflight")      ? "fewer items in flight (--inflight)"
                        : json_object_get(o, "queue-depth") ? "shorter queues (--queue-depth)"
                                                            : NULL;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* reports/report.h: report.json and everything derived from it.
  *
- * The report is a jansson object built by the harness (schema in
- * docs/report-schema.json). json.c is the only code that writes or reads
- * the file; every other output is derived from the loaded object. */
+ * The report is a jansson object (schema in docs/report-schema.json): the
+ * harness makes its skeleton and hands over what it measured as plain
+ * facts; cell.c turns them into the repetitions and cells. json.c is the
+ * only code that writes or reads the file; every other output is derived
+ * from the loaded object. */
 #ifndef GNX_REPORTS_REPORT_H
 #define GNX_REPORTS_REPORT_H
 
@@ -13,12 +15,84 @@
 
 #include "gnx/trace.h"
 
+struct gnx_counters; /* core/counters.h */
+struct gnx_pin_plan; /* core/pin.h */
+struct gnx_params;   /* gnx/option.h */
+
 #define GNX_REPORT_SCHEMA_VERSION 1
 
-/* Write dir/report.json atomically (temporary file, fsync, rename), so a
- * reader or a crash never sees half a report. Returns 0 or -errno with a
- * one-line reason in why. */
-int gnx_report_write(const json_t *report, const char *dir, char *why, size_t len);
+/* ---- Writing the report's cells (cell.c) --------------------------------- */
+
+/* Repetitions of one engine a cell can hold (--reps allows 1000). */
+#define GNX_REPORT_MAX_REPS 1024
+
+/* One repetition as measured: what gnx_report_rep_new turns into a "reps"
+ * entry. Nothing here is owned. */
+struct gnx_rep_facts {
+  int ok;                        /* the engine returned 0 */
+  double wall_s, startup_s;      /* after the start barrier; spawning workers */
+  double user_s, sys_s;          /* CPU of the process and its children */
+  long maxrss_kb;
+  const char *maxrss_source;     /* NULL: "none" */
+  long nvcsw, nivcsw, minflt, majflt;
+  int counters_on;               /* sw and sw_src hold the process tree's counters */
+  const int64_t *sw;             /* [GNX_SW__COUNT], -1: unavailable */
+  const int *sw_src;             /* [GNX_SW__COUNT], enum gnx_ctr_source */
+  const struct gnx_trace *trace; /* every worker's spans, counters, placement */
+  const char *const *names;      /* the workload's stage names, then its sink's */
+  unsigned n_names;
+  const struct gnx_counters *counters; /* what this process counts; NULL: nothing */
+  const struct gnx_pin_plan *pin;      /* where workers go; NULL: unpinned */
+};
+
+json_t *gnx_report_rep_new(const struct gnx_rep_facts *r);
+
+/* How one repetition of a cell ended, and its "reps" entry (the caller
+ * holds both references). */
+struct gnx_rep_outcome {
+  int rc;                /* 0: ran and returned a result */
+  double wall_s;
+  json_t *summary;       /* its result, NULL on failure */
+  json_t *json;          /* from gnx_report_rep_new; NULL: never ran */
+};
+
+/* The repetition whose trace a cell shows: the lower median by wall time
+ * of the good ones; -1 when none is good. */
+int gnx_report_median_rep(const struct gnx_rep_outcome *reps, size_t n);
+
+/* One (workload, size, engine): what gnx_report_cell_new turns into a
+ * "results" entry (status, verification, statistics, warnings). */
+struct gnx_cell_facts {
+  const char *workload, *engine;
+  uint64_t size, items;
+  const struct gnx_params *params[2]; /* the workload's and the engine's options */
+  int failed;            /* the engine's first error (GNX_ESTOPPED: interrupted), 0 */
+  const char *failmsg;   /* its message, when failed */
+  size_t n_reps;
+  const struct gnx_rep_outcome *reps;   /* this engine's measured repetitions */
+  const struct gnx_rep_outcome *serial; /* serial's, round by round (n_reps) */
+  const json_t *reference; /* serial's first good result; NULL: none */
+  int checked;           /* the workload checked reference: */
+  int check_rc;          /*   0, GNX_EVERIFY, or the error of the check */
+  const json_t *check_detail; /* what the check reported, or NULL */
+  const char *trace_file; /* the Chrome trace written beside the report; NULL: none */
+  size_t trace_rep;      /* the repetition it shows */
+};
+
+json_t *gnx_report_cell_new(const struct gnx_cell_facts *c);
+
+/* The report's "counters" block (each counter with its source, or why it
+ * is missing) and its "pinning" block (the placement plan). */
+json_t *gnx_report_counters_new(const struct gnx_counters *c);
+json_t *gnx_report_pinning_new(const struct gnx_pin_plan *p);
+
+/* ---- The file ------------------------------------------------------------ */
+
+/* Write a report to path (DIR/report.json, or a gate's baseline) atomically
+ * (a temporary file beside it, fsync, rename), so a reader or a crash
+ * never sees half a report. Returns 0 or -errno with a one-line reason in
+ * why. */
+int gnx_report_write(const json_t *report, const char *path, char *why, size_t len);
 
 /* Load and minimally validate a report (object, known schema_version,
  * results array). Returns NULL with a one-line reason in why. */

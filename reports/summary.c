@@ -15,16 +15,7 @@
 #include "gnx/err.h"
 #include "reports/analysis.h"
 #include "reports/report.h"
-
-static const char *gnx__s(const json_t *o, const char *key, const char *def) {
-  json_t *v = json_object_get(o, key);
-  return json_is_string(v) ? json_string_value(v) : def;
-}
-
-static long long gnx__i(const json_t *o, const char *key, long long def) {
-  json_t *v = json_object_get(o, key);
-  return json_is_integer(v) ? json_integer_value(v) : def;
-}
+#include "reports/schema.h"
 
 /* The (workload, size) groups, in report order. */
 struct gnx__group {
@@ -160,14 +151,15 @@ int gnx_csv_write(const struct gnx_analysis *a, const char *dir, char *why, size
 /* ---- summary.md ------------------------------------------------------------- */
 
 static void gnx__context(FILE *f, const json_t *report) {
-  const json_t *ctx = json_object_get(report, "context");
-  const json_t *cfg = json_object_get(report, "config");
-  const json_t *topo = json_object_get(ctx, "topology");
+  const json_t *ctx = json_object_get(report, GNX_F_CONTEXT);
+  const json_t *cfg = json_object_get(report, GNX_F_CONFIG);
+  const json_t *topo = json_object_get(ctx, GNX_F_TOPOLOGY);
   fprintf(f, "## Context\n\n| | |\n|---|---|\n");
-  fprintf(f, "| machine | `%s`: %s, %s, Linux %s |\n", gnx__s(ctx, "host", "?"),
-          gnx__s(ctx, "cpu_model", "?"), gnx__s(ctx, "arch", "?"), gnx__s(ctx, "kernel", "?"));
-  long long pk = gnx__i(topo, "packages", -1), co = gnx__i(topo, "cores", -1),
-            pu = gnx__i(topo, "pus", -1), nu = gnx__i(topo, "numa_nodes", -1);
+  fprintf(f, "| machine | `%s`: %s, %s, Linux %s |\n", gnx_jstr(ctx, GNX_F_HOST, "?"),
+          gnx_jstr(ctx, GNX_F_CPU_MODEL, "?"), gnx_jstr(ctx, GNX_F_ARCH, "?"),
+          gnx_jstr(ctx, GNX_F_KERNEL, "?"));
+  long long pk = gnx_jint(topo, GNX_F_PACKAGES, -1), co = gnx_jint(topo, GNX_F_CORES, -1),
+            pu = gnx_jint(topo, GNX_F_PUS, -1), nu = gnx_jint(topo, GNX_F_NUMA_NODES, -1);
   fprintf(f, "| topology | ");
   if (pk > 0) {
     fprintf(f, "%lld package%s, ", pk, pk == 1 ? "" : "s");
@@ -180,33 +172,36 @@ static void gnx__context(FILE *f, const json_t *report) {
     fprintf(f, ", %lld NUMA node%s", nu, nu == 1 ? "" : "s");
   }
   fprintf(f, " (%s); **%lld CPUs allowed** to this run: the cores of every bound |\n",
-          gnx__s(topo, "source", "?"), gnx__i(ctx, "cpus_allowed", 1));
-  fprintf(f, "| build | gnxbench %s, git %s, %s build, %s `%s` |\n", gnx__s(ctx, "version", "?"),
-          gnx__s(ctx, "git_revision", "?"), gnx__s(ctx, "build_type", "?"),
-          gnx__s(ctx, "compiler", "?"), gnx__s(ctx, "cflags", ""));
+          gnx_jstr(topo, GNX_F_SOURCE, "?"), gnx_jint(ctx, GNX_F_CPUS_ALLOWED, 1));
+  fprintf(f, "| build | gnxbench %s, git %s, %s build, %s `%s` |\n",
+          gnx_jstr(ctx, GNX_F_VERSION, "?"), gnx_jstr(ctx, GNX_F_GIT_REVISION, "?"),
+          gnx_jstr(ctx, GNX_F_BUILD_TYPE, "?"), gnx_jstr(ctx, GNX_F_COMPILER, "?"),
+          gnx_jstr(ctx, GNX_F_CFLAGS, ""));
   fprintf(f, "| features | ");
   size_t i;
   json_t *v;
-  json_array_foreach(json_object_get(ctx, "features"), i, v) {
+  json_array_foreach(json_object_get(ctx, GNX_F_FEATURES), i, v) {
     fprintf(f, "%s%s", i ? ", " : "", json_string_value(v));
   }
-  if (json_array_size(json_object_get(ctx, "features")) == 0) {
+  if (json_array_size(json_object_get(ctx, GNX_F_FEATURES)) == 0) {
     fprintf(f, "none");
   }
   fprintf(f, " |\n| command | `");
-  json_array_foreach(json_object_get(ctx, "command_line"), i, v) {
+  json_array_foreach(json_object_get(ctx, GNX_F_COMMAND_LINE), i, v) {
     const char *arg = json_string_value(v);
     if (i == 0 && arg && strrchr(arg, '/')) {
       arg = strrchr(arg, '/') + 1; /* the binary's name, not where it was built */
     }
     fprintf(f, "%s%s", i ? " " : "", arg ? arg : "?");
   }
-  fprintf(f, "` |\n| date | %s |\n", gnx__s(ctx, "date", "?"));
-  fprintf(f, "| method | %lld measured repetitions per engine after %lld warm-up, engines "
-             "interleaved so that drift hits all alike |\n",
-          gnx__i(cfg, "reps", 0), gnx__i(cfg, "warmup", 0));
-  json_array_foreach(json_object_get(cfg, "skipped_engines"), i, v) {
-    fprintf(f, "| skipped | %s: %s |\n", gnx__s(v, "engine", "?"), gnx__s(v, "reason", "?"));
+  fprintf(f, "` |\n| date | %s |\n", gnx_jstr(ctx, GNX_F_DATE, "?"));
+  fprintf(f,
+          "| method | %lld measured repetitions per engine after %lld warm-up, engines "
+          "interleaved so that drift hits all alike |\n",
+          gnx_jint(cfg, GNX_F_REPS, 0), gnx_jint(cfg, GNX_F_WARMUP, 0));
+  json_array_foreach(json_object_get(cfg, GNX_F_SKIPPED_ENGINES), i, v) {
+    fprintf(f, "| skipped | %s: %s |\n", gnx_jstr(v, GNX_F_ENGINE, "?"),
+            gnx_jstr(v, GNX_F_REASON, "?"));
   }
   gnx_counters_md_context(f, report);
   fprintf(f, "\n");
@@ -300,7 +295,7 @@ static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const stru
     if (strcmp(c->workload, g->workload) != 0 || c->size != g->size) {
       continue;
     }
-    json_t *warns = json_object_get(c->cell, "warnings");
+    json_t *warns = json_object_get(c->cell, GNX_F_WARNINGS);
     for (size_t k = 0; k < json_array_size(warns); k++) {
       fprintf(f, "\n**Warning** (%s): %s.\n", c->engine,
               json_string_value(json_array_get(warns, k)));
@@ -318,7 +313,7 @@ static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const stru
       gnx_fmt_time(bd, sizeof bd, c->bound_s);
       fprintf(f, " Bound %s = %s.", bd, c->bound_why);
     }
-    const char *err = gnx__s(c->cell, "error", NULL);
+    const char *err = gnx_jstr(c->cell, GNX_F_ERROR, NULL);
     if (err) {
       fprintf(f, " Error: %s.", err);
     }
@@ -390,7 +385,7 @@ int gnx_summary_write(const struct gnx_analysis *a, const char *dir,
     return -e;
   }
   const json_t *report = a->report;
-  const json_t *cfg = json_object_get(report, "config");
+  const json_t *cfg = json_object_get(report, GNX_F_CONFIG);
   struct gnx__group g[256];
   size_t ng = gnx__groups(a, g, 256);
 
@@ -398,23 +393,23 @@ int gnx_summary_write(const struct gnx_analysis *a, const char *dir,
   fprintf(f, "Workloads ");
   size_t i;
   json_t *v;
-  json_array_foreach(json_object_get(cfg, "workloads"), i, v) {
+  json_array_foreach(json_object_get(cfg, GNX_F_WORKLOADS), i, v) {
     fprintf(f, "%s%s", i ? ", " : "", json_string_value(v));
   }
   fprintf(f, " at n = ");
-  json_array_foreach(json_object_get(cfg, "sizes"), i, v) {
+  json_array_foreach(json_object_get(cfg, GNX_F_SIZES), i, v) {
     fprintf(f, "%s%lld", i ? ", " : "", (long long)json_integer_value(v));
   }
   fprintf(f, "; engines ");
-  json_array_foreach(json_object_get(cfg, "engines"), i, v) {
+  json_array_foreach(json_object_get(cfg, GNX_F_ENGINES), i, v) {
     fprintf(f, "%s%s", i ? ", " : "", json_string_value(v));
   }
   fprintf(f, ". Every engine's result is compared with serial's; speedups are medians of "
              "per-repetition ratios against serial.\n\n");
-  const char *status = gnx__s(report, "status", "?");
+  const char *status = gnx_jstr(report, GNX_F_STATUS, "?");
   if (strcmp(status, "complete") != 0) {
     fprintf(f, "> **This run is %s**%s: the tables hold what was measured.\n\n", status,
-            json_is_true(json_object_get(report, "interrupted")) ? " (interrupted)" : "");
+            gnx_jbool(report, GNX_F_INTERRUPTED, 0) ? " (interrupted)" : "");
   }
 
   fprintf(f, "## Recommendation\n\n");

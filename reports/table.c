@@ -7,11 +7,7 @@
 
 #include "reports/analysis.h"
 #include "reports/report.h"
-
-static double gnx__num(const json_t *o, const char *key) {
-  json_t *v = json_object_get(o, key);
-  return json_is_number(v) ? json_number_value(v) : NAN;
-}
+#include "reports/schema.h"
 
 static void gnx__fmt_time(char *buf, size_t len, double s) {
   if (isnan(s)) {
@@ -38,41 +34,42 @@ void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64
     }
     if (!header) {
       fprintf(f, "\n%s, n=%llu (%lld items)\n", workload, (unsigned long long)size,
-              (long long)json_integer_value(json_object_get(cell, "items")));
+              (long long)gnx_jint(cell, GNX_F_ITEMS, 0));
       fprintf(f, "  %-10s %12s  %-23s %8s  %-13s %5s  %-10s %7s  %s\n", "engine", "median wall",
               "interval", "speedup", "interval", "eff.", "bottleneck", "waiting", "verified");
       header = 1;
     }
-    const char *engine = json_string_value(json_object_get(cell, "engine"));
-    const char *status = json_string_value(json_object_get(cell, "status"));
-    json_t *wall = json_object_get(json_object_get(cell, "stats"), "wall_s");
-    json_t *sp = json_object_get(json_object_get(cell, "stats"), "speedup");
+    const char *engine = gnx_jstr(cell, GNX_F_ENGINE, NULL);
+    const char *status = gnx_jstr(cell, GNX_F_STATUS, NULL);
+    json_t *wall = json_object_get(json_object_get(cell, GNX_F_STATS), GNX_F_WALL_S);
+    json_t *sp = json_object_get(json_object_get(cell, GNX_F_STATS), GNX_F_SPEEDUP);
     char med[32], lo[32], hi[32], ci[80] = "-", spd[32] = "-", spci[80] = "-", eff[16], wt[16];
     gnx_fmt_pct(eff, sizeof eff, an->efficiency);
     gnx_fmt_pct(wt, sizeof wt, an->wait_share);
-    gnx__fmt_time(med, sizeof med, gnx__num(wall, "median"));
+    gnx__fmt_time(med, sizeof med, gnx_jnum(wall, GNX_F_MEDIAN, NAN));
     if (wall) {
-      level = fmin(level, gnx__num(wall, "level"));
-      n = json_integer_value(json_object_get(wall, "n"));
-      gnx__fmt_time(lo, sizeof lo, gnx__num(wall, "lo"));
-      gnx__fmt_time(hi, sizeof hi, gnx__num(wall, "hi"));
+      level = fmin(level, gnx_jnum(wall, GNX_F_LEVEL, NAN));
+      n = gnx_jint(wall, GNX_F_N, 0);
+      gnx__fmt_time(lo, sizeof lo, gnx_jnum(wall, GNX_F_LO, NAN));
+      gnx__fmt_time(hi, sizeof hi, gnx_jnum(wall, GNX_F_HI, NAN));
       snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
     }
-    if (sp && !isnan(gnx__num(sp, "median"))) {
-      snprintf(spd, sizeof spd, "%.2fx", gnx__num(sp, "median"));
-      snprintf(spci, sizeof spci, "[%.2f, %.2f]", gnx__num(sp, "lo"), gnx__num(sp, "hi"));
+    if (sp && !isnan(gnx_jnum(sp, GNX_F_MEDIAN, NAN))) {
+      snprintf(spd, sizeof spd, "%.2fx", gnx_jnum(sp, GNX_F_MEDIAN, NAN));
+      snprintf(spci, sizeof spci, "[%.2f, %.2f]", gnx_jnum(sp, GNX_F_LO, NAN),
+               gnx_jnum(sp, GNX_F_HI, NAN));
     }
-    const char *verified = json_is_true(json_object_get(cell, "verified")) ? "yes" : "NO";
+    const char *verified = gnx_jbool(cell, GNX_F_VERIFIED, 0) ? "yes" : "NO";
     if (status && strcmp(status, "ok") != 0) {
       verified = status;
     }
     fprintf(f, "  %-10s %12s  %-23s %8s  %-13s %5s  %-10s %7s  %s\n", engine, med, ci, spd, spci,
             eff, an->bottleneck >= 0 ? an->stages[an->bottleneck].name : "-", wt, verified);
-    json_t *err = json_object_get(cell, "error");
+    json_t *err = json_object_get(cell, GNX_F_ERROR);
     if (json_is_string(err)) {
       fprintf(f, "  %-10s   %s\n", "", json_string_value(err));
     }
-    json_t *warns = json_object_get(cell, "warnings");
+    json_t *warns = json_object_get(cell, GNX_F_WARNINGS);
     for (size_t k = 0; k < json_array_size(warns); k++) {
       fprintf(f, "  %-10s   warning: %s\n", "", json_string_value(json_array_get(warns, k)));
     }

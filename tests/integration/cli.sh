@@ -12,6 +12,20 @@ quick_help_and_version() {
   [ "$RC" -eq 0 ] && grep -qE '^gnxbench [0-9]+\.[0-9]+' "$OUT" || fail "--version: $(cat "$OUT")"
 }
 
+# Output that cannot be written (a full disk, a closed pipe) fails every
+# command with exit 1, the explicit `run` and `list` included.
+quick_unwritable_stdout_exits_1() {
+  "$GNX" run --engines serial --workloads null --sizes 10 --reps 1 --warmup 0 --out o \
+    >/dev/full 2>/dev/null
+  [ $? -eq 1 ] || fail "run into /dev/full did not exit 1"
+  local args
+  for args in "list" "--version" "run --help" "report o" "recommend o"; do
+    # shellcheck disable=SC2086 # the words are meant to be split
+    "$GNX" $args >/dev/full 2>/dev/null
+    [ $? -eq 1 ] || fail "gnxbench $args into /dev/full did not exit 1"
+  done
+}
+
 quick_list() {
   run_gnx list
   [ "$RC" -eq 0 ] || fail "list exited $RC"

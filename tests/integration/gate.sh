@@ -73,6 +73,26 @@ quick_gate_bad_baselines() {
   expect_usage_error "unknown argument '--bogus'" gate --baseline good.json --bogus
 }
 
+# A rerun takes the baseline's configuration and every option of its cells,
+# the options after -- replacing the baseline's; the report records the
+# equivalent run command line.
+quick_gate_rerun_keeps_every_option() {
+  "$GNX" --engines serial,threads --workloads null --sizes 200 --reps 2 --warmup 0 --quiet \
+    --batch 4 --queue-depth 3 --out base >/dev/null 2>&1 || fail "the base run failed"
+  run_gnx gate --baseline base/report.json --out again -- --reps 3 --queue-depth 2
+  [ "$RC" -ne 2 ] || fail "the rerun was refused: $(cat "$ERR")"
+  local r="again/report.json"
+  [ "$(json_get $r "r['config']['reps'], r['config']['warmup'], r['config']['sizes']")" = \
+    "3 0 [200]" ] || fail "config: $(json_get $r "r['config']")"
+  [ "$(json_get $r "[c['options']['batch'] for c in r['results']]")" = "['4', '4']" ] ||
+    fail "the baseline's --batch did not reach the rerun"
+  [ "$(json_get $r "r['results'][1]['options']['queue-depth']")" = "2" ] ||
+    fail "the option after -- did not replace the baseline's"
+  json_get $r "' '.join(r['context']['command_line'])" |
+    grep -q -- "run --quiet --out again --engines serial,threads --workloads null --sizes 200 --warmup 0 .*--batch 4 .*--reps 3 --queue-depth 2$" ||
+    fail "command line: $(json_get $r "r['context']['command_line']")"
+}
+
 # Known samples: walls a (old) and b (new) for threads; the two-sided exact
 # Mann-Whitney p is 0.004079 (U = 46 of 49; computed independently by
 # enumerating all 3432 splits in Python, see tests/unit/test-stats.c).

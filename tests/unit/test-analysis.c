@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/unit/test-analysis.c: the bound, efficiency, verdict and
  * recommendation math on synthetic report cells whose answers are known,
- * and the trace file reader and queue-depth counters on synthetic traces. */
+ * the trace file reader and queue-depth counters on synthetic traces, and
+ * the report writer (cell.c) and readers (schema.h) on synthetic facts. */
 #include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/counters.h"
+#include "core/pin.h"
+#include "gnx/err.h"
 #include "reports/analysis.h"
 #include "reports/report.h"
+#include "reports/schema.h"
 #include "tests/test.h"
 
 /* A stage spec: name, serial/engine exec seconds, waits. */
@@ -643,4 +648,175 @@ GNX_TEST(chrome_queue_depth_counters) {
   ASSERT_NEAR(tf.threads[1].spans[0].t0, 35.0, 1e-9);
   gnx_tfile_free(&tf);
   unlink(path);
+}
+
+/* Every field name writers and readers share is a property of the schema:
+ * a field renamed in schema.h but not in docs/report-schema.json fails. */
+GNX_TEST(report_fields_are_schema_properties) {
+  char path[4096];
+  const char *tail = strstr(__FILE__, "tests/unit/");
+  if (!tail) {
+    GNX_SKIP("the source directory is unknown");
+  }
+  snprintf(path, sizeof path, "%.*sdocs/report-schema.json", (int)(tail - __FILE__), __FILE__);
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    GNX_SKIP("docs/report-schema.json is not beside the sources");
+  }
+  static char text[1 << 20];
+  size_t n = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[n] = '\0';
+  static const char *const names[] = {
+#define NAME(id, name) name,
+      GNX_REPORT_FIELDS(NAME)
+#undef NAME
+  };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    char prop[96];
+    snprintf(prop, sizeof prop, "\"%s\":", names[i]);
+    if (!strstr(text, prop)) {
+      fprintf(stderr, "field %s is not in %s\n", names[i], path);
+      exit(1);
+    }
+  }
+}
+
+GNX_TEST(typed_readers_types_and_fallbacks) {
+  json_t *o = json_pack("{s:i, s:f, s:s, s:b, s:n}", "i", 7, "r", 2.5, "s", "x", "b", 1, "z");
+  ASSERT_NEAR(gnx_jnum(o, "i", NAN), 7, 0);
+  ASSERT_NEAR(gnx_jnum(o, "r", NAN), 2.5, 0);
+  ASSERT(isnan(gnx_jnum(o, "s", NAN)));
+  ASSERT_EQ_INT(gnx_jint(o, "i", -1), 7);
+  ASSERT_EQ_INT(gnx_jint(o, "r", -1), -1); /* a real is not an integer */
+  ASSERT_EQ_STR(gnx_jstr(o, "s", NULL), "x");
+  ASSERT_EQ_STR(gnx_jstr(o, "i", "def"), "def");
+  ASSERT_EQ_INT(gnx_jbool(o, "b", 0), 1);
+  ASSERT_EQ_INT(gnx_jbool(o, "z", 1), 1); /* null is not a boolean */
+  ASSERT_EQ_INT(gnx_jbool(o, "missing", 0), 0);
+  ASSERT_EQ_INT(gnx_jint(NULL, "i", 3), 3);
+  ASSERT(gnx_jstr(json_array_get(o, 0), "s", NULL) == NULL);
+  json_decref(o);
+}
+
+/* PAPI events a machine without a PMU never counts: per worker and per
+ * repetition (summed over workers), with IPC and misses per 1000
+ * instructions derived; placement of pinned workers. */
+GNX_TEST(report_rep_counters_and_placement) {
+  struct gnx_counters ctrs;
+  memset(&ctrs, 0, sizeof ctrs);
+  ctrs.mode = GNX_CTR_AUTO;
+  ctrs.n_events = 3;
+  snprintf(ctrs.events[0], sizeof ctrs.events[0], "PAPI_TOT_CYC");
+  snprintf(ctrs.events[1], sizeof ctrs.events[1], "PAPI_TOT_INS");
+  snprintf(ctrs.events[2], sizeof ctrs.events[2], "PAPI_L1_DCM");
+  ctrs.ev_ok[0] = ctrs.ev_ok[1] = ctrs.ev_ok[2] = 1;
+  struct gnx_pin_plan plan;
+  memset(&plan, 0, sizeof plan);
+  plan.policy = GNX_PIN_COMPACT;
+  struct gnx_trace t;
+  ASSERT_OK(gnx_trace_init(&t, 2, 4));
+  struct gnx_trace_worker *w[2] = {gnx_trace_worker_add(&t, "a.0", 0),
+                                   gnx_trace_worker_add(&t, "sink.0", 1)};
+  for (int k = 0; k < 2; k++) {
+    for (int i = 0; i < GNX_TRACE_WCTR_MAX; i++) {
+      w[k]->wctr[i] = -1;
+    }
+    w[k]->wctr[GNX_SW__COUNT + 0] = 1000; /* cycles */
+    w[k]->wctr[GNX_SW__COUNT + 1] = 500;  /* instructions */
+    w[k]->wctr[GNX_SW__COUNT + 2] = 5;    /* L1 misses */
+    w[k]->cpu_asked = w[k]->cpu_asked_logical = k;
+    w[k]->cpu_begin = 0;
+    w[k]->cpu_end = k; /* the second one moved */
+  }
+  gnx_span_add(w[0], 100, 1100, 0, 0, GNX_SPAN_EXEC);
+  gnx_span_add(w[1], 1100, 1600, 0, 1, GNX_SPAN_EXEC);
+  const int64_t sw[GNX_SW__COUNT] = {-1, -1, -1, -1};
+  const int src[GNX_SW__COUNT] = {0};
+  const char *names[] = {"a", "sink"};
+  struct gnx_rep_facts f = {.ok = 1,
+                            .wall_s = 2e-6,
+                            .counters_on = 1,
+                            .sw = sw,
+                            .sw_src = src,
+                            .trace = &t,
+                            .names = names,
+                            .n_names = 2,
+                            .counters = &ctrs,
+                            .pin = &plan};
+  json_t *rep = gnx_report_rep_new(&f);
+  gnx_trace_free(&t);
+  const json_t *rc = json_object_get(rep, GNX_F_COUNTERS);
+  ASSERT_EQ_INT(gnx_jint(rc, "PAPI_TOT_CYC", 0), 2000);
+  ASSERT_NEAR(gnx_jnum(rc, GNX_F_IPC, NAN), 0.5, 1e-12);
+  ASSERT_NEAR(gnx_jnum(rc, "PAPI_L1_DCM_per_kinstr", NAN), 10, 1e-12);
+  const json_t *st = json_array_get(json_object_get(rep, GNX_F_STAGES), 1);
+  ASSERT_EQ_STR(gnx_jstr(st, GNX_F_NAME, NULL), "sink");
+  ASSERT_NEAR(gnx_jnum(st, GNX_F_EXEC_S, NAN), 500e-9, 1e-15);
+  const json_t *w1 = json_array_get(json_object_get(rep, GNX_F_WORKERS), 1);
+  ASSERT_NEAR(gnx_jnum(json_object_get(w1, GNX_F_COUNTERS), GNX_F_IPC, NAN), 0.5, 1e-12);
+  ASSERT_EQ_INT(gnx_jbool(json_object_get(w1, GNX_F_PLACEMENT), GNX_F_MIGRATED, 0), 1);
+  const json_t *w0 = json_array_get(json_object_get(rep, GNX_F_WORKERS), 0);
+  ASSERT_EQ_INT(gnx_jbool(json_object_get(w0, GNX_F_PLACEMENT), GNX_F_MIGRATED, 1), 0);
+  json_decref(rep);
+}
+
+/* A cell from its repetitions: speedups per round against serial, the
+ * verification, the failure that stops an engine, and the noise warning. */
+GNX_TEST(report_cell_from_facts) {
+  json_t *ref = json_pack("{s:i}", "sum", 42), *other = json_pack("{s:i}", "sum", 41);
+  struct gnx_rep_outcome serial[4] = {{0, 1.0, ref, json_object()},
+                                      {0, 1.2, ref, json_object()},
+                                      {0, 0.8, ref, json_object()},
+                                      {0, 1.0, ref, json_object()}};
+  struct gnx_rep_outcome eng[4] = {{0, 0.5, ref, json_object()},
+                                   {0, 0.5, ref, json_object()},
+                                   {GNX_EWORKER, 0, NULL, json_object()},
+                                   {0, 0.25, ref, json_object()}};
+  struct gnx_params none = {0};
+  struct gnx_cell_facts f = {.workload = "w",
+                             .engine = "e",
+                             .size = 10,
+                             .items = 2,
+                             .params = {&none, &none},
+                             .n_reps = 4,
+                             .reps = eng,
+                             .serial = serial,
+                             .reference = ref,
+                             .checked = 1,
+                             .check_rc = 0,
+                             .trace_file = "trace-w-10-e.json",
+                             .trace_rep = 1};
+  ASSERT_EQ_INT(gnx_report_median_rep(eng, 4), 0); /* walls .25 .5 .5: the lower median */
+  json_t *cell = gnx_report_cell_new(&f);
+  const json_t *sp = json_object_get(json_object_get(cell, GNX_F_STATS), GNX_F_SPEEDUP);
+  ASSERT_EQ_INT(gnx_jint(sp, GNX_F_N, 0), 3); /* 2, 2.4, 4: the failed round has none */
+  ASSERT_NEAR(gnx_jnum(sp, GNX_F_MEDIAN, NAN), 2.4, 1e-12);
+  ASSERT_EQ_INT(gnx_jbool(cell, GNX_F_VERIFIED, 0), 1);
+  ASSERT_EQ_STR(gnx_jstr(cell, GNX_F_STATUS, NULL), "ok");
+  ASSERT_EQ_INT(gnx_jint(json_object_get(cell, GNX_F_TRACE), GNX_F_REP, -1), 1);
+  /* walls .5 .5 .25: CV above 5 %, so a warning */
+  ASSERT_EQ_INT((long long)json_array_size(json_object_get(cell, GNX_F_WARNINGS)), 1);
+  json_decref(cell);
+  /* a result that differs, then an engine that failed */
+  eng[1].summary = other;
+  cell = gnx_report_cell_new(&f);
+  ASSERT_EQ_INT(gnx_jbool(cell, GNX_F_VERIFIED, 1), 0);
+  ASSERT_EQ_STR(gnx_jstr(cell, GNX_F_ERROR, NULL),
+                "result differs from the serial engine's result");
+  json_decref(cell);
+  f.failed = GNX_ESTOPPED;
+  f.failmsg = "stopped";
+  f.trace_file = NULL;
+  cell = gnx_report_cell_new(&f);
+  ASSERT_EQ_STR(gnx_jstr(cell, GNX_F_STATUS, NULL), "interrupted");
+  ASSERT_EQ_STR(gnx_jstr(cell, GNX_F_ERROR, NULL), "stopped");
+  ASSERT(json_is_null(json_object_get(cell, GNX_F_TRACE)));
+  json_decref(cell);
+  for (int r = 0; r < 4; r++) {
+    json_decref(serial[r].json);
+    json_decref(eng[r].json);
+  }
+  json_decref(ref);
+  json_decref(other);
 }
