@@ -16,44 +16,9 @@
 #include "core/counters.h"
 #include "core/stats.h"
 #include "gnx/err.h"
+#include "core/strbuf.h"
 #include "reports/analysis.h"
 #include "reports/schema.h"
-
-/* ---- formatting ------------------------------------------------------------ */
-
-void gnx_fmt_time(char *buf, size_t len, double s) {
-  if (isnan(s)) {
-    snprintf(buf, len, "-");
-  } else if (s >= 1) {
-    snprintf(buf, len, "%.3f s", s);
-  } else if (s >= 1e-3) {
-    snprintf(buf, len, "%.1f ms", s * 1e3);
-  } else if (s >= 10e-6 || s == 0) {
-    snprintf(buf, len, "%.0f us", s * 1e6);
-  } else {
-    snprintf(buf, len, "%.1f us", s * 1e6); /* per-item costs of cheap stages */
-  }
-}
-
-void gnx_fmt_pct(char *buf, size_t len, double x) {
-  if (isnan(x)) {
-    snprintf(buf, len, "-");
-  } else {
-    snprintf(buf, len, "%.0f %%", x * 100);
-  }
-}
-
-const char *gnx_shape_name(enum gnx_shape s) {
-  switch (s) {
-  case GNX_SHAPE_SERIAL:
-    return "serial";
-  case GNX_SHAPE_PIPELINE:
-    return "pipeline";
-  case GNX_SHAPE_DATA_PARALLEL:
-    return "data-parallel";
-  }
-  return "?";
-}
 
 /* ---- statistics ------------------------------------------------------------ */
 
@@ -92,362 +57,6 @@ static double gnx__median(double *x, size_t n) {
   }
   qsort(x, n, sizeof *x, gnx__cmp_double);
   return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
-}
-
-/* ---- trace files ---------------------------------------------------------- */
-
-static struct gnx_tthread *gnx__thread(struct gnx_tfile *t, int pid, int tid, size_t *hint) {
-  if (*hint < t->n && t->threads[*hint].pid == pid && t->threads[*hint].tid == tid) {
-    return &t->threads[*hint];
-  }
-  for (size_t i = 0; i < t->n; i++) {
-    if (t->threads[i].pid == pid && t->threads[i].tid == tid) {
-      *hint = i;
-      return &t->threads[i];
-    }
-  }
-  if (t->n >= GNX_AN_MAX_WORKERS) {
-    return NULL;
-  }
-  struct gnx_tthread *nt = realloc(t->threads, (t->n + 1) * sizeof *nt);
-  if (!nt) {
-    return NULL;
-  }
-  t->threads = nt;
-  struct gnx_tthread *th = &t->threads[t->n];
-  memset(th, 0, sizeof *th);
-  th->pid = pid;
-  th->tid = tid;
-  th->sort = 1 << 30; /* unnamed threads go last */
-  snprintf(th->name, sizeof th->name, "tid %d", tid);
-  *hint = t->n++;
-  return th;
-}
-
-static int gnx__kind(const char *s) {
-  for (int k = 0; k < GNX_SPAN__COUNT; k++) {
-    if (s && strcmp(s, gnx_span_kind_name(k)) == 0) {
-      return k;
-    }
-  }
-  return -1;
-}
-
-static int gnx__cmp_span(const void *a, const void *b) {
-  const struct gnx_tspan *x = a, *y = b;
-  return (x->t0 > y->t0) - (x->t0 < y->t0);
-}
-
-static int gnx__cmp_thread(const void *a, const void *b) {
-  const struct gnx_tthread *x = a, *y = b;
-  if (x->sort != y->sort) {
-    return (x->sort > y->sort) - (x->sort < y->sort);
-  }
-  if (x->pid != y->pid) {
-    return (x->pid > y->pid) - (x->pid < y->pid);
-  }
-  return (x->tid > y->tid) - (x->tid < y->tid);
-}
-
-/* ---- a fast path for the events chrome.c writes ---------------------------- */
-
-static int gnx__lit(const char **p, const char *lit) {
-  size_t l = strlen(lit);
-  if (strncmp(*p, lit, l) != 0) {
-    return 0;
-  }
-  *p += l;
-  return 1;
-}
-
-static int gnx__long(const char **p, long long *v) {
-  char *e;
-  errno = 0;
-  *v = strtoll(*p, &e, 10);
-  if (e == *p || errno) {
-    return 0;
-  }
-  *p = e;
-  return 1;
-}
-
-static int gnx__dbl(const char **p, double *v) {
-  char *e;
-  *v = strtod(*p, &e);
-  if (e == *p) {
-    return 0;
-  }
-  *p = e;
-  return 1;
-}
-
-/* An X event exactly as chrome.c writes it, without building a JSON tree
- * (a null-workload trace holds millions). Returns bytes consumed, or 0 when
- * the text is anything else: the caller then parses it with jansson. */
-static size_t gnx__fast_x(const char *p0, const char *end, struct gnx_tspan *sp, int *pid,
-                          int *tid) {
-  const char *p = p0;
-  if (end - p < 64 || !gnx__lit(&p, "{\"ph\": \"X\", \"name\": \"")) {
-    return 0;
-  }
-  while (p < end && *p != '"') {
-    if (*p == '\\' || *p == '\n') {
-      return 0; /* escapes: leave them to jansson */
-    }
-    p++;
-  }
-  char cat[16];
-  size_t n = 0;
-  if (!gnx__lit(&p, "\", \"cat\": \"")) {
-    return 0;
-  }
-  while (p < end && *p != '"' && n + 1 < sizeof cat) {
-    cat[n++] = *p++;
-  }
-  cat[n] = '\0';
-  long long lpid, ltid, item, stage;
-  double ts, dur;
-  if (!gnx__lit(&p, "\", \"pid\": ") || !gnx__long(&p, &lpid) ||
-      !gnx__lit(&p, ", \"tid\": ") || !gnx__long(&p, &ltid) || !gnx__lit(&p, ", \"ts\": ") ||
-      !gnx__dbl(&p, &ts) || !gnx__lit(&p, ", \"dur\": ") || !gnx__dbl(&p, &dur) ||
-      !gnx__lit(&p, ", \"args\": {\"item\": ") || !gnx__long(&p, &item) ||
-      !gnx__lit(&p, ", \"stage\": ") || !gnx__long(&p, &stage) ||
-      !gnx__lit(&p, ", \"kind\": \"")) {
-    return 0;
-  }
-  while (p < end && *p != '"') {
-    p++;
-  }
-  if (!gnx__lit(&p, "\"}}")) {
-    return 0;
-  }
-  int kind = gnx__kind(cat);
-  if (kind < 0 || stage < 0 || stage > UINT16_MAX) {
-    return 0;
-  }
-  sp->t0 = ts;
-  sp->t1 = ts + dur;
-  sp->item = item < 0 || item >= GNX_ITEM_NONE ? GNX_ITEM_NONE : (uint32_t)item;
-  sp->stage = (uint16_t)stage;
-  sp->kind = (uint8_t)kind;
-  *pid = (int)lpid;
-  *tid = (int)ltid;
-  return (size_t)(p - p0);
-}
-
-/* Skip a C event (queue depths: the analysis recomputes what it needs):
- * the end of the object, honouring strings. Returns bytes, 0 if unsure. */
-static size_t gnx__skip_c(const char *p0, const char *end) {
-  const char *p = p0;
-  if (!gnx__lit(&p, "{\"ph\": \"C\"")) {
-    return 0;
-  }
-  int depth = 1, in_str = 0;
-  for (; p < end; p++) {
-    if (in_str) {
-      if (*p == '\\') {
-        p++;
-      } else if (*p == '"') {
-        in_str = 0;
-      }
-    } else if (*p == '"') {
-      in_str = 1;
-    } else if (*p == '{') {
-      depth++;
-    } else if (*p == '}' && --depth == 0) {
-      return (size_t)(p + 1 - p0);
-    }
-  }
-  return 0;
-}
-
-static int gnx__span_push(struct gnx_tfile *t, struct gnx_tthread *th, const struct gnx_tspan *sp) {
-  if (th->n == th->cap) {
-    size_t cap = th->cap ? th->cap * 2 : 256;
-    struct gnx_tspan *ns = realloc(th->spans, cap * sizeof *ns);
-    if (!ns) {
-      return -ENOMEM;
-    }
-    th->spans = ns;
-    th->cap = cap;
-  }
-  th->spans[th->n++] = *sp;
-  if (sp->t1 > t->t_end) {
-    t->t_end = sp->t1;
-  }
-  return 0;
-}
-
-/* One event of the traceEvents array into t. Returns 0 or -ENOMEM. */
-static int gnx__tfile_event(struct gnx_tfile *t, const json_t *ev, size_t *hint) {
-  const char *ph = gnx_jstr(ev, "ph", "");
-  if (strcmp(ph, "X") != 0 && strcmp(ph, "M") != 0) {
-    return 0;
-  }
-  int pid = (int)gnx_jint(ev, "pid", 0), tid = (int)gnx_jint(ev, "tid", 0);
-  const json_t *args = json_object_get(ev, "args");
-  if (ph[0] == 'M') {
-    const char *name = gnx_jstr(ev, "name", "");
-    if (strcmp(name, "thread_name") == 0 || strcmp(name, "thread_sort_index") == 0) {
-      struct gnx_tthread *th = gnx__thread(t, pid, tid, hint);
-      if (!th) {
-        return -ENOMEM;
-      }
-      if (name[7] == 'n') {
-        snprintf(th->name, sizeof th->name, "%s", gnx_jstr(args, "name", th->name));
-      } else {
-        th->sort = (int)gnx_jint(args, "sort_index", th->sort);
-      }
-    }
-    return 0;
-  }
-  int kind = gnx__kind(gnx_jstr(ev, "cat", NULL));
-  if (kind < 0) {
-    kind = gnx__kind(gnx_jstr(args, "kind", NULL));
-  }
-  double ts = gnx_jnum(ev, "ts", NAN), dur = gnx_jnum(ev, "dur", NAN);
-  if (kind < 0 || isnan(ts) || isnan(dur)) {
-    return 0; /* not one of ours */
-  }
-  struct gnx_tthread *th = gnx__thread(t, pid, tid, hint);
-  if (!th) {
-    return -ENOMEM;
-  }
-  long long item = gnx_jint(args, "item", -1);
-  struct gnx_tspan s;
-  s.t0 = ts;
-  s.t1 = ts + dur;
-  s.item = item < 0 || item >= GNX_ITEM_NONE ? GNX_ITEM_NONE : (uint32_t)item;
-  s.stage = (uint16_t)gnx_jint(args, "stage", 0);
-  s.kind = (uint8_t)kind;
-  return gnx__span_push(t, th, &s);
-}
-
-int gnx_tfile_load(const char *full, struct gnx_tfile *t, char *why, size_t len) {
-  memset(t, 0, sizeof *t);
-  /* messages name the file, not the directory: they end up in summary.md,
-   * which must not depend on how the directory was spelled */
-  const char *path = strrchr(full, '/') ? strrchr(full, '/') + 1 : full;
-  FILE *f = fopen(full, "re");
-  if (!f) {
-    int e = errno;
-    snprintf(why, len, "cannot read %s: %s", path, strerror(e));
-    return -e;
-  }
-  char *buf = NULL;
-  size_t n = 0, cap = 0;
-  for (;;) {
-    if (cap - n < 65536) {
-      cap = cap ? cap * 2 : 1 << 20;
-      char *nb = realloc(buf, cap);
-      if (!nb) {
-        free(buf);
-        fclose(f);
-        snprintf(why, len, "%s: out of memory", path);
-        return -ENOMEM;
-      }
-      buf = nb;
-    }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0) {
-      break;
-    }
-  }
-  int rerr = ferror(f);
-  fclose(f);
-  if (rerr) {
-    free(buf);
-    snprintf(why, len, "cannot read %s", path);
-    return -EIO;
-  }
-  /* The events array: after "traceEvents", or the whole file (the JSON
-   * array form of the format). Each event is parsed alone. */
-  char *p = memmem(buf, n, "\"traceEvents\"", 13);
-  p = p ? memchr(p, '[', n - (size_t)(p - buf)) : buf;
-  while (p && p < buf + n && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')) {
-    p++;
-  }
-  if (!p || p >= buf + n || *p != '[') {
-    free(buf);
-    snprintf(why, len, "%s: not a Chrome trace (no traceEvents array)", path);
-    return GNX_EFORMAT;
-  }
-  p++;
-  int rc = 0;
-  size_t hint = 0;
-  char *end = buf + n;
-  for (;;) {
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r' || *p == ',')) {
-      p++;
-    }
-    if (p >= end) {
-      snprintf(why, len, "%s: the events array is not closed (truncated file?)", path);
-      rc = GNX_EFORMAT;
-      break;
-    }
-    if (*p == ']') {
-      break;
-    }
-    struct gnx_tspan fsp;
-    int fpid, ftid;
-    size_t used = gnx__fast_x(p, end, &fsp, &fpid, &ftid);
-    if (used) {
-      struct gnx_tthread *th = gnx__thread(t, fpid, ftid, &hint);
-      rc = th ? gnx__span_push(t, th, &fsp) : -ENOMEM;
-      if (rc < 0) {
-        snprintf(why, len, "%s: out of memory", path);
-        break;
-      }
-      p += used;
-      continue;
-    }
-    if ((used = gnx__skip_c(p, end)) != 0) {
-      p += used;
-      continue;
-    }
-    json_error_t err;
-    json_t *ev = json_loadb(p, (size_t)(end - p), JSON_DISABLE_EOF_CHECK, &err);
-    if (!ev) {
-      snprintf(why, len, "%s: malformed event at byte %zu: %s", path, (size_t)(p - buf), err.text);
-      rc = GNX_EFORMAT;
-      break;
-    }
-    p += err.position;
-    rc = gnx__tfile_event(t, ev, &hint);
-    json_decref(ev);
-    if (rc < 0) {
-      snprintf(why, len, "%s: out of memory", path);
-      break;
-    }
-  }
-  free(buf);
-  if (rc < 0) {
-    gnx_tfile_free(t);
-    return rc;
-  }
-  if (t->n) { /* qsort's pointer must not be NULL, even for 0 elements */
-    qsort(t->threads, t->n, sizeof *t->threads, gnx__cmp_thread);
-  }
-  for (size_t i = 0; i < t->n; i++) {
-    if (t->threads[i].n) {
-      qsort(t->threads[i].spans, t->threads[i].n, sizeof(struct gnx_tspan), gnx__cmp_span);
-    }
-    int seen = 0;
-    for (size_t k = 0; k < i; k++) {
-      seen |= t->threads[k].pid == t->threads[i].pid;
-    }
-    t->n_pids += !seen;
-  }
-  return 0;
-}
-
-void gnx_tfile_free(struct gnx_tfile *t) {
-  for (size_t i = 0; i < t->n; i++) {
-    free(t->threads[i].spans);
-  }
-  free(t->threads);
-  memset(t, 0, sizeof *t);
 }
 
 /* ---- one cell ------------------------------------------------------------- */
@@ -499,10 +108,36 @@ double gnx_cell_rep_median(const json_t *cell, const char *obj, const char *key)
   return gnx__median(x, n);
 }
 
+/* Serial's cost of stage s from its profile: per item the cheapest of its
+ * repetitions, summed, a cost noise cannot inflate (a bound made from a
+ * median repetition inherits serial's noise: GNN cells of CV 19 % gave
+ * bounds engines beat). NAN without a profile of the cheapest costs. */
+static double gnx__profile_min_cost(const json_t *serial, unsigned s, const char *name) {
+  const json_t *pr = json_object_get(serial, GNX_F_PROFILE);
+  const json_t *names = json_object_get(pr, GNX_F_STAGES);
+  const char *nm = json_string_value(json_array_get(names, s));
+  const json_t *exact = json_array_get(json_object_get(pr, "min_ns"), s);
+  const json_t *q = json_array_get(json_object_get(pr, "min_quantiles_ns"), s);
+  if (!nm || strcmp(nm, name) != 0 || (!exact && !q)) {
+    return NAN;
+  }
+  const json_t *list = exact ? exact : q;
+  double sum = 0;
+  for (size_t i = 0; i < json_array_size(list); i++) {
+    sum += (double)json_integer_value(json_array_get(list, i)) / 1e9;
+  }
+  if (!exact) { /* quantiles: their mean times the items */
+    sum = sum / (double)json_array_size(list) * (double)gnx_jint(pr, GNX_F_ITEMS, 0);
+  }
+  /* the sink's modelled wait is part of its exec span, but not of its cost */
+  if (s + 1 == json_array_size(names)) {
+    sum += gnx_jnum(pr, "sink_wait_s", 0) * (double)gnx_jint(pr, GNX_F_ITEMS, 0);
+  }
+  return sum;
+}
+
 /* Serial's cost of stage s: its exec time in serial's median repetition
- * (the traced one). Taking every stage from one repetition keeps their sum
- * within that repetition's wall, so serial's efficiency never exceeds 1;
- * the median repetition is the undisturbed one. */
+ * (the traced one), what the engines' stage code is compared with. */
 static double gnx__serial_cost(const json_t *serial, unsigned s, const char *name) {
   int r = gnx__median_rep(serial);
   if (r < 0) {
@@ -514,6 +149,29 @@ static double gnx__serial_cost(const json_t *serial, unsigned s, const char *nam
     return NAN;
   }
   return gnx_jnum(st, GNX_F_EXEC_S, NAN);
+}
+
+/* Measured faster than its bound: say why, with the numbers. The bound
+ * takes each item's cheapest serial cost, so only stage code faster than
+ * that beats it (warmer caches in a worker that runs fewer stages, or a
+ * quieter moment than serial's cheapest run), or a start-up shorter than
+ * the median the bound adds. */
+static void gnx__beaten_why(struct gnx_cell_an *c, double exec_total, double serial_total) {
+  struct gnx_sb sb;
+  gnx_sb_init(&sb, c->bound_why + strlen(c->bound_why),
+              sizeof c->bound_why - strlen(c->bound_why));
+  char a[32], b[32];
+  gnx_fmt_time(a, sizeof a, exec_total);
+  gnx_fmt_time(b, sizeof b, serial_total);
+  if (exec_total < serial_total) {
+    gnx_sb_printf(&sb, "; beaten because its stage code took %s, %.0f %% less than serial's "
+                       "cheapest %s (warmer caches: each worker runs fewer stages)",
+                  a, (1 - exec_total / serial_total) * 100, b);
+  } else {
+    gnx_sb_printf(&sb, "; beaten by noise in the start-up term (the median start-up is added; "
+                       "its stage code took %s against serial's cheapest %s)",
+                  a, b);
+  }
 }
 
 static double gnx__percentile(double *x, size_t n, double q) {
@@ -562,6 +220,15 @@ static int gnx__from_trace(struct gnx_cell_an *c, const struct gnx_tfile *t, con
     w->wait_in_s = sum[GNX_SPAN_WAIT_IN];
     w->wait_out_s = sum[GNX_SPAN_WAIT_OUT];
     w->wait_lock_s = sum[GNX_SPAN_WAIT_LOCK];
+    w->copy_s = sum[GNX_SPAN_COPY];
+    /* done: the worker finished before the run did and recorded nothing
+     * since (an upstream stage that ran out of items) */
+    double first = th->n ? th->spans[0].t0 * 1e-6 : c->rep_wall_s, last = 0;
+    for (size_t k2 = 0; k2 < th->n; k2++) {
+      last = fmax(last, th->spans[k2].t1 * 1e-6);
+    }
+    w->done_s = fmax(0, c->rep_wall_s - fmin(last, c->rep_wall_s));
+    w->before_s = fmax(0, fmin(first, c->rep_wall_s));
     w->util = c->rep_wall_s > 0 ? w->exec_s / c->rep_wall_s : NAN;
   }
   for (unsigned s = 0; s < c->n_stages; s++) {
@@ -582,172 +249,6 @@ static int gnx__from_trace(struct gnx_cell_an *c, const struct gnx_tfile *t, con
   return 0;
 }
 
-static const char *gnx__status(const struct gnx_stage_an *s) {
-  if (s->exec_s <= 0 && s->wait_in_s + s->wait_out_s + s->wait_lock_s <= 0) {
-    return "idle";
-  }
-  /* the largest share names the state; busy wins ties */
-  double m = s->busy;
-  const char *st = "CPU-bound";
-  if (s->starved > m) {
-    m = s->starved;
-    st = "starved";
-  }
-  if (s->blocked > m) {
-    m = s->blocked;
-    st = "blocked";
-  }
-  if (s->locked > m) {
-    st = "lock";
-  }
-  return st;
-}
-
-/* The verdict: which stage limits throughput, and the evidence. */
-static void gnx__verdict(struct gnx_cell_an *c, const json_t *rep) {
-  char a[32], b[32], p1[16], p2[16], p3[16];
-  size_t L = sizeof c->verdict;
-  char *v = c->verdict;
-  c->bottleneck = -1;
-  if (!rep || c->n_stages == 0 || !(c->rep_wall_s > 0)) {
-    snprintf(v, L, "no successful repetition to analyse");
-    return;
-  }
-  double wall = c->rep_wall_s;
-  /* the group whose workers were busiest limits throughput */
-  unsigned g = 0;
-  for (unsigned k = 1; k < c->n_groups; k++) {
-    if (c->groups[k].load > c->groups[g].load) {
-      g = k;
-    }
-  }
-  const struct gnx_group_an *G = &c->groups[g];
-  /* within a group, the heaviest stage is the one to name */
-  int s = -1;
-  for (unsigned k = 0; k < c->n_stages; k++) {
-    if (c->stages[k].group == (int)g && (s < 0 || c->stages[k].exec_s > c->stages[s].exec_s)) {
-      s = (int)k;
-    }
-  }
-  if (s < 0) {
-    snprintf(v, L, "no stage executed any item");
-    return;
-  }
-  c->bottleneck = s;
-  const struct gnx_stage_an *S = &c->stages[s];
-  double exec_total = 0;
-  for (unsigned k = 0; k < c->n_stages; k++) {
-    exec_total += c->stages[k].exec_s;
-  }
-  int n = 0;
-  if (c->shape == GNX_SHAPE_SERIAL) {
-    gnx_fmt_pct(p1, sizeof p1, S->exec_s / wall);
-    gnx_fmt_time(a, sizeof a, S->exec_s);
-    gnx_fmt_time(b, sizeof b, wall);
-    n = snprintf(v, L, "%s takes %s of the run (%s of %s wall)", S->name, p1, a, b);
-    gnx_fmt_time(a, sizeof a, exec_total - S->exec_s);
-    snprintf(v + n, L - (size_t)n, "; the other stages take %s", a);
-    return;
-  }
-  gnx_fmt_pct(p1, sizeof p1, G->load);
-  if (!G->generalist && exec_total / wall >= 0.85 * c->cores && c->cores < c->n_stages) {
-    /* more busy stages than cores: the cores, not one stage, set the pace */
-    char cores[48];
-    snprintf(cores, sizeof cores, c->cores == 1 ? "the one core is" : "the %u cores are",
-             c->cores);
-    n = snprintf(v, L, "%s saturated: stage code kept %.1f of them busy; the busiest stage, "
-                       "%s, has its worker%s busy %s",
-                 cores, exec_total / wall, S->name, G->workers == 1 ? "" : "s", p1);
-  } else if (G->load < 0.5) {
-    gnx_fmt_pct(p2, sizeof p2, c->wait_share);
-    n = snprintf(v, L,
-                 "no stage is saturated: the busiest, %s, is busy %s and the workers wait %s "
-                 "of their time, so hand-offs and waits, not stage work, set the pace",
-                 S->name, p1, p2);
-    c->bottleneck = -1;
-  } else if (G->generalist) {
-    gnx_fmt_pct(p2, sizeof p2, G->exec_s > 0 ? S->exec_s / G->exec_s : NAN);
-    n = snprintf(v, L, "%s is the heaviest stage: the %u worker%s run%s whole items and %s "
-                       "busy %s, %s of it in %s",
-                 S->name, G->workers, G->workers == 1 ? "" : "s", G->workers == 1 ? "s" : "",
-                 G->workers == 1 ? "is" : "are", p1, p2, S->name);
-    /* the sink is the other side of a data-parallel run */
-    for (unsigned k = 0; k < c->n_stages; k++) {
-      if (c->stages[k].group != (int)g && c->stages[k].starved > 0.05) {
-        gnx_fmt_pct(p3, sizeof p3, c->stages[k].starved);
-        const char *nm = c->stages[k].name;
-        int plain = strcmp(nm, "sink") == 0;
-        n += snprintf(v + n, L - (size_t)n, "; the sink%s%s%s is starved %s", plain ? "" : " (",
-                      plain ? "" : nm, plain ? "" : ")", p3);
-        break;
-      }
-    }
-  } else {
-    n = snprintf(v, L, "%s limits throughput: its worker%s busy %s", S->name,
-                 G->workers == 1 ? " is" : "s are", p1);
-    if (s > 0) {
-      const struct gnx_stage_an *U = &c->stages[s - 1];
-      gnx_fmt_pct(p2, sizeof p2, U->blocked);
-      n += snprintf(v + n, L - (size_t)n, "; upstream %s blocked on output %s of the time",
-                    U->name, p2);
-    }
-    if ((unsigned)s + 1 < c->n_stages) {
-      const struct gnx_stage_an *D = &c->stages[s + 1];
-      gnx_fmt_pct(p3, sizeof p3, D->starved);
-      n += snprintf(v + n, L - (size_t)n, "; downstream %s starved %s", D->name, p3);
-    }
-  }
-  /* Stage code slower than under serial, split where the counters allow:
-   * first touches of memory serial's loop reuses (each item in flight has
-   * its own buffers; a forked worker starts with a cold heap), priced by
-   * the extra page faults times the measured cost of one; time the workers
-   * spent inside a stage but off CPU (preempted); and what is left, CPU
-   * lost to sharing cores, caches or memory bandwidth. */
-  if (!isnan(c->inflation) && c->inflation > 1.25 && n > 0 && (size_t)n < L) {
-    double extra_faults = c->faults - c->serial_faults;
-    int more_faults = c->fault_time_s != 0; /* NAN too: more, at an unknown cost */
-    double extra_s = c->extra_s, fault_time = c->fault_time_s;
-    char xs[32], fs[32], ps[32], rs[32];
-    n += snprintf(v + n, L - (size_t)n, "; stage code ran %.1fx slower than under serial",
-                  c->inflation);
-    int known = !isnan(extra_s) && !isnan(fault_time) && !isnan(c->preempted_s);
-    if (known && (size_t)n < L) {
-      gnx_fmt_time(xs, sizeof xs, extra_s);
-      n += snprintf(v + n, L - (size_t)n, " (%s more):", xs);
-      const char *sep = "";
-      if (more_faults && (size_t)n < L) {
-        gnx_fmt_time(fs, sizeof fs, fault_time);
-        n += snprintf(v + n, L - (size_t)n,
-                      " page faults explain %s (%.0f more than serial's %.0f, at %.1f us each: "
-                      "first touches of buffers serial reuses)",
-                      fs, extra_faults, c->serial_faults, c->fault_s * 1e6);
-        sep = ",";
-      }
-      if (c->preempted_s >= 0.05 * extra_s && (size_t)n < L) {
-        gnx_fmt_time(ps, sizeof ps, c->preempted_s);
-        n += snprintf(v + n, L - (size_t)n, "%s %s off CPU inside a stage (preempted)", sep, ps);
-        sep = ",";
-      }
-      double rest = extra_s - fault_time - c->preempted_s;
-      if (rest >= 0.05 * extra_s && (size_t)n < L) {
-        gnx_fmt_time(rs, sizeof rs, rest);
-        n += snprintf(v + n, L - (size_t)n,
-                      "%s %s%s more CPU time: sharing cores, caches or memory bandwidth, or a "
-                      "busy host",
-                      sep,
-                      *sep ? "and " : "", rs);
-      }
-    } else if (more_faults && (size_t)n < L) {
-      n += snprintf(v + n, L - (size_t)n,
-                    ", with %.1fx its page faults (%.0f vs %.0f: first touches of buffers serial "
-                    "reuses)",
-                    c->faults / c->serial_faults, c->faults, c->serial_faults);
-    } else if ((size_t)n < L) {
-      n += snprintf(v + n, L - (size_t)n, " (workers shared CPUs or memory)");
-    }
-  }
-}
-
 /* The stage workers' own CPU time against their time inside stages: what
  * is left over is time a worker was in a stage but not on a CPU. The sink's
  * workers (role = the sink's index) are left out, and so is the sink stage;
@@ -763,7 +264,8 @@ static void gnx__stage_cpu(struct gnx_cell_an *c, const json_t *workers) {
   size_t i;
   json_t *w;
   json_array_foreach(workers, i, w) {
-    if (gnx_jint(w, GNX_F_STAGE, -1) == (long long)sink) {
+    long long role = gnx_jint(w, GNX_F_STAGE, -1);
+    if (role == (long long)sink || role == GNX_ROLE_TRANSPORT) {
       continue;
     }
     const json_t *tc =
@@ -847,6 +349,9 @@ int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_
   json_t *w;
   json_array_foreach(workers, i, w) {
     long long role = gnx_jint(w, GNX_F_STAGE, -1);
+    if (role == GNX_ROLE_TRANSPORT) {
+      continue; /* moves items, serves no stage */
+    }
     n_workers++;
     if (role >= 0 && role < c->n_stages) {
       dedicated[role]++;
@@ -864,7 +369,7 @@ int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_
 
   /* stages and groups */
   int gen_group = -1;
-  double wait_total = 0, exec_total = 0, serial_total = 0;
+  double wait_total = 0, exec_total = 0, serial_total = 0, typical_total = 0;
   for (unsigned s = 0; s < c->n_stages; s++) {
     const json_t *js = json_array_get(stages, s);
     struct gnx_stage_an *S = &c->stages[s];
@@ -882,8 +387,11 @@ int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_
     S->starved = den > 0 ? S->wait_in_s / den : NAN;
     S->blocked = den > 0 ? S->wait_out_s / den : NAN;
     S->locked = den > 0 ? S->wait_lock_s / den : NAN;
-    S->status = gnx__status(S);
-    S->serial_s = serial ? gnx__serial_cost(serial, s, S->name) : NAN;
+    S->status = gnx_stage_status(S);
+    double typical = serial ? gnx__serial_cost(serial, s, S->name) : NAN;
+    double cheapest = serial ? gnx__profile_min_cost(serial, s, S->name) : NAN;
+    S->serial_s = isnan(cheapest) ? typical : cheapest; /* for the bound */
+    typical_total += typical;
     wait_total += S->wait_in_s + S->wait_out_s + S->wait_lock_s;
     exec_total += S->exec_s;
     serial_total += S->serial_s;
@@ -937,6 +445,7 @@ int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_
     c->bound_s = fmax(cores_term, group_term) + st0;
     double measured = c->wall.median + st0;
     c->efficiency = measured > 0 ? c->bound_s / measured : NAN;
+
     char x1[32], x2[32];
     gnx_fmt_time(x2, sizeof x2, st0);
     if (cores_term >= group_term || gmax < 0) {
@@ -958,9 +467,12 @@ int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_
       snprintf(c->bound_why, sizeof c->bound_why, "%.100s: %s on %u worker%s + %s start-up", gname,
                x1, G->workers, G->workers == 1 ? "" : "s", x2);
     }
-    if (serial != cell && serial_total > 0) {
-      c->inflation = exec_total / serial_total;
-      c->extra_s = exec_total - serial_total;
+    if (c->efficiency > 1.005) {
+      gnx__beaten_why(c, exec_total, serial_total);
+    }
+    if (serial != cell && typical_total > 0) {
+      c->inflation = exec_total / typical_total;
+      c->extra_s = exec_total - typical_total;
     }
   }
   gnx__stage_cpu(c, workers);
@@ -975,7 +487,7 @@ int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_
       return -ENOMEM;
     }
   }
-  gnx__verdict(c, mrep);
+  gnx_verdict_write(c, mrep);
   return 0;
 }
 

@@ -97,6 +97,9 @@ struct gnx_worker_an {
   int pid, tid, role;    /* role: its stage, or -1 for all stages */
   uint64_t spans;
   double exec_s, wait_in_s, wait_out_s, wait_lock_s;
+  double copy_s;         /* moving items to another process */
+  double done_s;         /* after its last span to the end of the run: finished early */
+  double before_s;       /* from the start barrier to its first span */
   double util;           /* exec_s / wall */
 };
 
@@ -127,7 +130,7 @@ struct gnx_cell_an {
   unsigned cores;
   double bound_s;        /* NAN without a serial baseline */
   double efficiency;     /* bound_s / (median wall + median start-up) */
-  char bound_why[192];   /* which term binds, with its numbers */
+  char bound_why[384];   /* which term binds, with its numbers; why it was beaten */
 
   int bottleneck;        /* stage index, -1: none */
   double wait_share;     /* waits / (workers x wall) */
@@ -203,6 +206,16 @@ double gnx_cell_rep_median(const json_t *cell, const char *obj, const char *key)
 int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_tfile *t,
                      unsigned cores, double fault_s, struct gnx_cell_an *out);
 void gnx_cell_an_free(struct gnx_cell_an *c);
+
+/* ---- The words of a cell's analysis (verdict.c) -------------------------- */
+
+/* A stage's state from its shares: "CPU-bound", "starved", "blocked",
+ * "lock" or "idle". */
+const char *gnx_stage_status(const struct gnx_stage_an *s);
+/* The verdict: the bottleneck (or what sets the pace) with its evidence,
+ * and why stage code ran slower than under serial, into c->verdict; sets
+ * c->bottleneck. rep: the median repetition (NULL: none good). */
+void gnx_verdict_write(struct gnx_cell_an *c, const json_t *rep);
 
 /* ---- Recommendation ------------------------------------------------------ */
 

@@ -170,9 +170,12 @@ static json_t *gnx__stages_json(const struct gnx_rep_facts *r) {
     for (uint32_t w = 0; w < t->n_workers; w++) {
       const struct gnx_trace_worker *tw = t->workers[w];
       int touched = 0;
+      if (tw->stage == GNX_ROLE_TRANSPORT) {
+        continue; /* it serves no stage: its waits are the transport's (below) */
+      }
       for (uint32_t i = 0; i < tw->len; i++) {
         const struct gnx_span *sp = &tw->spans[i];
-        if (sp->stage != s || sp->kind >= GNX_SPAN__COUNT) {
+        if (sp->stage != s || sp->kind >= GNX_SPAN__COUNT || sp->kind == GNX_SPAN_COPY) {
           continue;
         }
         sum[sp->kind] += sp->t1 - sp->t0;
@@ -192,6 +195,27 @@ static json_t *gnx__stages_json(const struct gnx_rep_facts *r) {
                                             sum[GNX_SPAN_WAIT_LOCK] / 1e9));
   }
   return stages;
+}
+
+/* Moving items between processes: every worker's copy spans, and the
+ * waits of the workers that do nothing else (subproc's ring writer). */
+static json_t *gnx__transport_json(const struct gnx_rep_facts *r) {
+  uint64_t copy = 0, wait = 0;
+  unsigned movers = 0;
+  for (uint32_t w = 0; w < r->trace->n_workers; w++) {
+    const struct gnx_trace_worker *tw = r->trace->workers[w];
+    movers += tw->stage == GNX_ROLE_TRANSPORT;
+    for (uint32_t i = 0; i < tw->len; i++) {
+      const struct gnx_span *sp = &tw->spans[i];
+      if (sp->kind == GNX_SPAN_COPY) {
+        copy += sp->t1 - sp->t0;
+      } else if (tw->stage == GNX_ROLE_TRANSPORT) {
+        wait += sp->t1 - sp->t0;
+      }
+    }
+  }
+  return json_pack("{s:f, s:f, s:i}", "copy_s", copy / 1e9, "wait_s", wait / 1e9, "workers",
+                   (int)movers);
 }
 
 /* Per-worker facts from one repetition's trace. */
@@ -218,6 +242,9 @@ json_t *gnx_report_rep_new(const struct gnx_rep_facts *r) {
                 r->maxrss_source ? r->maxrss_source : "none", "nvcsw", (json_int_t)r->nvcsw,
                 "nivcsw", (json_int_t)r->nivcsw, GNX_F_MINFLT, (json_int_t)r->minflt, "majflt",
                 (json_int_t)r->majflt, GNX_F_STAGES, stages, GNX_F_WORKERS, gnx__workers_json(r));
+  if (rep) {
+    json_object_set_new(rep, "transport", gnx__transport_json(r));
+  }
   if (r->counters_on && rep) {
     json_object_set_new(rep, GNX_F_COUNTERS, gnx__rep_counters(r));
   }

@@ -247,7 +247,8 @@ void gnx_counters_md_workers(FILE *f, const struct gnx_cell_an *c) {
     const char *serves = json_is_integer(json_object_get(w, GNX_F_STAGE)) && role >= 0 &&
                                  (unsigned)role < c->n_stages
                              ? c->stages[role].name
-                             : "all stages";
+                         : role == GNX_ROLE_TRANSPORT ? "transport"
+                                                      : "all stages";
     char asked[16] = "-", t[32], cs[32], pf[32];
     if (json_is_integer(json_object_get(pl, GNX_F_ASKED))) {
       snprintf(asked, sizeof asked, "%lld", (long long)gnx_jint(pl, GNX_F_ASKED, 0));

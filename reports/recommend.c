@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "reports/analysis.h"
 #include "reports/schema.h"
 
@@ -188,6 +189,90 @@ static void gnx__next(const struct gnx_analysis *a, const struct gnx_cell_an *b,
            p1);
 }
 
+/* What a strategy costs for its speed: CPU time (user + sys) and peak RSS,
+ * medians over its good repetitions. */
+static double gnx__cpu_s(const struct gnx_cell_an *c) {
+  return gnx_cell_rep_median(c->cell, NULL, GNX_F_USER_S) +
+         gnx_cell_rep_median(c->cell, NULL, GNX_F_SYS_S);
+}
+
+static double gnx__rss_mb(const struct gnx_cell_an *c) {
+  return gnx_cell_rep_median(c->cell, NULL, GNX_F_MAXRSS_KB) / 1024;
+}
+
+/* Of tied strategies, the cheaper: less CPU time (5 % counts), then less
+ * memory. */
+static int gnx__cheaper(const struct gnx_cell_an *x, const struct gnx_cell_an *y) {
+  double cx = gnx__cpu_s(x), cy = gnx__cpu_s(y);
+  if (!isnan(cx) && !isnan(cy) && fabs(cx - cy) > 0.05 * fmax(cx, cy)) {
+    return cx < cy;
+  }
+  return gnx__rss_mb(x) < gnx__rss_mb(y);
+}
+
+/* The model's wall for cell c at `cores`, NAN when it has none. */
+static double gnx__predicted_at(const struct gnx_cell_an *c, int cores) {
+  const json_t *sc = json_object_get(json_object_get(c->cell, GNX_F_PREDICTION), GNX_F_SCALING);
+  for (size_t i = 0; i < json_array_size(sc); i++) {
+    const json_t *row = json_array_get(sc, i);
+    if (gnx_jint(row, GNX_F_CORES, 0) == cores) {
+      return gnx_jnum(row, GNX_F_WALL_S, NAN);
+    }
+  }
+  return NAN;
+}
+
+/* Where the model says the tie breaks: the core count above this machine's
+ * at which the chosen and the other differ most. */
+static void gnx__tie_scaling(struct gnx_sb *sb, const struct gnx_cell_an *b,
+                             const struct gnx_cell_an *o) {
+  int best_c = 0;
+  double best_r = 1.05; /* less than 5 % apart is still a tie */
+  for (int cores = 4; cores <= 64; cores *= 2) {
+    double wb = gnx__predicted_at(b, cores), wo = gnx__predicted_at(o, cores);
+    if (cores > (int)b->cores && wb > 0 && wo > 0 && fmax(wb / wo, wo / wb) > best_r) {
+      best_r = fmax(wb / wo, wo / wb);
+      best_c = cores;
+    }
+  }
+  if (best_c) {
+    double wb = gnx__predicted_at(b, best_c), wo = gnx__predicted_at(o, best_c);
+    gnx_sb_printf(sb, "; at %d cores the model predicts %s %.2fx %s's speed (%.1f against %.1f "
+                      "ms)",
+                  best_c, wb < wo ? b->engine : o->engine, fmax(wb / wo, wo / wb),
+                  wb < wo ? o->engine : b->engine, fmin(wb, wo) * 1e3, fmax(wb, wo) * 1e3);
+  } else if (!isnan(gnx__predicted_at(b, 64)) && !isnan(gnx__predicted_at(o, 64))) {
+    gnx_sb_printf(sb, "; the model predicts them within 5 %% of each other up to 64 cores too");
+  }
+}
+
+/* A tie: why the measurements cannot rank them, which one is chosen for
+ * costing less, with the figures, and where more cores would separate them. */
+static void gnx__tie_words(struct gnx_reco *r, const char *iv) {
+  const struct gnx_cell_an *b = r->best;
+  struct gnx_sb sb;
+  gnx_sb_init(&sb, r->why, sizeof r->why);
+  gnx_sb_printf(&sb, "They are within each other's intervals of time to result (%s %s", b->engine,
+                iv);
+  for (unsigned k = 0; k < r->n_tied; k++) {
+    char tv[96];
+    gnx__interval(tv, sizeof tv, &r->tied[k]->total);
+    gnx_sb_printf(&sb, "; %s %s", r->tied[k]->engine, tv);
+  }
+  gnx_sb_printf(&sb, "), so the measurements cannot rank them; %s costs least for it:", b->engine);
+  for (unsigned k = 0; k <= r->n_tied; k++) {
+    const struct gnx_cell_an *c = k ? r->tied[k - 1] : b;
+    char su[32], spd[32] = "";
+    gnx_fmt_time(su, sizeof su, c->startup_s);
+    if (!isnan(c->speedup.median) && strcmp(c->engine, "serial") != 0) {
+      snprintf(spd, sizeof spd, "%.2fx serial, ", c->speedup.median);
+    }
+    gnx_sb_printf(&sb, "%s %s: %s%.3f s of CPU, peak RSS %.1f MB, start-up %s", k ? ";" : "",
+                  c->engine, spd, gnx__cpu_s(c), gnx__rss_mb(c), su);
+  }
+  gnx__tie_scaling(&sb, b, r->tied[0]);
+}
+
 void gnx_reco_make(const struct gnx_analysis *a, const char *workload, uint64_t size,
                    struct gnx_reco *r) {
   memset(r, 0, sizeof *r);
@@ -225,6 +310,14 @@ void gnx_reco_make(const struct gnx_analysis *a, const char *workload, uint64_t 
       r->tied[r->n_tied++] = c;
     }
   }
+  for (unsigned k = 0; k < r->n_tied; k++) { /* a tie goes to the cheaper strategy */
+    if (gnx__cheaper(r->tied[k], best)) {
+      const struct gnx_cell_an *t = best;
+      best = r->tied[k];
+      r->tied[k] = t;
+    }
+  }
+  r->best = best;
   char iv[96], p1[16], p2[16], sp[64] = "";
   gnx__interval(iv, sizeof iv, &best->total);
   gnx_fmt_pct(p1, sizeof p1, best->total.median > 0 ? best->startup_s / best->total.median : NAN);
@@ -233,32 +326,9 @@ void gnx_reco_make(const struct gnx_analysis *a, const char *workload, uint64_t 
     snprintf(sp, sizeof sp, ", %.2fx serial's speed [%.2f, %.2f]", best->speedup.median,
              best->speedup.lo, best->speedup.hi);
   }
-  int n = 0;
   size_t L = sizeof r->why;
   if (r->n_tied) {
-    n = snprintf(r->why, L, "They are within each other's intervals of time to result (%s %s",
-                 best->engine, iv);
-    for (unsigned k = 0; k < r->n_tied && n < (int)L; k++) {
-      char tv[96];
-      gnx__interval(tv, sizeof tv, &r->tied[k]->total);
-      n += snprintf(r->why + n, L - (size_t)n, "; %s %s", r->tied[k]->engine, tv);
-    }
-    if (n < (int)L) {
-      n += snprintf(r->why + n, L - (size_t)n, "), so the measurements cannot rank them");
-    }
-    /* what each tied engine is like, so the reader can choose on other grounds */
-    for (unsigned k = 0; k <= r->n_tied && n < (int)L; k++) {
-      const struct gnx_cell_an *c = k ? r->tied[k - 1] : best;
-      char ef[16], su[16], spd[32] = "";
-      gnx_fmt_pct(ef, sizeof ef, c->efficiency);
-      gnx_fmt_pct(su, sizeof su, c->total.median > 0 ? c->startup_s / c->total.median : NAN);
-      if (!isnan(c->speedup.median) && strcmp(c->engine, "serial") != 0) {
-        snprintf(spd, sizeof spd, "%.2fx serial, ", c->speedup.median);
-      }
-      n += snprintf(r->why + n, L - (size_t)n, "; %s: %s%sefficiency %s, start-up %s", c->engine,
-                    spd, k == 0 ? "lowest median, " : "", ef, su);
-    }
-  } else if (strcmp(best->engine, "serial") == 0) {
+    gnx__tie_words(r, iv);  } else if (strcmp(best->engine, "serial") == 0) {
     if (best_par) {
       char bv[96];
       gnx__interval(bv, sizeof bv, &best_par->total);

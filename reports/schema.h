@@ -46,7 +46,11 @@
   X(WAIT_OUT_S, "wait_out_s") X(WAIT_LOCK_S, "wait_lock_s") X(PID, "pid")     \
   X(TID, "tid") X(STAGE, "stage") X(CPU_BEGIN, "cpu_begin")                   \
   X(CPU_END, "cpu_end") X(PLACEMENT, "placement") X(ASKED, "asked")           \
-  X(MIGRATED, "migrated") X(IPC, "ipc")                                       \
+  X(MIGRATED, "migrated") X(IPC, "ipc") X(USER_S, "user_s")                   \
+  X(SYS_S, "sys_s") X(MAXRSS_KB, "maxrss_kb")                                 \
+  /* the model */                                                             \
+  X(MACHINE, "machine") X(PROFILE, "profile") X(TUNING, "tuning")             \
+  X(PREDICTION, "prediction") X(SCALING, "scaling") X(STOP, "stop")           \
   /* statistics */                                                            \
   X(SPEEDUP, "speedup") X(N, "n") X(MEDIAN, "median") X(LO, "lo")             \
   X(HI, "hi") X(LEVEL, "level") X(CV, "cv") X(OUTLIERS, "outliers")           \

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gnx/err.h"
+#include "core/strbuf.h"
 #include "reports/analysis.h"
 #include "reports/report.h"
 #include "reports/schema.h"
@@ -77,14 +78,13 @@ void gnx_reco_write(FILE *f, const struct gnx_analysis *a, int markdown) {
     const char *choice = r.best ? r.best->engine : "none";
     char head[256];
     if (r.best && r.n_tied) {
-      int n = snprintf(head, sizeof head, "%s", r.best->engine);
-      for (unsigned t = 0; t < r.n_tied && n < (int)sizeof head; t++) {
-        n += snprintf(head + n, sizeof head - (size_t)n, "%s%s",
-                      t + 1 == r.n_tied ? " or " : ", ", r.tied[t]->engine);
+      struct gnx_sb sb;
+      gnx_sb_init(&sb, head, sizeof head);
+      gnx_sb_printf(&sb, "%s", r.best->engine);
+      for (unsigned t = 0; t < r.n_tied; t++) {
+        gnx_sb_printf(&sb, "%s%s", t + 1 == r.n_tied ? " or " : ", ", r.tied[t]->engine);
       }
-      if (n < (int)sizeof head) {
-        snprintf(head + n, sizeof head - (size_t)n, " (a tie)");
-      }
+      gnx_sb_printf(&sb, " (a tie)");
       choice = head;
     }
     if (markdown) {
@@ -94,6 +94,83 @@ void gnx_reco_write(FILE *f, const struct gnx_analysis *a, int markdown) {
       fprintf(f, "%s, n=%llu: %s\n  why:  %s.\n  next: %s.\n", g[k].workload,
               (unsigned long long)g[k].size, choice, r.why, r.next);
     }
+  }
+}
+
+/* What a strategy costs for its speed: CPU time, user + sys (median). */
+static double gnx__cpu_s(const struct gnx_cell_an *c) {
+  return gnx_cell_rep_median(c->cell, NULL, GNX_F_USER_S) +
+         gnx_cell_rep_median(c->cell, NULL, GNX_F_SYS_S);
+}
+
+/* "110.9 ms (+6 %)": the model's prediction and its error, or "-". */
+static void gnx__pred_text(char *buf, size_t len, const struct gnx_cell_an *c) {
+  const json_t *p = json_object_get(c->cell, GNX_F_PREDICTION);
+  double w = gnx_jnum(p, GNX_F_WALL_S, NAN), e = gnx_jnum(p, GNX_F_ERROR, NAN);
+  char t[32];
+  gnx_fmt_time(t, sizeof t, w);
+  if (isnan(e)) {
+    snprintf(buf, len, "%s", t);
+  } else {
+    snprintf(buf, len, "%s (%+.0f %%)", t, e * 100);
+  }
+}
+
+/* The heaviest stage of serial's run and its share of the work, the usual
+ * reason a tuned pipeline gives one stage more workers. */
+static void gnx__heaviest(const struct gnx_analysis *a, const struct gnx_cell_an *c, char *buf,
+                          size_t len) {
+  const struct gnx_cell_an *s = gnx_analysis_serial(a, c);
+  buf[0] = '\0';
+  double total = 0, best = -1;
+  int k = -1;
+  for (unsigned i = 0; s && i < s->n_stages; i++) {
+    total += s->stages[i].exec_s;
+    if (s->stages[i].exec_s > best) {
+      best = s->stages[i].exec_s;
+      k = (int)i;
+    }
+  }
+  if (k >= 0 && total > 0) {
+    snprintf(buf, len, "%s is %.0f %% of the work", s->stages[k].name, best / total * 100);
+  }
+}
+
+/* One sentence per tuned engine: what the model chose, why, and what it
+ * predicted against the start of its climb. */
+static void gnx__tuning_list(FILE *f, const struct gnx_analysis *a, const struct gnx__group *g) {
+  int any = 0;
+  for (size_t i = 0; i < a->n; i++) {
+    const struct gnx_cell_an *c = &a->cells[i];
+    const json_t *t = json_object_get(c->cell, GNX_F_TUNING);
+    if (!t || strcmp(c->workload, g->workload) != 0 || c->size != g->size) {
+      continue;
+    }
+    if (!any) {
+      fprintf(f, "**Tuning** (every auto option chosen on the engine's model from serial's "
+                 "profile before the engine ran; docs/model.md):\n\n");
+      any = 1;
+    }
+    char cfg[512] = "", why[96], a0[32], a1[32];
+    struct gnx_sb sb;
+    gnx_sb_init(&sb, cfg, sizeof cfg);
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(t, GNX_F_OPTIONS), k, v) {
+      gnx_sb_printf(&sb, "%s%s %s", sb.len ? ", " : "", k, json_string_value(v));
+    }
+    const json_t *steps = json_object_get(t, "steps");
+    gnx_fmt_time(a0, sizeof a0, gnx_jnum(json_array_get(steps, 0), GNX_F_WALL_S, NAN));
+    gnx_fmt_time(a1, sizeof a1, gnx_jnum(t, GNX_F_WALL_S, NAN));
+    gnx__heaviest(a, c, why, sizeof why);
+    fprintf(f, "- **%s**: %s%s%s; predicted %s, against %s at the climb's start (one worker "
+               "each, buffers at their floors); %zu step%s, then %s.\n",
+            c->engine, cfg, why[0] ? ": " : "", why, a1, a0,
+            json_array_size(steps) ? json_array_size(steps) - 1 : 0,
+            json_array_size(steps) == 2 ? "" : "s", gnx_jstr(t, GNX_F_STOP, "it stopped"));
+  }
+  if (any) {
+    fprintf(f, "\n");
   }
 }
 
@@ -118,7 +195,8 @@ int gnx_csv_write(const struct gnx_analysis *a, const char *dir, char *why, size
   }
   fprintf(f, "workload,size,engine,status,verified,reps,wall_median_s,wall_lo_s,wall_hi_s,"
              "interval_level,speedup_median,speedup_lo,speedup_hi,startup_s,total_median_s,"
-             "bound_s,efficiency,bottleneck,wait_share\n");
+             "bound_s,efficiency,bottleneck,wait_share,predicted_s,prediction_error,cpu_s,"
+             "maxrss_kb\n");
   for (size_t i = 0; i < a->n; i++) {
     const struct gnx_cell_an *c = &a->cells[i];
     fprintf(f, "%s,%llu,%s,%s,%s,%u", c->workload, (unsigned long long)c->size, c->engine,
@@ -136,6 +214,11 @@ int gnx_csv_write(const struct gnx_analysis *a, const char *dir, char *why, size
     gnx__csv_num(f, c->efficiency, "%.4f");
     fprintf(f, ",%s", c->bottleneck >= 0 ? c->stages[c->bottleneck].name : "");
     gnx__csv_num(f, c->wait_share, "%.4f");
+    const json_t *pred = json_object_get(c->cell, GNX_F_PREDICTION);
+    gnx__csv_num(f, gnx_jnum(pred, GNX_F_WALL_S, NAN), "%.6f");
+    gnx__csv_num(f, gnx_jnum(pred, GNX_F_ERROR, NAN), "%.4f");
+    gnx__csv_num(f, gnx__cpu_s(c), "%.6f");
+    gnx__csv_num(f, gnx_cell_rep_median(c->cell, NULL, GNX_F_MAXRSS_KB), "%.0f");
     fputc('\n', f);
   }
   int werr = ferror(f);
@@ -231,8 +314,9 @@ static void gnx__stage_table(FILE *f, const struct gnx_cell_an *c) {
 }
 
 static void gnx__worker_table(FILE *f, const struct gnx_cell_an *c) {
-  fprintf(f, "| worker | pid | serves | exec | wait_in | wait_out | wait_lock | utilization |\n"
-             "|---|---:|---|---:|---:|---:|---:|---:|\n");
+  fprintf(f, "| worker | pid | serves | exec | wait_in | wait_out | wait_lock | copy | done | "
+             "utilization |\n"
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
   for (unsigned k = 0; k < c->n_workers; k++) {
     const struct gnx_worker_an *w = &c->workers[k];
     char ex[32], wi[32], wo[32], wl[32], u[16];
@@ -241,11 +325,14 @@ static void gnx__worker_table(FILE *f, const struct gnx_cell_an *c) {
     gnx_fmt_time(wo, sizeof wo, w->wait_out_s);
     gnx_fmt_time(wl, sizeof wl, w->wait_lock_s);
     gnx_fmt_pct(u, sizeof u, w->util);
-    const char *serves = w->role >= 0 && (unsigned)w->role < c->n_stages
-                             ? c->stages[w->role].name
-                             : "all stages";
-    fprintf(f, "| %s | %d | %s | %s | %s | %s | %s | %s |\n", w->name, w->pid, serves, ex, wi, wo,
-            wl, u);
+    const char *serves = w->role >= 0 && (unsigned)w->role < c->n_stages ? c->stages[w->role].name
+                         : w->role == GNX_ROLE_TRANSPORT                     ? "transport"
+                                                                            : "all stages";
+    char cp[32], dn[32];
+    gnx_fmt_time(cp, sizeof cp, w->copy_s);
+    gnx_fmt_time(dn, sizeof dn, w->done_s + w->before_s);
+    fprintf(f, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", w->name, w->pid, serves,
+            ex, wi, wo, wl, cp, dn, u);
   }
   fprintf(f, "\n");
 }
@@ -255,8 +342,9 @@ static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const stru
   fprintf(f, "## %s, n=%llu (%llu items)\n\n", g->workload, (unsigned long long)g->size,
           (unsigned long long)g->items);
   fprintf(f, "| engine | median wall [interval] | speedup [interval] | start-up | bound | "
-             "efficiency | bottleneck | waiting | verified |\n"
-             "|---|---:|---:|---:|---:|---:|---|---:|---|\n");
+             "efficiency | predicted (error) | CPU | peak RSS | bottleneck | waiting | "
+             "verified |\n"
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|\n");
   double level = 1;
   size_t n = 0;
   for (size_t i = 0; i < a->n; i++) {
@@ -264,7 +352,7 @@ static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const stru
     if (strcmp(c->workload, g->workload) != 0 || c->size != g->size) {
       continue;
     }
-    char wall[96], sp[64] = "-", su[32], bd[32], ef[16], wt[16];
+    char wall[96], sp[64] = "-", su[32], bd[32], ef[64], wt[16];
     gnx__interval(wall, sizeof wall, &c->wall);
     if (!isnan(c->speedup.median)) {
       snprintf(sp, sizeof sp, "%.2fx [%.2f, %.2f]", c->speedup.median, c->speedup.lo,
@@ -275,8 +363,18 @@ static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const stru
     gnx_fmt_pct(ef, sizeof ef, c->efficiency);
     gnx_fmt_pct(wt, sizeof wt, c->wait_share);
     const char *ver = c->verified ? "yes" : strcmp(c->status, "ok") ? c->status : "**NO**";
-    fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c->engine, wall, sp, su, bd,
-            ef, gnx__bottleneck(c), wt, ver);
+    char pr[64], cpu[32], rss[32] = "-";
+    gnx__pred_text(pr, sizeof pr, c);
+    gnx_fmt_time(cpu, sizeof cpu, gnx__cpu_s(c));
+    double kb = gnx_cell_rep_median(c->cell, NULL, GNX_F_MAXRSS_KB);
+    if (!isnan(kb)) {
+      snprintf(rss, sizeof rss, "%.1f MB", kb / 1024);
+    }
+    if (c->efficiency > 1.005) {
+      snprintf(ef + strlen(ef), sizeof ef - strlen(ef), " (beaten: see its verdict)");
+    }
+    fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c->engine, wall,
+            sp, su, bd, ef, pr, cpu, rss, gnx__bottleneck(c), wt, ver);
     if (!isnan(c->wall.level)) {
       level = fmin(level, c->wall.level);
       n = c->wall.n;
@@ -301,7 +399,9 @@ static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const stru
               json_string_value(json_array_get(warns, k)));
     }
   }
-  fprintf(f, "\n**Verdicts** (the bottleneck and its evidence, from the median repetition):\n\n");
+  fprintf(f, "\n");
+  gnx__tuning_list(f, a, g);
+  fprintf(f, "**Verdicts** (the bottleneck and its evidence, from the median repetition):\n\n");
   for (size_t i = 0; i < a->n; i++) {
     const struct gnx_cell_an *c = &a->cells[i];
     if (strcmp(c->workload, g->workload) != 0 || c->size != g->size) {

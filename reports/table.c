@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "reports/analysis.h"
 #include "reports/report.h"
 #include "reports/schema.h"
@@ -16,6 +17,76 @@ static void gnx__fmt_time(char *buf, size_t len, double s) {
     snprintf(buf, len, "%.3f s", s);
   } else {
     snprintf(buf, len, "%.1f ms", s * 1e3);
+  }
+}
+
+/* The model's prediction of the cell and its error, "-" without one. */
+static void gnx__prediction(const json_t *cell, char *pred, size_t plen, char *err, size_t elen) {
+  const json_t *p = json_object_get(cell, GNX_F_PREDICTION);
+  gnx__fmt_time(pred, plen, gnx_jnum(p, GNX_F_WALL_S, NAN));
+  double e = gnx_jnum(p, GNX_F_ERROR, NAN);
+  if (isnan(e)) {
+    snprintf(err, elen, "-");
+  } else {
+    snprintf(err, elen, "%+.0f%%", e * 100);
+  }
+}
+
+/* What the strategy costs for its speed: CPU time and peak RSS (medians). */
+static void gnx__cost(const json_t *cell, char *cpu, size_t clen, char *rss, size_t rlen) {
+  double c = gnx_cell_rep_median(cell, NULL, GNX_F_USER_S) +
+             gnx_cell_rep_median(cell, NULL, GNX_F_SYS_S);
+  double kb = gnx_cell_rep_median(cell, NULL, GNX_F_MAXRSS_KB);
+  gnx__fmt_time(cpu, clen, c);
+  if (isnan(kb)) {
+    snprintf(rss, rlen, "-");
+  } else {
+    snprintf(rss, rlen, "%.1f MB", kb / 1024);
+  }
+}
+
+/* Whether option `name` is in the tuning's "given" list. */
+static int gnx__given(const json_t *tuning, const char *name) {
+  size_t j;
+  json_t *g;
+  json_array_foreach(json_object_get(tuning, "given"), j, g) {
+    if (json_is_string(g) && strcmp(json_string_value(g), name) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Which cells ran a configuration the model chose, and what it chose. */
+static void gnx__tuned_line(FILE *f, const json_t *report, const char *workload, uint64_t size) {
+  const json_t *res = json_object_get(report, GNX_F_RESULTS);
+  char line[1024];
+  struct gnx_sb sb;
+  gnx_sb_init(&sb, line, sizeof line);
+  for (size_t i = 0; i < json_array_size(res); i++) {
+    const json_t *c = json_array_get(res, i);
+    const json_t *t = json_object_get(c, GNX_F_TUNING);
+    if (!t || gnx_jint(c, GNX_F_SIZE, 0) != (json_int_t)size ||
+        strcmp(gnx_jstr(c, GNX_F_WORKLOAD, ""), workload) != 0) {
+      continue;
+    }
+    size_t mark = sb.len;
+    gnx_sb_printf(&sb, "%s%s", mark ? "; " : "", gnx_jstr(c, GNX_F_ENGINE, "?"));
+    size_t head = sb.len;
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(t, GNX_F_OPTIONS), k, v) {
+      if (!gnx__given(t, k) && json_is_string(v)) {
+        gnx_sb_printf(&sb, " %s=%s", k, json_string_value(v));
+      }
+    }
+    if (sb.len == head) { /* nothing was auto: nothing tuned */
+      sb.len = mark;
+      line[mark] = '\0';
+    }
+  }
+  if (sb.len) {
+    fprintf(f, "  tuned by the model (auto options): %s\n", line);
   }
 }
 
@@ -35,8 +106,9 @@ void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64
     if (!header) {
       fprintf(f, "\n%s, n=%llu (%lld items)\n", workload, (unsigned long long)size,
               (long long)gnx_jint(cell, GNX_F_ITEMS, 0));
-      fprintf(f, "  %-10s %12s  %-23s %8s  %-13s %5s  %-10s %7s  %s\n", "engine", "median wall",
-              "interval", "speedup", "interval", "eff.", "bottleneck", "waiting", "verified");
+      fprintf(f, "  %-10s %12s  %-23s %8s  %-13s %5s  %9s %5s  %-10s %7s  %7s %8s  %s\n",
+              "engine", "median wall", "interval", "speedup", "interval", "eff.", "pred.", "err.",
+              "bottleneck", "waiting", "CPU", "peak RSS", "verified");
       header = 1;
     }
     const char *engine = gnx_jstr(cell, GNX_F_ENGINE, NULL);
@@ -63,8 +135,18 @@ void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64
     if (status && strcmp(status, "ok") != 0) {
       verified = status;
     }
-    fprintf(f, "  %-10s %12s  %-23s %8s  %-13s %5s  %-10s %7s  %s\n", engine, med, ci, spd, spci,
-            eff, an->bottleneck >= 0 ? an->stages[an->bottleneck].name : "-", wt, verified);
+    char pred[32], perr[16], cpu[32], rss[32];
+    gnx__prediction(cell, pred, sizeof pred, perr, sizeof perr);
+    gnx__cost(cell, cpu, sizeof cpu, rss, sizeof rss);
+    if (an->efficiency > 1.005) {
+      snprintf(eff + strlen(eff), sizeof eff - strlen(eff), "*");
+    }
+    fprintf(f, "  %-10s %12s  %-23s %8s  %-13s %5s  %9s %5s  %-10s %7s  %7s %8s  %s\n", engine,
+            med, ci, spd, spci, eff, pred, perr,
+            an->bottleneck >= 0 ? an->stages[an->bottleneck].name : "-", wt, cpu, rss, verified);
+    if (an->efficiency > 1.005) {
+      fprintf(f, "  %-10s   * bound %s\n", "", an->bound_why);
+    }
     json_t *err = json_object_get(cell, GNX_F_ERROR);
     if (json_is_string(err)) {
       fprintf(f, "  %-10s   %s\n", "", json_string_value(err));
@@ -76,6 +158,9 @@ void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64
   }
   if (have_an) {
     gnx_analysis_free(&a);
+  }
+  if (header) {
+    gnx__tuned_line(f, report, workload, size);
   }
   /* Say what the interval is worth: with few repetitions even [min, max]
    * covers the median with less than 95 % probability. */

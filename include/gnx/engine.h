@@ -149,10 +149,6 @@ void gnx_child_kill(struct gnx_run *run, struct gnx_child *c);
 
 /* ---- The worker body, shared by every engine ---------------------------- */
 
-/* Roles of a trace worker besides "its stage" (>= 0). */
-#define GNX_ROLE_ALL (-1)       /* runs every stage of whole items */
-#define GNX_ROLE_TRANSPORT (-2) /* only moves items between processes */
-
 #define GNX_WORKER_PRIVATE_BYTES 256
 
 struct gnx_worker {

@@ -27,6 +27,10 @@ enum gnx_span_kind {
 
 #define GNX_ITEM_NONE UINT32_MAX
 
+/* A trace worker's stage field: its stage (>= 0), or one of these roles. */
+#define GNX_ROLE_ALL (-1)       /* runs every stage of whole items */
+#define GNX_ROLE_TRANSPORT (-2) /* only moves items between processes */
+
 struct gnx_span {
   uint64_t t0, t1; /* CLOCK_MONOTONIC ns */
   uint32_t item;   /* item index, or GNX_ITEM_NONE */

@@ -183,7 +183,7 @@ quick_report_regenerates_identical_files() {
     grep -qF "$h" out/summary.md || fail "summary.md lacks '$h'"
   done
   grep -qE '^\| topology \| .*CPUs allowed' out/summary.md || fail "no topology in the context"
-  head -1 out/speedup.csv | grep -q "^workload,size,engine,status,verified,reps,wall_median_s,wall_lo_s,wall_hi_s,interval_level,speedup_median,speedup_lo,speedup_hi,startup_s,total_median_s,bound_s,efficiency,bottleneck,wait_share$" ||
+  head -1 out/speedup.csv | grep -q "^workload,size,engine,status,verified,reps,wall_median_s,wall_lo_s,wall_hi_s,interval_level,speedup_median,speedup_lo,speedup_hi,startup_s,total_median_s,bound_s,efficiency,bottleneck,wait_share,predicted_s,prediction_error,cpu_s,maxrss_kb$" ||
     fail "speedup.csv header: $(head -1 out/speedup.csv)"
 }
 
