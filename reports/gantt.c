@@ -39,16 +39,27 @@ extern char **environ;
 #define GNX_GANTT_BINS 1000
 #define GNX_GANTT_MAX_BOXES 2000 /* per row, before falling back to bins */
 
-static const char *const gnx_gantt_colour[GNX_SPAN__COUNT] = {
+/* The span kinds, then one state no span records: done, the time after a
+ * worker's last span until the end of the run (it ran out of work early). */
+#define GNX_GANTT_DONE GNX_SPAN__COUNT
+#define GNX_GANTT_KINDS (GNX_SPAN__COUNT + 1)
+
+static const char *const gnx_gantt_colour[GNX_GANTT_KINDS] = {
     "#2e8b57", /* exec: green */
     "#ff8c00", /* wait_in: orange, starved */
     "#1f77b4", /* wait_out: blue, blocked */
     "#9467bd", /* wait_lock: purple */
     "#8c564b", /* copy: brown */
+    "#c7c7c7", /* done: light grey */
 };
-static const char *const gnx_gantt_title[GNX_SPAN__COUNT] = {
+static const char *const gnx_gantt_title[GNX_GANTT_KINDS] = {
     "exec", "wait_in: starved", "wait_out: blocked", "wait_lock: lock or turn",
-    "copy: to another process"};
+    "copy: to another process", "done: no work left"};
+
+static const char *gnx__kind_name(int k) {
+  return k == GNX_GANTT_DONE ? "done" : gnx_span_kind_name(k);
+}
+
 
 struct gnx__box {
   double t0, t1; /* ms */
@@ -76,6 +87,20 @@ static int gnx__box_add(struct gnx__boxes *b, struct gnx__box x) {
   }
   b->v[b->n++] = x;
   return 0;
+}
+
+/* A done box from the row's last span to the end of the run. */
+static int gnx__row_done(const struct gnx_tthread *th, unsigned row, double wall_ms, double eps,
+                         struct gnx__boxes *out) {
+  double last = 0;
+  for (size_t i = 0; i < th->n; i++) {
+    last = fmax(last, th->spans[i].t1 / 1e3);
+  }
+  if (wall_ms - last <= eps) {
+    return 0;
+  }
+  return gnx__box_add(out, (struct gnx__box){last, wall_ms, wall_ms - last, row,
+                                             (uint8_t)GNX_GANTT_DONE, -1, 0});
 }
 
 /* Merge one row's spans into boxes: same kind, gap under eps. Exec boxes
@@ -324,6 +349,9 @@ int gnx_gantt_write(const char *dir, const struct gnx_cell_an *c, const struct g
       rc = gnx__row_bin(&t->threads[r], (unsigned)r, xmax, &boxes);
       binned++;
     }
+    if (rc == 0 && wall_ms > 0) {
+      rc = gnx__row_done(&t->threads[r], (unsigned)r, wall_ms, eps, &boxes);
+    }
   }
   if (rc < 0) {
     free(boxes.v);
@@ -360,8 +388,8 @@ int gnx_gantt_write(const char *dir, const struct gnx_cell_an *c, const struct g
   fprintf(f, "# gnxbench Gantt data: %s, n=%llu, %s (repetition %d)\n", c->workload,
           (unsigned long long)c->size, c->engine, c->rep + 1);
   fprintf(f, "# columns: row start_ms end_ms; blocks (gnuplot index) in the order below\n");
-  int block[GNX_SPAN__COUNT], nblocks = 0;
-  for (int k = 0; k < GNX_SPAN__COUNT; k++) {
+  int block[GNX_GANTT_KINDS], nblocks = 0;
+  for (int k = 0; k < GNX_GANTT_KINDS; k++) {
     size_t cnt = 0;
     for (size_t i = 0; i < boxes.n; i++) {
       cnt += boxes.v[i].kind == k;
@@ -370,7 +398,7 @@ int gnx_gantt_write(const char *dir, const struct gnx_cell_an *c, const struct g
     if (!cnt) {
       continue;
     }
-    fprintf(f, "%s# block %d: %s\n", nblocks ? "\n\n" : "", nblocks, gnx_span_kind_name(k));
+    fprintf(f, "%s# block %d: %s\n", nblocks ? "\n\n" : "", nblocks, gnx__kind_name(k));
     block[k] = nblocks++;
     for (size_t i = 0; i < boxes.n; i++) {
       if (boxes.v[i].kind == k) {
@@ -474,7 +502,7 @@ int gnx_gantt_write(const char *dir, const struct gnx_cell_an *c, const struct g
   fprintf(f, "set terminal pngcairo noenhanced size %d,%u font 'Sans,10'\nset output '%s.png'\n",
           GNX_GANTT_WIDTH, height, base);
   fprintf(f, "plot \\\n");
-  for (int k = 0; k < GNX_SPAN__COUNT; k++) {
+  for (int k = 0; k < GNX_GANTT_KINDS; k++) {
     if (block[k] >= 0) {
       fprintf(f, "  datafile index %d using (($2+$3)/2):1:2:3:($1-h):($1+h) with boxxyerror "
                  "lc rgb '%s' notitle, \\\n",
@@ -486,9 +514,9 @@ int gnx_gantt_write(const char *dir, const struct gnx_cell_an *c, const struct g
                "\\\n",
             label_block);
   }
-  for (int k = 0; k < GNX_SPAN__COUNT; k++) {
+  for (int k = 0; k < GNX_GANTT_KINDS; k++) {
     fprintf(f, "  keyentry with boxes fc rgb '%s' title '%s'%s\n", gnx_gantt_colour[k],
-            gnx_gantt_title[k], k + 1 < GNX_SPAN__COUNT ? ", \\" : "");
+            gnx_gantt_title[k], k + 1 < GNX_GANTT_KINDS ? ", \\" : "");
   }
   /* the same plot again, as SVG */
   fprintf(f, "\nset terminal svg noenhanced size %d,%u font 'Sans,10' background rgb 'white'\n"

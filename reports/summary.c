@@ -436,7 +436,8 @@ static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const stru
     }
     if (!any) {
       fprintf(f, "**Gantt charts** of the median repetition (one row per worker; green exec, "
-                 "orange starved, blue blocked, purple lock; the SVG, .dat and .gp files lie "
+                 "orange starved, blue blocked, purple lock, brown copy, grey done; the SVG, .dat and "
+                 ".gp files lie "
                  "beside each PNG):\n\n");
       any = 1;
     }
