@@ -99,14 +99,48 @@ static void gnx__fill_missing(double *col, size_t stride, uint64_t items, double
   }
 }
 
+/* The repetition whose total cost is the median of the repetitions'. */
+static unsigned gnx__median_rep(const struct gnx_profile_builder *b, size_t n) {
+  double tot[64];
+  unsigned m = b->n_reps < 64 ? b->n_reps : 64;
+  for (unsigned r = 0; r < m; r++) {
+    tot[r] = 0;
+    for (size_t k = 0; k < n; k++) {
+      double x = b->samples[r * n + k];
+      tot[r] += isnan(x) ? 0 : x;
+    }
+  }
+  unsigned best = 0;
+  for (unsigned r = 0; r < m; r++) { /* the lower median: fewer above it than below */
+    unsigned below = 0, above = 0;
+    for (unsigned q = 0; q < m; q++) {
+      below += tot[q] < tot[r];
+      above += tot[q] > tot[r];
+    }
+    if (below <= (m - 1) / 2 && above <= m / 2) {
+      best = r;
+      break;
+    }
+  }
+  return best;
+}
+
 int gnx_profile_finish(struct gnx_profile_builder *b) {
   struct gnx_profile *p = &b->profile;
   size_t stride = p->n_stages + 1, n = (size_t)p->items * stride;
   if (b->n_reps == 0) {
     return -ENODATA;
   }
+  /* Typical costs are those of the median repetition, not each item's
+   * median: a run's disturbances fall on different items in every
+   * repetition, so per-item medians describe a run quieter than any that
+   * happened, and a prediction from them misses by the host's noise. */
+  unsigned med = gnx__median_rep(b, n);
   for (size_t k = 0; k < n; k++) {
-    gnx__cell_stats(b, k, n, &p->cost_s[k], &p->min_s[k]);
+    double typical;
+    gnx__cell_stats(b, k, n, &typical, &p->min_s[k]);
+    double x = b->samples[med * n + k];
+    p->cost_s[k] = isnan(x) ? typical : x;
   }
   double *tmp = malloc(p->items * sizeof *tmp);
   if (!tmp) {

@@ -12,8 +12,9 @@
 /* ---- profile --------------------------------------------------------------- */
 
 /* A profile being built from serial's repetitions: each one's costs are
- * kept, and finish() takes per item and stage the median (the profile's
- * cost_s) and the cheapest (min_s). */
+ * kept, and finish() takes the median repetition's (the profile's cost_s:
+ * a typical run, its noise included) and per item and stage the cheapest
+ * (min_s: what noise cannot inflate, for bounds). */
 struct gnx_profile_builder {
   struct gnx_profile profile;
   double *samples; /* n_reps x items x (n_stages + 1), NAN: not traced */

@@ -2,9 +2,10 @@
 /* workloads/null.c: items that do no work, to measure the harness itself.
  *
  * Each item is 8 bytes (its index) passed through three stages. With
- * --cost STAGE=US,... a stage spins for that many microseconds per item
- * (CPU-bound, like real work), so tests can build a pipeline with a known
- * bottleneck and check what the analysis says about it. */
+ * --cost STAGE=US,... a stage (or the sink) spins for that many
+ * microseconds per item (CPU-bound, like real work), and --skew makes items
+ * uneven, so tests and the model's accuracy benchmark can build a pipeline
+ * with a known bottleneck, a slow sink or uneven items. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,11 +15,16 @@
 #include "gnx/engine.h"
 #include "gnx/workload.h"
 
-#define NULL_STAGES 4 /* gen, s1, s2, s3 */
+#define NULL_STAGES 4 /* gen, s1, s2, s3; index NULL_STAGES in cost_ns is the sink */
 
 static const struct gnx_option null_options[] = {
     {"batch", GNX_OPT_U64, "1", "records per item (items = ceil(n / batch))", 1, 0, 0},
-    {"cost", GNX_OPT_STR, NULL, "busy microseconds per item per stage, e.g. s2=500,gen=10", 0, 0, 0},
+    {"cost", GNX_OPT_STR, NULL,
+     "busy microseconds per item per stage or the sink, e.g. s2=500,gen=10,sink=50", 0, 0, 0},
+    {"skew", GNX_OPT_U64, "0",
+     "uneven items: each item's costs vary by up to this many percent, the same for every "
+     "engine",
+     0, 100, 0},
     GNX_OPTION_STAGE_SCALE,
     {"sink-fail", GNX_OPT_U64, NULL,
      "the sink fails on this item (to check that every engine reports it the same way)", 0, 0,
@@ -27,19 +33,21 @@ static const struct gnx_option null_options[] = {
 };
 
 struct null_shared {
-  uint64_t cost_ns[NULL_STAGES];
+  uint64_t cost_ns[NULL_STAGES + 1];
+  uint64_t skew;      /* percent */
   uint64_t sink_fail; /* UINT64_MAX: never */
 };
 
 struct null_sink {
   uint64_t items, sum, hash;
   uint64_t fail_at;
+  const struct null_shared *sh;
 };
 
-static const char *const null_stage_names[NULL_STAGES] = {"gen", "s1", "s2", "s3"};
+static const char *const null_stage_names[NULL_STAGES + 1] = {"gen", "s1", "s2", "s3", "sink"};
 
 /* Parse "s2=500,gen=10" into per-stage nanoseconds. */
-static int null_parse_cost(const char *spec, uint64_t cost_ns[NULL_STAGES]) {
+static int null_parse_cost(const char *spec, uint64_t cost_ns[NULL_STAGES + 1]) {
   if (!spec) {
     return 0;
   }
@@ -55,7 +63,7 @@ static int null_parse_cost(const char *spec, uint64_t cost_ns[NULL_STAGES]) {
     int stage = -1;
     if (eq) {
       *eq = '\0';
-      for (int s = 0; s < NULL_STAGES; s++) {
+      for (int s = 0; s <= NULL_STAGES; s++) {
         if (strcmp(tok, null_stage_names[s]) == 0) {
           stage = s;
         }
@@ -80,20 +88,21 @@ static int null_setup(const struct gnx_params *p, void **shared, struct gnx_work
   int rc = null_parse_cost(gnx_param_str(p, "cost"), s->cost_ns);
   if (rc < 0) {
     snprintf(why, GNX_WHY_MAX,
-             "--cost '%s': expected STAGE=MICROSECONDS,... with stages gen, s1, s2, s3",
+             "--cost '%s': expected STAGE=MICROSECONDS,... with stages gen, s1, s2, s3, sink",
              gnx_param_str(p, "cost"));
     free(s);
     return rc;
   }
-  double f[NULL_STAGES] = {1, 1, 1, 1};
+  double f[NULL_STAGES + 1] = {1, 1, 1, 1, 1};
   const char *scale = gnx_param_str(p, "stage-scale");
-  if (scale && gnx_stage_scale_parse(scale, null_stage_names, NULL_STAGES, f, why) < 0) {
+  if (scale && gnx_stage_scale_parse(scale, null_stage_names, NULL_STAGES + 1, f, why) < 0) {
     free(s);
     return GNX_EUSAGE;
   }
-  for (int k = 0; k < NULL_STAGES; k++) {
+  for (int k = 0; k <= NULL_STAGES; k++) {
     s->cost_ns[k] = (uint64_t)llround((double)s->cost_ns[k] * f[k]);
   }
+  s->skew = gnx_param_u64(p, "skew");
   s->sink_fail = gnx_param_str(p, "sink-fail") ? gnx_param_u64(p, "sink-fail") : UINT64_MAX;
   uint64_t batch = gnx_param_u64(p, "batch");
   info->items = (p->n + batch - 1) / batch;
@@ -103,6 +112,19 @@ static int null_setup(const struct gnx_params *p, void **shared, struct gnx_work
 }
 
 static void null_teardown(void *shared) { free(shared); }
+
+/* Item i's cost of a stage costing ns on average: within +-skew %, by a
+ * hash of i, so every engine and repetition sees the same uneven items. */
+static uint64_t null_cost(const struct null_shared *sh, unsigned stage, uint64_t item) {
+  uint64_t ns = sh->cost_ns[stage];
+  if (!sh->skew || !ns) {
+    return ns;
+  }
+  uint64_t h = (item + 1) * 0x9E3779B97F4A7C15ull;
+  h ^= h >> 29;
+  double u = (double)(h % 10001) / 10000 * 2 - 1; /* -1 .. 1 */
+  return (uint64_t)llround((double)ns * (1 + u * (double)sh->skew / 100));
+}
 
 static void null_spin(uint64_t ns) {
   if (!ns) {
@@ -115,14 +137,14 @@ static void null_spin(uint64_t ns) {
 
 static int null_gen(const void *shared, void *state, uint64_t item, const struct gnx_buf *in,
                     struct gnx_buf *out) {
-  null_spin(((const struct null_shared *)shared)->cost_ns[0]);
+  null_spin(null_cost(shared, 0, item));
   return gnx_buf_append(out, &item, sizeof item);
 }
 
 #define NULL_PASS(k)                                                                      \
   static int null_s##k(const void *shared, void *state, uint64_t item,                   \
                        const struct gnx_buf *in, struct gnx_buf *out) {                  \
-    null_spin(((const struct null_shared *)shared)->cost_ns[k]);                         \
+    null_spin(null_cost(shared, k, item));                                                \
     return gnx_buf_copy(out, in);                                                         \
   }
 NULL_PASS(1)
@@ -135,7 +157,8 @@ static const struct gnx_stage_ops null_stages[NULL_STAGES] = {
 static int null_sink_open(const void *shared, void **sink) {
   struct null_sink *k = calloc(1, sizeof *k);
   if (k) {
-    k->fail_at = ((const struct null_shared *)shared)->sink_fail;
+    k->sh = shared;
+    k->fail_at = k->sh->sink_fail;
   }
   *sink = k;
   return k ? 0 : -ENOMEM;
@@ -150,6 +173,7 @@ static int null_sink_put(void *sink, uint64_t item, const struct gnx_buf *in) {
   if (item == k->fail_at) {
     return -ENOSPC; /* --sink-fail: as a full disk would */
   }
+  null_spin(null_cost(k->sh, NULL_STAGES, item));
   memcpy(&v, in->data, sizeof v);
   if (v != item || k->items != item) { /* out of order or wrong bytes */
     return GNX_EVERIFY;

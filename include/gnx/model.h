@@ -28,8 +28,8 @@ struct gnx_profile {
   const char *const *names; /* n_stages + 1 names, the sink's last */
   uint64_t items;
   /* cost_s[i * (n_stages + 1) + s]: CPU seconds stage s took on item i
-   * (for the sink: its exec span minus the modelled sink wait), the median
-   * of serial's repetitions: what a run typically costs, noise included. */
+   * (for the sink: its exec span minus the modelled sink wait) in serial's
+   * median repetition: what a run typically costs, noise included. */
   double *cost_s;
   /* The same, the cheapest repetition: a cost noise cannot inflate, for
    * bounds (NULL when unknown). */
