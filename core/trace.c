@@ -48,6 +48,7 @@ struct gnx_trace_worker *gnx_trace_worker_add(struct gnx_trace *t, const char *n
   w->cap = t->cap_per_worker;
   w->cpu_begin = w->cpu_end = -1;
   w->cur_item = GNX_ITEM_NONE;
+  w->off = t->off != 0;
   w->cur_stage = -1;
   t->workers[i] = w;
   return w;

@@ -59,6 +59,8 @@ void gnx_usage(FILE *f) {
              "                         " GNX_PAPI_DEFAULT_EVENTS ")\n"
              "  --pin POLICY           worker placement: none (default), compact, scatter, or\n"
              "                         logical PU indexes such as 0,2,4 (see docs/counters.md)\n"
+             "  --trace on|off         off: engines other than serial record no spans (no Gantt\n"
+             "                         charts or waits; to measure what tracing costs)\n"
              "  plus each workload's and engine's options: see `gnxbench list`\n"
              "\n"
              "exit status: 0 all runs verified; 1 a run failed or its result differs from the\n"
@@ -241,7 +243,7 @@ int gnx_fault_parse(const char *spec, struct gnx_fault *f) {
 /* The built-in options; bit i of cfg->given is option i. */
 static const char *const gnx__builtin[] = {"quiet",  "engines", "workloads", "sizes",
                                            "reps",   "warmup",  "out",       "counters",
-                                           "events", "pin",     "fault"};
+                                           "events", "pin",     "fault",     "trace"};
 #define GNX__N_BUILTIN (sizeof gnx__builtin / sizeof gnx__builtin[0])
 
 static int gnx__builtin_index(const char *name) {
@@ -324,6 +326,12 @@ static int gnx__set_probe(struct gnx_run_config *cfg, const char *name, const ch
       return GNX_EUSAGE;
     }
     cfg->pin_policy = pol;
+  } else if (strcmp(name, "trace") == 0) {
+    if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+      snprintf(why, len, "--trace: '%s' is not on or off", value);
+      return GNX_EUSAGE;
+    }
+    cfg->trace_off = strcmp(value, "off") == 0;
   } else if (gnx_fault_parse(value, &cfg->fault) < 0) {
     snprintf(why, len, "--fault: '%s' is not worker=K,item=I,mode=abort|kill", value);
     return GNX_EUSAGE;

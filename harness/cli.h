@@ -39,6 +39,7 @@ struct gnx_run_config {
   int pin_policy;       /* enum gnx_pin_policy (core/pin.h) */
   int pin_list[64];     /* --pin 0,2,4: logical PU indexes */
   int n_pin;
+  int trace_off;        /* --trace off: engines other than serial record no spans */
   /* until gnx_config_finish: the lists as given, NULL for the default */
   const char *engines_arg, *workloads_arg, *sizes_arg;
   unsigned given; /* bit i: built-in option i was given */

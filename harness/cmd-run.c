@@ -378,6 +378,7 @@ static int gnx__probe(const struct gnx_run_config *cfg, struct gnx_counters *ctr
     return rc;
   }
   gnx_runner_set_probe(ctrs, plan);
+  gnx_runner_set_trace(cfg->trace_off);
   /* events the user named and will not get: say so now, once, not only in
    * the report (the defaults' absence on a machine without a PMU is normal
    * and is said in the report and summary) */
@@ -462,6 +463,8 @@ static json_t *gnx__report_new(const struct gnx_run_state *run, json_t *command_
       GNX_F_WARMUP, (json_int_t)cfg->warmup, GNX_F_SKIPPED_ENGINES, skipped, "serial_added",
       cfg->serial_added, GNX_F_STATUS, "running", GNX_F_RESULTS, json_array());
   json_object_set_new(json_object_get(report, GNX_F_CONFIG), "skipped_workloads", skipped_wl);
+  json_object_set_new(json_object_get(report, GNX_F_CONFIG), "trace",
+                      json_string(cfg->trace_off ? "off" : "on"));
   json_object_set_new(json_object_get(report, GNX_F_CONTEXT), "machine",
                       gnx_machine_json(run->machine));
   json_object_set_new(report, GNX_F_COUNTERS, gnx_report_counters_new(run->ctrs));

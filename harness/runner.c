@@ -54,6 +54,9 @@ static long gnx__vmhwm_kb(void) {
 }
 
 static const struct gnx_counters *gnx__counters;
+static int gnx__trace_off;
+
+void gnx_runner_set_trace(int off) { gnx__trace_off = off; }
 static const struct gnx_pin_plan *gnx__pin;
 
 void gnx_runner_set_probe(const struct gnx_counters *c, const struct gnx_pin_plan *pin) {
@@ -76,6 +79,7 @@ int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_
     cap = 1u << 21;
   }
   int rc = gnx_trace_init(&res->trace, 128, (uint32_t)cap);
+  res->trace.off = gnx__trace_off && strcmp(e->name, "serial") != 0;
   if (rc < 0) {
     res->rc = rc;
     snprintf(res->errmsg, sizeof res->errmsg, "cannot map the trace buffers: %s",

@@ -42,6 +42,11 @@ void gnx_run_result_free(struct gnx_run_result *res);
  * pointers must stay valid while runs happen. */
 void gnx_runner_set_probe(const struct gnx_counters *c, const struct gnx_pin_plan *pin);
 
+/* With off set, the engines' workers record no spans (--trace off: what
+ * tracing costs, measured by comparing runs). Serial always traces: its
+ * trace is the profile every engine is tuned and predicted from. */
+void gnx_runner_set_trace(int off);
+
 /* CPUs this process may run on (sched_getaffinity). */
 unsigned gnx_cpus_allowed(void);
 

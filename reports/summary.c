@@ -233,6 +233,50 @@ int gnx_csv_write(const struct gnx_analysis *a, const char *dir, char *why, size
 
 /* ---- summary.md ------------------------------------------------------------- */
 
+/* The machine constants the models use, and what tracing costs: the per-
+ * span cost measured at start-up times the spans of the most traced
+ * repetition, as a share of its wall. */
+static void gnx__model_rows(FILE *f, const json_t *report) {
+  const json_t *m = json_object_get(json_object_get(report, GNX_F_CONTEXT), GNX_F_MACHINE);
+  if (!m) {
+    return;
+  }
+  double span_ns = gnx_jnum(m, "span_ns", NAN);
+  fprintf(f, "| model constants | hand-off %.1f us, fork %.0f us, copy %.1f GB/s, page fault %.2f "
+             "us (measured at start-up; docs/model.md) |\n",
+          gnx_jnum(m, "handoff_us", NAN), gnx_jnum(m, "fork_us", NAN), gnx_jnum(m, "copy_gbps", NAN),
+          gnx_jnum(m, "page_fault_us", NAN));
+  double worst = -1;
+  long long worst_spans = 0;
+  const json_t *worst_cell = NULL;
+  size_t i, r;
+  json_t *c, *rep;
+  json_array_foreach(json_object_get(report, GNX_F_RESULTS), i, c) {
+    json_array_foreach(json_object_get(c, GNX_F_REPS), r, rep) {
+      long long spans = 0;
+      size_t k;
+      json_t *w;
+      json_array_foreach(json_object_get(rep, GNX_F_WORKERS), k, w) {
+        spans += gnx_jint(w, "spans", 0);
+      }
+      double wall = gnx_jnum(rep, GNX_F_WALL_S, 0);
+      double share = wall > 0 ? (double)spans * span_ns * 1e-9 / wall : 0;
+      if (share > worst) {
+        worst = share;
+        worst_spans = spans;
+        worst_cell = c;
+      }
+    }
+  }
+  if (worst_cell && !isnan(span_ns)) {
+    fprintf(f, "| tracer | %.0f ns per span; the most traced repetition, %s n=%lld %s, recorded "
+               "%lld spans: %.2f %% of its wall |\n",
+            span_ns, gnx_jstr(worst_cell, GNX_F_WORKLOAD, "?"),
+            (long long)gnx_jint(worst_cell, GNX_F_SIZE, 0), gnx_jstr(worst_cell, GNX_F_ENGINE, "?"),
+            worst_spans, worst * 100);
+  }
+}
+
 static void gnx__context(FILE *f, const json_t *report) {
   const json_t *ctx = json_object_get(report, GNX_F_CONTEXT);
   const json_t *cfg = json_object_get(report, GNX_F_CONFIG);
@@ -287,6 +331,7 @@ static void gnx__context(FILE *f, const json_t *report) {
             gnx_jstr(v, GNX_F_REASON, "?"));
   }
   gnx_counters_md_context(f, report);
+  gnx__model_rows(f, report);
   fprintf(f, "\n");
 }
 

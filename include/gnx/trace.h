@@ -53,7 +53,7 @@ struct gnx_trace_worker {
   uint32_t cap, len, dropped;    /* spans allocated, used, lost (buffer full) */
   uint32_t cur_item;             /* the item it runs or last ran (GNX_ITEM_NONE) */
   int32_t cur_stage;             /* the stage it runs now, -1 between stages */
-  uint32_t pad;
+  uint32_t off;                  /* tracing is off: spans are not recorded */
   /* Placement and counters, written by the worker itself at enter/exit.
    * They live here because the mapping is shared: a forked worker's values
    * reach the parent with no copy. */
@@ -83,6 +83,7 @@ struct gnx_trace {
   uint32_t cap_per_worker;   /* spans per worker */
   uint32_t max_workers;
   uint32_t n_workers;        /* claimed so far (parent only) */
+  int off;                   /* workers added record no spans (--trace off) */
   struct gnx_trace_status *status; /* in the mapping, before the workers */
   struct gnx_trace_worker *workers[GNX_TRACE_MAX_WORKERS];
 };
@@ -105,6 +106,9 @@ struct gnx_trace_worker *gnx_trace_worker_add(struct gnx_trace *t, const char *n
 /* Append one span; counts it as dropped when the buffer is full. */
 static inline void gnx_span_add(struct gnx_trace_worker *w, uint64_t t0, uint64_t t1,
                                 uint64_t item, int stage, int kind) {
+  if (w->off) {
+    return;
+  }
   if (w->len >= w->cap) {
     w->dropped++;
     return;

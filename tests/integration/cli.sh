@@ -132,4 +132,19 @@ slow_etl_serial_100k() {
   validate results/latest/report.json
 }
 
+# --trace off: the engines record no spans, serial still does (its trace is
+# the profile the others are tuned on); the report says which.
+quick_trace_off() {
+  run_gnx --engines serial,threads --workloads null --sizes 200 --cost s1=50 --reps 1 \
+    --warmup 0 --trace off --out o
+  [ "$RC" -eq 0 ] || fail "--trace off exited $RC: $(cat "$ERR")"
+  [ "$(json_get o/report.json "r['config']['trace']")" = off ] || fail "config.trace is not off"
+  [ "$(json_get o/report.json "sum(w['spans'] for c in r['results'] if c['engine']=='threads' for w in c['reps'][0]['workers'])")" = 0 ] ||
+    fail "threads recorded spans with --trace off"
+  [ "$(json_get o/report.json "sum(w['spans'] for c in r['results'] if c['engine']=='serial' for w in c['reps'][0]['workers']) > 0")" = True ] ||
+    fail "serial recorded no spans"
+  grep -q '"tuning"' o/report.json || fail "threads was not tuned from serial's trace"
+  expect_usage_error "--trace: 'sometimes' is not on or off" --trace sometimes --sizes 10
+}
+
 run_case "$1"
