@@ -212,7 +212,14 @@ static int gnx__rerun(const json_t *baseline, char **extra, size_t n_extra, cons
   struct gnx__rerun r;
   int rc = gnx__rerun_config(&r, baseline, extra, n_extra, out);
   if (rc) {
-    if (rc < 0) {
+    if (rc < 0 && baseline) {
+      /* an option the baseline recorded that this build refuses: the
+       * baseline predates a change of the option's meaning */
+      fprintf(stderr,
+              "gnxbench: gate: the baseline's configuration cannot be rerun by this build (%s); "
+              "re-record it with --update-baseline\n",
+              r.why);
+    } else if (rc < 0) {
       fprintf(stderr, "gnxbench: %s\n", r.why);
     }
     json_decref(r.words);

@@ -68,6 +68,10 @@ quick_gate_bad_baselines() {
   /usr/bin/python3 -c "import json; r=json.load(open('good.json')); r['results'][1]['stats']['speedup']=None; json.dump(r, open('nosp.json','w'))"
   expect_usage_error "unusable baseline nosp.json: results\[1\] \(null n=200 threads\) has no positive speedup" \
     gate --baseline nosp.json --report good.json
+  # an option value this build refuses (recorded before its meaning changed)
+  /usr/bin/python3 -c "import json; r=json.load(open('good.json')); r['results'][1]['options']['queue-depth']='0'; json.dump(r, open('oldopt.json','w'))"
+  expect_usage_error "^gnxbench: gate: the baseline's configuration cannot be rerun by this build \(--queue-depth: .*\); re-record it with --update-baseline$" \
+    gate --baseline oldopt.json --out rerun
   expect_usage_error "--baseline FILE is required" gate --report good.json
   expect_usage_error "--max-drop 'x': give a percentage" gate --baseline good.json --max-drop x
   expect_usage_error "unknown argument '--bogus'" gate --baseline good.json --bogus
