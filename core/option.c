@@ -81,11 +81,11 @@ int gnx_param_given(const struct gnx_params *p, const char *name) {
   return gnx__param_find(p, name)->given;
 }
 
-int gnx_stage_scale_parse(const char *spec, const char *const *names, unsigned n,
-                          double *factor, char *why) {
+int gnx_stage_scale_parse(const char *opt, const char *spec, const char *const *names,
+                          unsigned n, double *factor, char *why) {
   char copy[256];
   if (!spec || snprintf(copy, sizeof copy, "%s", spec) >= (int)sizeof copy) {
-    snprintf(why, 256, "--stage-scale: give STAGE=FACTOR,... (at most 255 characters)");
+    snprintf(why, 256, "%s: give STAGE=FACTOR,... (at most 255 characters)", opt);
     return GNX_EUSAGE;
   }
   char *save = NULL;
@@ -104,9 +104,9 @@ int gnx_stage_scale_parse(const char *spec, const char *const *names, unsigned n
         size_t l = strlen(list);
         snprintf(list + l, sizeof list - l, "%s%s", k ? ", " : "", names[k]);
       }
-      snprintf(why, 256, "--stage-scale '%.40s': use STAGE=FACTOR,... with STAGE one of %.120s "
+      snprintf(why, 256, "%s '%.40s': use STAGE=FACTOR,... with STAGE one of %.120s "
                          "and FACTOR 0.01..100",
-               spec, list);
+               opt, spec, list);
       return GNX_EUSAGE;
     }
     factor[s] = f;

@@ -188,7 +188,7 @@ static int gnx__group_load(const json_t *report, const json_t *serial, struct gn
     g->scale[s] = 1;
   }
   if (rc == 0 && o->what_if) {
-    rc = gnx_stage_scale_parse(o->what_if, g->profile.names, g->profile.n_stages + 1, g->scale,
+    rc = gnx_stage_scale_parse("--what-if", o->what_if, g->profile.names, g->profile.n_stages + 1, g->scale,
                                why);
   }
   if (rc < 0) {

@@ -95,7 +95,7 @@ static int null_setup(const struct gnx_params *p, void **shared, struct gnx_work
   }
   double f[NULL_STAGES + 1] = {1, 1, 1, 1, 1};
   const char *scale = gnx_param_str(p, "stage-scale");
-  if (scale && gnx_stage_scale_parse(scale, null_stage_names, NULL_STAGES + 1, f, why) < 0) {
+  if (scale && gnx_stage_scale_parse("--stage-scale", scale, null_stage_names, NULL_STAGES + 1, f, why) < 0) {
     free(s);
     return GNX_EUSAGE;
   }

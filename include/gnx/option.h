@@ -69,11 +69,13 @@ int gnx_param_given(const struct gnx_params *p, const char *name);
    "multiply stages' costs, e.g. transform=0.5 (a what-if to measure against predict)", 0,   \
    0, 0}
 
-/* Parse a --stage-scale value against the stage names[0..n): factor[s]
- * gets each named stage's factor (others untouched), 0.01..100. Returns 0,
-  * or GNX_EUSAGE with one line in why (256 bytes, as GNX_WHY_MAX). */
-int gnx_stage_scale_parse(const char *spec, const char *const *names, unsigned n,
-                          double *factor, char *why);
+/* Parse a STAGE=FACTOR,... value of option opt (--stage-scale, or
+ * predict's --what-if, named in the message) against the stage
+ * names[0..n): factor[s] gets each named stage's factor (others
+ * untouched), 0.01..100. Returns 0, or GNX_EUSAGE with one line in why
+ * (256 bytes, as GNX_WHY_MAX). */
+int gnx_stage_scale_parse(const char *opt, const char *spec, const char *const *names,
+                          unsigned n, double *factor, char *why);
 
 /* Parse "25k", "1m", "100000" (k, m, g multiply by 1000; no sign, no
  * exponent, no overflow). Returns 0 or GNX_EUSAGE. */

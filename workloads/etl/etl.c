@@ -574,7 +574,7 @@ static int etl_rounds(const struct gnx_params *p, uint64_t *rounds, char *why) {
   if (!spec) {
     return 0;
   }
-  int rc = gnx_stage_scale_parse(spec, names, 4, f, why);
+  int rc = gnx_stage_scale_parse("--stage-scale", spec, names, 4, f, why);
   if (rc == 0 && (f[0] != 1 || f[1] != 1 || f[3] != 1)) {
     snprintf(why, GNX_WHY_MAX,
              "--stage-scale '%.40s': etl can scale only transform (its --work rounds); the other "
