@@ -31,6 +31,22 @@ static double gnx__binom_cdf_half(size_t n, size_t k) {
 }
 
 void gnx_stats_compute(const double *x, size_t n, struct gnx_stats *out) {
+  gnx_stats_compute_at(x, n, GNX_STATS_LEVEL, out);
+}
+
+size_t gnx_stats_min_n(double level) {
+  size_t n = 1;
+  while (n < 64 && 1 - 2 * gnx__binom_cdf_half(n, 0) < level) {
+    n++;
+  }
+  return n;
+}
+
+int gnx_stats_overlap(double a_lo, double a_hi, double b_lo, double b_hi) {
+  return a_lo <= b_hi && b_lo <= a_hi;
+}
+
+void gnx_stats_compute_at(const double *x, size_t n, double level, struct gnx_stats *out) {
   memset(out, 0, sizeof *out);
   out->n = n;
   if (n == 0) {
@@ -60,9 +76,9 @@ void gnx_stats_compute(const double *x, size_t n, struct gnx_stats *out) {
   out->stddev = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
   out->cv = out->mean > 0 ? out->stddev / out->mean : 0;
   /* [s[j], s[n-1-j]] covers the median with probability 1 - 2 P(B <= j):
-   * take the narrowest interval that still reaches 95 %. */
+   * take the narrowest interval that still reaches the level. */
   size_t j = 0;
-  while (j + 1 <= (n - 1) / 2 && 1 - 2 * gnx__binom_cdf_half(n, j + 1) >= 0.95) {
+  while (j + 1 <= (n - 1) / 2 && 1 - 2 * gnx__binom_cdf_half(n, j + 1) >= level) {
     j++;
   }
   out->lo = s[j];

@@ -25,9 +25,25 @@ struct gnx_stats {
  * standard deviation of a normal sample). */
 #define GNX_STATS_OUTLIER_Z 3.5
 
+/* The intervals' coverage unless a run looked at its data twice (adaptive
+ * repetitions, docs/statistics.md): then each look's is 1 - (1 - 0.95) / 2. */
+#define GNX_STATS_LEVEL 0.95
+#define GNX_STATS_LEVEL_TWO_LOOKS 0.975
+
 /* Median, its order-statistics confidence interval, CV. x need not be
- * sorted and is not modified; n may be 0 (all fields NaN). */
+ * sorted and is not modified; n may be 0 (all fields NaN). The interval is
+ * the narrowest whose coverage reaches level (GNX_STATS_LEVEL in the first
+ * form); with too few samples, [min, max] and its lower coverage. */
 void gnx_stats_compute(const double *x, size_t n, struct gnx_stats *out);
+void gnx_stats_compute_at(const double *x, size_t n, double level, struct gnx_stats *out);
+
+/* The fewest samples whose [min, max] covers the median at level (6 for
+ * 0.95, 7 for 0.975). */
+size_t gnx_stats_min_n(double level);
+
+/* Whether two intervals [lo, hi] overlap: the engines are tied. The one
+ * rule the recommendation and the adaptive repetitions share. */
+int gnx_stats_overlap(double a_lo, double a_hi, double b_lo, double b_hi);
 
 /* flag[i] = 1 when x[i] is an outlier by the median/MAD rule above (none
  * when MAD is 0 or n < 3). Returns how many were flagged. */

@@ -12,6 +12,7 @@
 #include "core/strbuf.h"
 #include "harness/cli.h"
 #include "harness/cmd.h"
+#include "harness/schedule.h"
 
 /* The subcommands' lines of the usage, from the table: the synopsis, then
  * its help from column 36 (on the next line after a long synopsis). */
@@ -45,7 +46,8 @@ void gnx_usage(FILE *f) {
              "                         always run as the baseline\n"
              "  --workloads LIST|all   workloads (default all: etl, gnn; `null` only when named)\n"
              "  --sizes LIST           sizes: 25k, 1m or plain numbers (default 25k,50k,100k)\n"
-             "  --reps N               measured repetitions per engine, interleaved (default 3)\n"
+             "  --reps N               measured repetitions per engine, interleaved (default 3,\n"
+             "                         then adaptive; given alone: exactly N)\n"
              "  --warmup N             unmeasured warm-up runs per engine (default 1)\n"
              "  --out DIR              output directory (default results/<run-id>; results/latest\n"
              "                         then points at it)\n"
@@ -61,11 +63,18 @@ void gnx_usage(FILE *f) {
              "                         logical PU indexes such as 0,2,4 (see docs/counters.md)\n"
              "  --trace on|off         off: engines other than serial record no spans (no Gantt\n"
              "                         charts or waits; to measure what tracing costs)\n"
+             "  --time-budget SECONDS  after --reps calibration rounds, groups whose leaders are\n"
+             "                         not separated get more rounds of serial and the tied\n"
+             "                         engines, within this budget for the run (default %g;\n"
+             "                         0: exactly --reps; see docs/statistics.md)\n"
+             "  --order fixed|random[:SEED]  the engines' order in each round (default fixed;\n"
+             "                         the seed is recorded)\n"
              "  plus each workload's and engine's options: see `gnxbench list`\n"
              "\n"
              "exit status: 0 all runs verified; 1 a run failed or its result differs from the\n"
              "serial result or the reference; 2 usage error (nothing is run); 130 interrupted\n"
-             "(the report holds what was measured, marked incomplete)\n");
+             "(the report holds what was measured, marked incomplete)\n",
+          GNX_TIME_BUDGET_S);
 }
 
 /* Split a comma list in place into at most max items. Returns the count or
@@ -243,7 +252,8 @@ int gnx_fault_parse(const char *spec, struct gnx_fault *f) {
 /* The built-in options; bit i of cfg->given is option i. */
 static const char *const gnx__builtin[] = {"quiet",  "engines", "workloads", "sizes",
                                            "reps",   "warmup",  "out",       "counters",
-                                           "events", "pin",     "fault",     "trace"};
+                                           "events", "pin",     "fault",     "trace",
+                                           "time-budget", "order"};
 #define GNX__N_BUILTIN (sizeof gnx__builtin / sizeof gnx__builtin[0])
 
 static int gnx__builtin_index(const char *name) {
@@ -259,6 +269,7 @@ void gnx_config_init(struct gnx_run_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->reps = 3;
   cfg->warmup = 1;
+  cfg->time_budget_s = GNX_TIME_BUDGET_S;
 }
 
 int gnx_config_given(const struct gnx_run_config *cfg, const char *name) {
@@ -302,6 +313,29 @@ static int gnx__set_count(struct gnx_run_config *cfg, const char *name, const ch
     return GNX_EUSAGE;
   }
   *(reps ? &cfg->reps : &cfg->warmup) = v;
+  return 0;
+}
+
+/* --time-budget, --order: how the repetitions are scheduled. */
+static int gnx__set_schedule(struct gnx_run_config *cfg, const char *name, const char *value,
+                             char *why, size_t len) {
+  if (name[0] == 'o') {
+    struct gnx_order o;
+    if (gnx_order_parse(value, &o, why, len) < 0) {
+      return GNX_EUSAGE;
+    }
+    cfg->order_random = o.random;
+    cfg->order_seed = o.seed;
+    return 0;
+  }
+  char *end = NULL;
+  double s = strtod(value, &end);
+  if (end == value || (*end && strcmp(end, "s") != 0) || !(s >= 0 && s <= 86400)) {
+    snprintf(why, len, "--time-budget: '%s' is not seconds from 0 to 86400 (0: exactly --reps)",
+             value);
+    return GNX_EUSAGE;
+  }
+  cfg->time_budget_s = s;
   return 0;
 }
 
@@ -366,6 +400,8 @@ int gnx_config_set(struct gnx_run_config *cfg, const char *name, const char *val
       return GNX_EUSAGE;
     }
     cfg->out = value;
+  } else if (b >= 12) {
+    return gnx__set_schedule(cfg, name, value, why, len);
   } else {
     return gnx__set_probe(cfg, name, value, why, len);
   }
@@ -434,6 +470,10 @@ int gnx_config_finish(struct gnx_run_config *cfg, char *why, size_t len) {
                       gnx__parse_sizes, why, len);
   }
   cfg->engines_arg = cfg->workloads_arg = cfg->sizes_arg = NULL;
+  /* --reps N alone means exactly N: adaptive only by default or asked */
+  if (gnx_config_given(cfg, "reps") && !gnx_config_given(cfg, "time-budget")) {
+    cfg->time_budget_s = 0;
+  }
   if (rc < 0) {
     return rc;
   }

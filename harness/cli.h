@@ -16,6 +16,10 @@
 
 /* The config keeps pointers to the values it is given (argv, a baseline's
  * strings): they must outlive it. Lists are resolved by gnx_config_finish. */
+/* --time-budget's default: the main job (etl and gnn at 25k, 50k, 100k,
+ * every engine) stays well within a minute on 2 cores. */
+#define GNX_TIME_BUDGET_S 40.0
+
 struct gnx_run_config {
   const struct gnx_engine *engines[GNX_CLI_MAX];
   size_t n_engines;
@@ -40,6 +44,9 @@ struct gnx_run_config {
   int pin_list[64];     /* --pin 0,2,4: logical PU indexes */
   int n_pin;
   int trace_off;        /* --trace off: engines other than serial record no spans */
+  double time_budget_s; /* adaptive repetitions within it; 0: exactly --reps */
+  int order_random;     /* --order random[:SEED] */
+  uint64_t order_seed;
   /* until gnx_config_finish: the lists as given, NULL for the default */
   const char *engines_arg, *workloads_arg, *sizes_arg;
   unsigned given; /* bit i: built-in option i was given */

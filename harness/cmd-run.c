@@ -22,17 +22,25 @@
 
 #include "core/counters.h"
 #include "core/pin.h"
+#include "core/stats.h"
 #include "harness/cli.h"
 #include "harness/cmd.h"
 #include "harness/context.h"
 #include "harness/plan.h"
 #include "harness/registry.h"
 #include "harness/runner.h"
+#include "harness/schedule.h"
 #include "reports/profile.h"
 #include "reports/report.h"
 #include "reports/schema.h"
 
 static volatile sig_atomic_t gnx_stop;
+
+static double gnx__now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* First SIGINT/SIGTERM: ask everything to stop and write what was measured.
  * A second one: die now (children die with us through PDEATHSIG). */
@@ -126,8 +134,16 @@ struct gnx_group {
   int tuned;                                        /* serial's first run tuned the rest */
   void *shared;
   struct gnx_workload_info info;
-  struct gnx_rep_outcome *reps;  /* [engine][rep] */
+  struct gnx_rep_outcome *reps;  /* [engine][rep], cap per engine */
   struct gnx_kept_trace *traces; /* [engine][rep], until the cells are made */
+  size_t cap;                    /* repetitions per engine at most */
+  size_t n[GNX_CLI_MAX];         /* repetitions kept per engine */
+  double run_s[GNX_CLI_MAX];     /* the last run of each engine, harness included */
+  size_t calibration;            /* adaptive: the calibration's rounds; 0: fixed */
+  double level;                  /* the intervals' coverage */
+  double deadline_s;             /* when the run's time budget ends (monotonic) */
+  size_t groups_left;            /* this group and the ones after it */
+  struct gnx_order order;
   int failed[GNX_CLI_MAX];
   char failmsg[GNX_CLI_MAX][320];
 };
@@ -178,8 +194,10 @@ static int gnx__run_one(struct gnx_group *g, size_t e, size_t r, int keep) {
   struct gnx_run_result res;
   fflush(NULL); /* forked workers must not inherit unflushed output */
   const struct gnx_params *params = g->run_params[e] ? g->run_params[e] : &g->eparams[e];
+  double t0 = gnx__now_s();
   int rc = gnx_runner_exec(cfg->engines[e], params, g->wl, g->shared, &g->info, &cfg->fault,
                            &gnx_stop, gnx_cpus_allowed(), &res);
+  g->run_s[e] = gnx__now_s() - t0;
   if (e == 0 && rc == 0) {
     gnx__plan_serial(g, &res);
   }
@@ -194,11 +212,12 @@ static int gnx__run_one(struct gnx_group *g, size_t e, size_t r, int keep) {
         .minflt = res.minflt, .majflt = res.majflt, .counters_on = res.counters_on,
         .sw = res.sw, .sw_src = res.sw_src, .trace = &res.trace, .names = g->names,
         .n_names = g->n_names, .counters = g->ctrs, .pin = g->plan};
-    g->reps[e * cfg->reps + r] = (struct gnx_rep_outcome){
+    g->reps[e * g->cap + r] = (struct gnx_rep_outcome){
         rc, res.wall_ns / 1e9, res.summary ? json_incref(res.summary) : NULL,
         gnx_report_rep_new(&f)};
     /* the trace is moved: its mapping outlives the result */
-    g->traces[e * cfg->reps + r] = (struct gnx_kept_trace){res.trace, res.t_start_ns};
+    g->traces[e * g->cap + r] = (struct gnx_kept_trace){res.trace, res.t_start_ns};
+    g->n[e] = r + 1;
     memset(&res.trace, 0, sizeof res.trace);
   }
   gnx_run_result_free(&res);
@@ -209,8 +228,8 @@ static int gnx__run_one(struct gnx_group *g, size_t e, size_t r, int keep) {
  * out/file. Returns the repetition, or -1 (none good, or not written). */
 static int gnx__write_trace(struct gnx_group *g, size_t e, const char *out, char *file,
                             size_t len) {
-  size_t R = g->cfg->reps;
-  int r = gnx_report_median_rep(&g->reps[e * R], R);
+  size_t R = g->cap;
+  int r = gnx_report_median_rep(&g->reps[e * R], g->n[e]);
   if (r < 0) {
     return -1;
   }
@@ -255,10 +274,10 @@ static void gnx__cell_model(struct gnx_group *g, size_t e, json_t *cell) {
  * 1 when every cell ran and verified. */
 static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *out) {
   const struct gnx_run_config *cfg = g->cfg;
-  size_t R = cfg->reps;
+  size_t R = g->cap;
   /* serial is engines[0]; its first good summary is the reference. */
   const json_t *ref = NULL;
-  for (size_t r = 0; r < R && !ref; r++) {
+  for (size_t r = 0; r < g->n[0] && !ref; r++) {
     ref = g->reps[r].rc == 0 ? g->reps[r].summary : NULL;
   }
   json_t *detail = NULL;
@@ -275,7 +294,7 @@ static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *ou
                                .params = {&g->wparams, &g->eparams[e]},
                                .failed = g->failed[e],
                                .failmsg = g->failmsg[e],
-                               .n_reps = R,
+                               .n_reps = g->n[e],
                                .reps = &g->reps[e * R],
                                .serial = g->reps,
                                .reference = ref,
@@ -283,7 +302,9 @@ static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *ou
                                .check_rc = crc,
                                .check_detail = detail,
                                .trace_file = tr < 0 ? NULL : file,
-                               .trace_rep = tr < 0 ? 0 : (size_t)tr};
+                               .trace_rep = tr < 0 ? 0 : (size_t)tr,
+                               .calibration_reps = g->calibration,
+                               .level = g->level};
     json_t *cell = gnx_report_cell_new(&f);
     gnx__cell_model(g, e, cell);
     all_ok &= gnx_jbool(cell, GNX_F_VERIFIED, 0);
@@ -295,11 +316,11 @@ static int gnx__group_cells(struct gnx_group *g, json_t *results, const char *ou
 
 static void gnx__group_free(struct gnx_group *g) {
   gnx_plan_free(&g->model);
-  for (size_t i = 0; g->reps && i < g->cfg->n_engines * g->cfg->reps; i++) {
+  for (size_t i = 0; g->reps && i < g->cfg->n_engines * g->cap; i++) {
     json_decref(g->reps[i].summary);
     json_decref(g->reps[i].json);
   }
-  for (size_t i = 0; g->traces && i < g->cfg->n_engines * g->cfg->reps; i++) {
+  for (size_t i = 0; g->traces && i < g->cfg->n_engines * g->cap; i++) {
     gnx_trace_free(&g->traces[i].trace);
   }
   free(g->reps);
@@ -404,6 +425,7 @@ struct gnx_run_state {
   int created; /* out was made by this run */
   json_t *report;
   int exit_code, wrote;
+  double t0; /* when measuring began (monotonic) */
 };
 
 /* The output directory (results/<run-id> unless --out), made and proven
@@ -463,8 +485,14 @@ static json_t *gnx__report_new(const struct gnx_run_state *run, json_t *command_
       GNX_F_WARMUP, (json_int_t)cfg->warmup, GNX_F_SKIPPED_ENGINES, skipped, "serial_added",
       cfg->serial_added, GNX_F_STATUS, "running", GNX_F_RESULTS, json_array());
   json_object_set_new(json_object_get(report, GNX_F_CONFIG), "skipped_workloads", skipped_wl);
-  json_object_set_new(json_object_get(report, GNX_F_CONFIG), "trace",
-                      json_string(cfg->trace_off ? "off" : "on"));
+  json_t *config = json_object_get(report, GNX_F_CONFIG);
+  json_object_set_new(config, "trace", json_string(cfg->trace_off ? "off" : "on"));
+  json_object_set_new(config, GNX_F_TIME_BUDGET_S, json_real(cfg->time_budget_s));
+  char order[48] = "fixed";
+  if (cfg->order_random) {
+    snprintf(order, sizeof order, "random:%llu", (unsigned long long)cfg->order_seed);
+  }
+  json_object_set_new(config, GNX_F_ORDER, json_string(order));
   json_object_set_new(json_object_get(report, GNX_F_CONTEXT), "machine",
                       gnx_machine_json(run->machine));
   json_object_set_new(report, GNX_F_COUNTERS, gnx_report_counters_new(run->ctrs));
@@ -489,8 +517,13 @@ static int gnx__group_setup(struct gnx_run_state *run, struct gnx_group *g, size
   for (size_t e = 0; e < cfg->n_engines && rc == 0; e++) {
     rc = gnx_params_build(cfg->engines[e]->options, g->size, cfg->kv, cfg->n_kv, &g->eparams[e]);
   }
-  g->reps = calloc(cfg->n_engines * cfg->reps, sizeof *g->reps);
-  g->traces = calloc(cfg->n_engines * cfg->reps, sizeof *g->traces);
+  /* adaptive: up to 4x the calibration, and at least what reaching the
+   * two looks' level takes with a few rounds to spare */
+  g->cap = cfg->time_budget_s > 0 ? 4 * cfg->reps : cfg->reps;
+  g->cap = cfg->time_budget_s > 0 && g->cap < 12 ? 12 : g->cap;
+  g->cap = g->cap > 1000 ? 1000 : g->cap;
+  g->reps = calloc(cfg->n_engines * g->cap, sizeof *g->reps);
+  g->traces = calloc(cfg->n_engines * g->cap, sizeof *g->traces);
   if (rc < 0 || !g->reps || !g->traces) {
     fprintf(stderr, "gnxbench: out of memory\n");
     run->exit_code = 1;
@@ -512,28 +545,80 @@ static int gnx__group_setup(struct gnx_run_state *run, struct gnx_group *g, size
   return 0;
 }
 
-/* Warm-up runs, then the measured repetitions, engines interleaved.
- * Returns GNX_EUSAGE (printed) when an engine rejected its options. */
-static int gnx__group_measure(struct gnx_group *g, size_t gi) {
+/* One round: every engine in in[] (NULL: all) once, in the round's order;
+ * kept as repetition r, or a warm-up when r < 0. Returns GNX_EUSAGE
+ * (printed) when an engine rejected its options. */
+static int gnx__round(struct gnx_group *g, size_t gi, size_t round, long r, size_t of,
+                      const int *in) {
   const struct gnx_run_config *cfg = g->cfg;
-  size_t n_groups = cfg->n_workloads * cfg->n_sizes;
-  for (size_t r = 0; r < cfg->warmup + cfg->reps && !gnx_stop; r++) {
-    int keep = r >= cfg->warmup;
-    for (size_t e = 0; e < cfg->n_engines && !gnx_stop; e++) {
-      if (g->failed[e]) {
-        continue;
-      }
-      gnx__progress(cfg, "[%zu/%zu] %s n=%llu: %-8s %s %zu/%llu", gi + 1, n_groups, g->wl->name,
-                    (unsigned long long)g->size, cfg->engines[e]->name, keep ? "rep" : "warm-up",
-                    keep ? r - cfg->warmup + 1 : r + 1,
-                    (unsigned long long)(keep ? cfg->reps : cfg->warmup));
-      if (gnx__run_one(g, e, keep ? r - cfg->warmup : 0, keep) == GNX_EUSAGE) {
-        fprintf(stderr, "%sgnxbench: %s\n", gnx__clear(cfg), g->failmsg[e]);
-        return GNX_EUSAGE;
-      }
+  size_t idx[GNX_CLI_MAX];
+  gnx_order_round(&g->order, round, cfg->n_engines, idx);
+  for (size_t k = 0; k < cfg->n_engines && !gnx_stop; k++) {
+    size_t e = idx[k];
+    if (g->failed[e] || (in && !in[e])) {
+      continue;
+    }
+    gnx__progress(cfg, "[%zu/%zu] %s n=%llu: %-8s %s %ld/%zu", gi + 1,
+                  cfg->n_workloads * cfg->n_sizes, g->wl->name, (unsigned long long)g->size,
+                  cfg->engines[e]->name, r >= 0 ? "rep" : "warm-up",
+                  r >= 0 ? r + 1 : (long)round + 1, of);
+    if (gnx__run_one(g, e, r >= 0 ? (size_t)r : 0, r >= 0) == GNX_EUSAGE) {
+      fprintf(stderr, "%sgnxbench: %s\n", gnx__clear(cfg), g->failmsg[e]);
+      return GNX_EUSAGE;
     }
   }
   return 0;
+}
+
+/* Adaptive repetitions: after the calibration, the rule of
+ * gnx_adapt_decide; the intervals then cover at the two looks' level. */
+static int gnx__group_extend(struct gnx_group *g, size_t gi) {
+  const struct gnx_run_config *cfg = g->cfg;
+  double totals[GNX_CLI_MAX][GNX_REPORT_MAX_REPS];
+  struct gnx_adapt_in in = {.n_engines = cfg->n_engines, .calibration = cfg->reps,
+                            .max_reps = g->cap,
+                            .share_s = (g->deadline_s - gnx__now_s()) / (double)g->groups_left,
+                            .level = GNX_STATS_LEVEL_TWO_LOOKS};
+  for (size_t e = 0; e < cfg->n_engines; e++) {
+    const struct gnx_rep_outcome *o = &g->reps[e * g->cap];
+    for (size_t r = 0; r < g->n[e]; r++) {
+      if (o[r].rc == 0) {
+        totals[e][in.n[e]++] = gnx_jnum(o[r].json, GNX_F_STARTUP_S, 0) + o[r].wall_s;
+      }
+    }
+    in.totals[e] = totals[e];
+    in.run_s[e] = g->run_s[e];
+    in.failed[e] = g->failed[e] != 0;
+  }
+  struct gnx_adapt_plan plan;
+  gnx_adapt_decide(&in, &plan);
+  g->calibration = cfg->reps;
+  g->level = plan.extra ? GNX_STATS_LEVEL_TWO_LOOKS : GNX_STATS_LEVEL;
+  size_t R = cfg->reps + plan.extra;
+  for (size_t r = cfg->reps; r < R && !gnx_stop; r++) {
+    int rc = gnx__round(g, gi, cfg->warmup + r, (long)r, R, plan.in);
+    if (rc < 0) {
+      return rc;
+    }
+  }
+  return 0;
+}
+
+/* Warm-up rounds, then the measured repetitions, engines interleaved, then
+ * (adaptive) more rounds for the tied. Returns GNX_EUSAGE (printed) when an
+ * engine rejected its options. */
+static int gnx__group_measure(struct gnx_group *g, size_t gi) {
+  const struct gnx_run_config *cfg = g->cfg;
+  g->order = (struct gnx_order){cfg->order_random, cfg->order_seed, 0};
+  g->level = GNX_STATS_LEVEL;
+  for (size_t round = 0; round < cfg->warmup + cfg->reps && !gnx_stop; round++) {
+    long r = round < cfg->warmup ? -1 : (long)(round - cfg->warmup);
+    int rc = gnx__round(g, gi, round, r, r < 0 ? cfg->warmup : cfg->reps, NULL);
+    if (rc < 0) {
+      return rc;
+    }
+  }
+  return cfg->time_budget_s > 0 && !gnx_stop ? gnx__group_extend(g, gi) : 0;
 }
 
 /* One workload at one size: measured, its cells added, the report
@@ -543,7 +628,9 @@ static int gnx__group_measure(struct gnx_group *g, size_t gi) {
 static int gnx__group_run(struct gnx_run_state *run, const struct gnx_workload *wl, uint64_t n,
                           size_t gi) {
   const struct gnx_run_config *cfg = run->cfg;
-  struct gnx_group g = {.cfg = cfg, .ctrs = run->ctrs, .plan = run->plan, .wl = wl, .size = n};
+  struct gnx_group g = {.cfg = cfg, .ctrs = run->ctrs, .plan = run->plan, .wl = wl, .size = n,
+                        .deadline_s = run->t0 + cfg->time_budget_s,
+                        .groups_left = cfg->n_workloads * cfg->n_sizes - gi};
   int rc = gnx__group_setup(run, &g, gi);
   if (rc == 0) {
     rc = gnx__group_measure(&g, gi);
@@ -625,6 +712,7 @@ int gnx_run_main(const struct gnx_run_config *cfg, json_t *command_line) {
   gnx_machine_measure(&machine);
   run.report = gnx__report_new(&run, command_line);
   gnx__install_signals();
+  run.t0 = gnx__now_s();
   size_t gi = 0;
   for (size_t w = 0; w < cfg->n_workloads && !gnx_stop && run.exit_code != 2; w++) {
     for (size_t s = 0; s < cfg->n_sizes && !gnx_stop && run.exit_code != 2; s++, gi++) {

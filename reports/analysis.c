@@ -29,9 +29,9 @@ static int gnx__cmp_double(const void *a, const void *b) {
 
 /* The one implementation of the median and its interval (harness/stats.c),
  * so that intervals recomputed from a report match the run's. */
-void gnx_est_compute(const double *x, size_t n, struct gnx_est *out) {
+void gnx_est_compute(const double *x, size_t n, double level, struct gnx_est *out) {
   struct gnx_stats s;
-  gnx_stats_compute(x, n, &s);
+  gnx_stats_compute_at(x, n, level, &s);
   out->n = n;
   out->median = s.median;
   out->lo = s.lo;
@@ -326,11 +326,15 @@ int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_
   c->reps_ok = (unsigned)n_ok;
   const json_t *stats = json_object_get(cell, GNX_F_STATS);
   gnx__est_from_json(json_object_get(stats, GNX_F_WALL_S), &c->wall);
+  const json_t *adaptive = json_object_get(cell, GNX_F_ADAPTIVE);
+  double level = gnx_jnum(adaptive, GNX_F_INTERVAL_LEVEL, GNX_STATS_LEVEL);
+  c->target_level = level;
+  c->extra_reps = (unsigned)gnx_jint(adaptive, GNX_F_EXTRA_REPS, 0);
   if (c->wall.n == 0) {
-    gnx_est_compute(wl, n_ok, &c->wall);
+    gnx_est_compute(wl, n_ok, level, &c->wall);
   }
   gnx__est_from_json(json_object_get(stats, GNX_F_SPEEDUP), &c->speedup);
-  gnx_est_compute(tot, n_ok, &c->total);
+  gnx_est_compute(tot, n_ok, level, &c->total);
   c->startup_s = gnx__median(st, n_ok);
   c->ok = n_ok > 0 && strcmp(c->status, "ok") == 0;
 

@@ -55,7 +55,10 @@ struct gnx_est {
   double median, lo, hi, level;
 };
 
-void gnx_est_compute(const double *x, size_t n, struct gnx_est *out);
+/* level: the cell's interval coverage (its adaptive.interval_level, else
+ * GNX_STATS_LEVEL), so that intervals recomputed from a report match the
+ * run's. */
+void gnx_est_compute(const double *x, size_t n, double level, struct gnx_est *out);
 
 /* ---- The analysis of one cell ------------------------------------------- */
 
@@ -113,6 +116,8 @@ struct gnx_cell_an {
   int verified, ok;      /* ok: status ok and at least one good repetition */
   int rep;               /* the median repetition (the traced one), -1: none */
   unsigned reps_ok, reps;
+  unsigned extra_reps;   /* adaptive: taken after the calibration */
+  double target_level;   /* the intervals' intended coverage */
   enum gnx_shape shape;
   struct gnx_est wall, speedup, total; /* total: start-up + wall per repetition */
   double startup_s;      /* median over good repetitions */
@@ -225,9 +230,15 @@ struct gnx_reco {
   const struct gnx_cell_an *best;  /* NULL: nothing ran and verified */
   const struct gnx_cell_an *tied[8]; /* others within best's interval */
   unsigned n_tied;
+  int equivalent;  /* tied, and all their intervals within GNX_RECO_EQUIVALENT */
   char why[1024];  /* one sentence, with the numbers */
   char next[768];  /* the next thing to try */
 };
+
+/* Tied engines whose intervals (at 95 % or more) all lie within 5 % of
+ * each other are equivalent: no difference worth choosing by, and more
+ * repetitions would only narrow a gap nobody needs. */
+#define GNX_RECO_EQUIVALENT 1.05
 
 /* The recommendation for one workload and size. */
 void gnx_reco_make(const struct gnx_analysis *a, const char *workload, uint64_t size,
@@ -258,5 +269,11 @@ void gnx_reco_write(FILE *f, const struct gnx_analysis *a, int markdown);
 void gnx_fmt_time(char *buf, size_t len, double s);
 /* "97 %", "-" for NAN. */
 void gnx_fmt_pct(char *buf, size_t len, double x);
+
+/* The sentence that says what the intervals of one workload and size are
+ * worth: their coverage, too few repetitions for 95 %, or adaptive
+ * repetitions (two looks at the data, each at 97.5 %). */
+void gnx_interval_note(char *buf, size_t len, const struct gnx_analysis *a, const char *workload,
+                       uint64_t size);
 
 #endif

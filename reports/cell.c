@@ -275,12 +275,12 @@ int gnx_report_median_rep(const struct gnx_rep_outcome *reps, size_t n) {
 }
 
 /* idx[i] is the repetition sample i came from, so outliers name it. */
-static json_t *gnx__stats_json(const double *x, const size_t *idx, size_t n) {
+static json_t *gnx__stats_json(const double *x, const size_t *idx, size_t n, double level) {
   if (n == 0) {
     return json_null();
   }
   struct gnx_stats s;
-  gnx_stats_compute(x, n, &s);
+  gnx_stats_compute_at(x, n, level, &s);
   unsigned char flag[GNX_REPORT_MAX_REPS];
   gnx_stats_outliers(x, n, flag);
   json_t *out = json_array();
@@ -399,6 +399,7 @@ json_t *gnx_report_cell_new(const struct gnx_cell_facts *c) {
   int check_ok = !c->checked || c->check_rc == 0;
   const char *status = c->failed ? (c->failed == GNX_ESTOPPED ? "interrupted" : "failed")
                                  : (s.ran ? "ok" : "not run");
+  double level = c->level > 0 ? c->level : GNX_STATS_LEVEL;
   json_t *reps = json_array();
   for (size_t r = 0; r < c->n_reps; r++) {
     if (c->reps[r].json) {
@@ -413,8 +414,8 @@ json_t *gnx_report_cell_new(const struct gnx_cell_facts *c) {
       !c->failed && s.ran && s.equal && check_ok, "verification", "equal_to_serial",
       s.equal && s.ran, "reference", gnx__check_json(c), "summary",
       s.summary ? (json_t *)s.summary : json_null(), GNX_F_REPS, reps, GNX_F_STATS, GNX_F_WALL_S,
-      gnx__stats_json(s.walls, s.widx, s.nw), GNX_F_SPEEDUP,
-      gnx__stats_json(s.ratios, s.ridx, s.nr), GNX_F_TRACE,
+      gnx__stats_json(s.walls, s.widx, s.nw, level), GNX_F_SPEEDUP,
+      gnx__stats_json(s.ratios, s.ridx, s.nr, level), GNX_F_TRACE,
       c->trace_file
           ? json_pack("{s:s, s:I}", GNX_F_FILE, c->trace_file, GNX_F_REP, (json_int_t)c->trace_rep)
           : json_null());
@@ -422,6 +423,15 @@ json_t *gnx_report_cell_new(const struct gnx_cell_facts *c) {
       gnx__noise_warning(json_object_get(json_object_get(cell, GNX_F_STATS), GNX_F_WALL_S));
   if (noise) {
     json_object_set_new(cell, GNX_F_WARNINGS, json_pack("[o]", noise));
+  }
+  if (c->calibration_reps) {
+    json_object_set_new(cell, GNX_F_ADAPTIVE,
+                        json_pack("{s:I, s:I, s:f}", GNX_F_CALIBRATION_REPS,
+                                  (json_int_t)c->calibration_reps, GNX_F_EXTRA_REPS,
+                                  (json_int_t)(c->n_reps > c->calibration_reps
+                                                   ? c->n_reps - c->calibration_reps
+                                                   : 0),
+                                  GNX_F_INTERVAL_LEVEL, level));
   }
   return cell;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/stats.h"
 #include "core/strbuf.h"
 #include "reports/analysis.h"
 #include "reports/schema.h"
@@ -92,7 +93,7 @@ static void gnx__next(const struct gnx_analysis *a, const struct gnx_cell_an *b,
   double share = b->total.median > 0 ? b->startup_s / b->total.median : NAN;
   const struct gnx_stage_an *S = b->bottleneck >= 0 ? &b->stages[b->bottleneck] : NULL;
   const struct gnx_group_an *G = S ? &b->groups[S->group] : NULL;
-  if (r->n_tied && b->total.level < 0.95) {
+  if (r->n_tied && !r->equivalent && b->total.level < 0.95) {
     gnx_fmt_pct(p1, sizeof p1, b->total.level);
     char cmd[512];
     gnx__rerun_cmd(a, r, cmd, sizeof cmd);
@@ -252,14 +253,19 @@ static void gnx__tie_words(struct gnx_reco *r, const char *iv) {
   const struct gnx_cell_an *b = r->best;
   struct gnx_sb sb;
   gnx_sb_init(&sb, r->why, sizeof r->why);
-  gnx_sb_printf(&sb, "They are within each other's intervals of time to result (%s %s", b->engine,
-                iv);
+  gnx_sb_printf(&sb, "%s of time to result (%s %s",
+                r->equivalent ? "They are within 5 % of each other across their whole intervals"
+                              : "They are within each other's intervals",
+                b->engine, iv);
   for (unsigned k = 0; k < r->n_tied; k++) {
     char tv[96];
     gnx__interval(tv, sizeof tv, &r->tied[k]->total);
     gnx_sb_printf(&sb, "; %s %s", r->tied[k]->engine, tv);
   }
-  gnx_sb_printf(&sb, "), so the measurements cannot rank them; %s costs least for it:", b->engine);
+  gnx_sb_printf(&sb, "), %s; %s costs least for it:",
+                r->equivalent ? "no difference worth choosing by"
+                              : "so the measurements cannot rank them",
+                b->engine);
   for (unsigned k = 0; k <= r->n_tied; k++) {
     const struct gnx_cell_an *c = k ? r->tied[k - 1] : b;
     char su[32], spd[32] = "";
@@ -306,7 +312,7 @@ void gnx_reco_make(const struct gnx_analysis *a, const char *workload, uint64_t 
         !c->verified || isnan(c->total.median)) {
       continue;
     }
-    if (c->total.lo <= best->total.hi && best->total.lo <= c->total.hi) {
+    if (gnx_stats_overlap(c->total.lo, c->total.hi, best->total.lo, best->total.hi)) {
       r->tied[r->n_tied++] = c;
     }
   }
@@ -318,6 +324,12 @@ void gnx_reco_make(const struct gnx_analysis *a, const char *workload, uint64_t 
     }
   }
   r->best = best;
+  double lo = best->total.lo, hi = best->total.hi;
+  for (unsigned k = 0; k < r->n_tied; k++) {
+    lo = fmin(lo, r->tied[k]->total.lo);
+    hi = fmax(hi, r->tied[k]->total.hi);
+  }
+  r->equivalent = r->n_tied && best->total.level >= 0.95 && hi <= GNX_RECO_EQUIVALENT * lo;
   char iv[96], p1[16], p2[16], sp[64] = "";
   gnx__interval(iv, sizeof iv, &best->total);
   gnx_fmt_pct(p1, sizeof p1, best->total.median > 0 ? best->startup_s / best->total.median : NAN);

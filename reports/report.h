@@ -77,6 +77,10 @@ struct gnx_cell_facts {
   const json_t *check_detail; /* what the check reported, or NULL */
   const char *trace_file; /* the Chrome trace written beside the report; NULL: none */
   size_t trace_rep;      /* the repetition it shows */
+  /* adaptive repetitions (0: a fixed count): the calibration's count, the
+   * rest extra; the intervals' coverage (0: GNX_STATS_LEVEL) */
+  size_t calibration_reps;
+  double level;
 };
 
 json_t *gnx_report_cell_new(const struct gnx_cell_facts *c);

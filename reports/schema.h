@@ -31,6 +31,7 @@
   /* config */                                                                \
   X(ENGINES, "engines") X(WORKLOADS, "workloads") X(SIZES, "sizes")           \
   X(REPS, "reps") X(WARMUP, "warmup") X(SKIPPED_ENGINES, "skipped_engines")   \
+  X(TIME_BUDGET_S, "time_budget_s") X(ORDER, "order")                         \
   /* counters and pinning blocks */                                           \
   X(MODE, "mode") X(SOURCE, "source") X(REASON, "reason")                     \
   X(POLICY, "policy") X(CPUS, "cpus") X(RULE, "rule")                         \
@@ -54,7 +55,9 @@
   /* statistics */                                                            \
   X(SPEEDUP, "speedup") X(N, "n") X(MEDIAN, "median") X(LO, "lo")             \
   X(HI, "hi") X(LEVEL, "level") X(CV, "cv") X(OUTLIERS, "outliers")           \
-  X(NOISY, "noisy")
+  X(NOISY, "noisy") X(ADAPTIVE, "adaptive")                                   \
+  X(INTERVAL_LEVEL, "interval_level") X(CALIBRATION_REPS, "calibration_reps") \
+  X(EXTRA_REPS, "extra_reps")
 
 #define GNX__FIELD(id, name) static const char GNX_F_##id[] = name;
 GNX_REPORT_FIELDS(GNX__FIELD)

@@ -84,7 +84,7 @@ void gnx_reco_write(FILE *f, const struct gnx_analysis *a, int markdown) {
       for (unsigned t = 0; t < r.n_tied; t++) {
         gnx_sb_printf(&sb, "%s%s", t + 1 == r.n_tied ? " or " : ", ", r.tied[t]->engine);
       }
-      gnx_sb_printf(&sb, " (a tie)");
+      gnx_sb_printf(&sb, r.equivalent ? " (equivalent within 5 %%)" : " (a tie)");
       choice = head;
     }
     if (markdown) {
@@ -390,8 +390,6 @@ static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const stru
              "efficiency | predicted (error) | CPU | peak RSS | bottleneck | waiting | "
              "verified |\n"
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|\n");
-  double level = 1;
-  size_t n = 0;
   for (size_t i = 0; i < a->n; i++) {
     const struct gnx_cell_an *c = &a->cells[i];
     if (strcmp(c->workload, g->workload) != 0 || c->size != g->size) {
@@ -420,18 +418,10 @@ static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const stru
     }
     fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c->engine, wall,
             sp, su, bd, ef, pr, cpu, rss, gnx__bottleneck(c), wt, ver);
-    if (!isnan(c->wall.level)) {
-      level = fmin(level, c->wall.level);
-      n = c->wall.n;
-    }
   }
-  if (level < 0.95) {
-    fprintf(f, "\nIntervals are [min, max] of %zu repetitions and cover the median with only "
-               "%.0f %% probability; run with --reps 6 or more for 95 %%.\n",
-            n, level * 100);
-  } else {
-    fprintf(f, "\nIntervals are 95 %% confidence intervals of the median (order statistics).\n");
-  }
+  char note[512];
+  gnx_interval_note(note, sizeof note, a, g->workload, g->size);
+  fprintf(f, "\n%c%s.\n", note[0] - 'a' + 'A', note + 1);
   /* cells too noisy to trust, with what to do (the harness's words) */
   for (size_t i = 0; i < a->n; i++) {
     const struct gnx_cell_an *c = &a->cells[i];

@@ -95,8 +95,6 @@ void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64
   char awhy[256];
   int have_an = gnx_analysis_build(report, NULL, NULL, NULL, &a, awhy, sizeof awhy) == 0;
   int header = 0;
-  double level = 1;
-  long long n = 0;
   for (size_t i = 0; have_an && i < a.n; i++) {
     const struct gnx_cell_an *an = &a.cells[i];
     const json_t *cell = an->cell;
@@ -120,8 +118,6 @@ void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64
     gnx_fmt_pct(wt, sizeof wt, an->wait_share);
     gnx__fmt_time(med, sizeof med, gnx_jnum(wall, GNX_F_MEDIAN, NAN));
     if (wall) {
-      level = fmin(level, gnx_jnum(wall, GNX_F_LEVEL, NAN));
-      n = gnx_jint(wall, GNX_F_N, 0);
       gnx__fmt_time(lo, sizeof lo, gnx_jnum(wall, GNX_F_LO, NAN));
       gnx__fmt_time(hi, sizeof hi, gnx_jnum(wall, GNX_F_HI, NAN));
       snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
@@ -164,10 +160,9 @@ void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64
   }
   /* Say what the interval is worth: with few repetitions even [min, max]
    * covers the median with less than 95 % probability. */
-  if (header && level < 0.95) {
-    fprintf(f, "  intervals: [min, max] of %lld repetitions, covering the median with %.0f %% "
-               "probability; use --reps 6 or more for 95 %%\n", n, level * 100);
-  } else if (header) {
-    fprintf(f, "  intervals: 95 %% confidence intervals of the median (order statistics)\n");
+  if (header && have_an) {
+    char note[512];
+    gnx_interval_note(note, sizeof note, &a, workload, size);
+    fprintf(f, "  %s\n", note);
   }
 }

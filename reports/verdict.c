@@ -238,3 +238,36 @@ void gnx_verdict_write(struct gnx_cell_an *c, const json_t *rep) {
     gnx__inflation_words(&v, c);
   }
 }
+
+void gnx_interval_note(char *buf, size_t len, const struct gnx_analysis *a, const char *workload,
+                       uint64_t size) {
+  double level = 1, target = 0.95;
+  size_t n = 0;
+  unsigned extended = 0, extra = 0;
+  for (size_t i = 0; i < a->n; i++) {
+    const struct gnx_cell_an *c = &a->cells[i];
+    if (strcmp(c->workload, workload) != 0 || c->size != size || isnan(c->wall.level)) {
+      continue;
+    }
+    level = fmin(level, c->wall.level);
+    n = c->wall.level <= level ? c->wall.n : n;
+    target = fmax(target, c->target_level);
+    extended += c->extra_reps > 0;
+    extra = c->extra_reps > extra ? c->extra_reps : extra;
+  }
+  if (level < target) {
+    snprintf(buf, len, "intervals are [min, max] of %zu repetitions and cover the median with "
+                       "only %.0f %% probability; %s",
+             n, level * 100, extended ? "a larger --time-budget gives more repetitions"
+                                      : "run with --reps 6 or more for 95 %");
+  } else if (extended) {
+    snprintf(buf, len, "intervals are %.1f %% confidence intervals of the median (order "
+                       "statistics): after the calibration, %u engines (serial and those not yet "
+                       "separated from the leader) got up to %u more repetitions, and two looks "
+                       "at the data take %.1f %% each to keep 95 %% in all (docs/statistics.md)",
+             target * 100, extended, extra, target * 100);
+  } else {
+    snprintf(buf, len, "intervals are 95 %% confidence intervals of the median (order "
+                       "statistics)");
+  }
+}

@@ -9,6 +9,7 @@
 
 #include "core/counters.h"
 #include "core/pin.h"
+#include "core/stats.h"
 #include "gnx/err.h"
 #include "reports/analysis.h"
 #include "reports/report.h"
@@ -60,7 +61,7 @@ static json_t *cell(const char *engine, const double *walls, unsigned reps, doub
     sorted[r] = walls[r];
   }
   struct gnx_est e;
-  gnx_est_compute(sorted, reps, &e);
+  gnx_est_compute(sorted, reps, GNX_STATS_LEVEL, &e);
   return json_pack("{s:s, s:s, s:i, s:i, s:s, s:b, s:o, s:{s:{s:i, s:f, s:f, s:f, s:f}, s:n}, "
                    "s:n, s:{}}",
                    "workload", "null", "engine", engine, "size", 100, "items", 100, "status",
@@ -95,13 +96,13 @@ static json_t *threads_cell(const double *walls) {
 GNX_TEST(est_matches_harness_intervals) {
   double x[] = {3, 1, 2};
   struct gnx_est e;
-  gnx_est_compute(x, 3, &e);
+  gnx_est_compute(x, 3, GNX_STATS_LEVEL, &e);
   ASSERT_NEAR(e.median, 2, 1e-12);
   ASSERT_NEAR(e.lo, 1, 1e-12);
   ASSERT_NEAR(e.hi, 3, 1e-12);
   ASSERT_NEAR(e.level, 0.75, 1e-12);
   double y[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-  gnx_est_compute(y, 10, &e);
+  gnx_est_compute(y, 10, GNX_STATS_LEVEL, &e);
   ASSERT(e.level >= 0.95);
   ASSERT_NEAR(e.lo, 2, 1e-12); /* [x(2), x(9)] covers 97.9 % for n = 10 */
   ASSERT_NEAR(e.hi, 9, 1e-12);
@@ -367,6 +368,47 @@ GNX_TEST(reco_says_tie_within_intervals) {
   free(buf);
   gnx_analysis_free(&a);
   json_decref(results);
+}
+
+/* Tied at 95 % or more, and every interval within 5 % of the others:
+ * equivalent, no rerun suggested. With 3 repetitions (75 %) the same
+ * figures stay a tie to rerun. */
+GNX_TEST(reco_equivalent_within_five_percent) {
+  static const double ws[] = {9.0, 9.1, 8.9, 9.05, 8.95, 9.0, 9.1, 8.9};
+  static const double wt[] = {9.0, 8.95, 9.05, 9.0, 9.1, 8.9, 9.0, 9.05};
+  static const int roles[] = {4, 0, 1, 2, 3};
+  static const unsigned counts[] = {8, 3};
+  for (unsigned k = 0; k < 2; k++) {
+    unsigned reps = counts[k];
+    json_t *results = json_array();
+    json_array_append_new(results,
+                          cell("serial", ws, reps, 0.0, serial_stages, 5, serial_roles, 1));
+    json_array_append_new(results, cell("threads", wt, reps, 0.1, serial_stages, 5, roles, 5));
+    json_incref(results);
+    struct gnx_analysis a;
+    analyse_report(results, &a);
+    struct gnx_reco r;
+    gnx_reco_make(&a, "null", 100, &r);
+    ASSERT_EQ_INT(r.n_tied, 1);
+    ASSERT_EQ_INT(r.equivalent, reps == 8);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    gnx_reco_write(f, &a, 0);
+    fclose(f);
+    if (reps == 8) {
+      ASSERT(strstr(r.why, "within 5 % of each other across their whole intervals") != NULL);
+      ASSERT(strstr(r.why, "no difference worth choosing by") != NULL);
+      ASSERT(strstr(r.next, "--reps 10") == NULL);
+      ASSERT(strstr(buf, "(equivalent within 5 %)") != NULL);
+    } else {
+      ASSERT(strstr(r.next, "--reps 10") != NULL);
+      ASSERT(strstr(buf, "(a tie)") != NULL);
+    }
+    free(buf);
+    gnx_analysis_free(&a);
+    json_decref(results);
+  }
 }
 
 GNX_TEST(reco_fewer_in_flight_when_faults_explain_the_loss) {
