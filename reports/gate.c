@@ -169,24 +169,39 @@ int gnx_gate_exit_code(const struct gnx_gate_result *r) {
   return r->n_regressed ? 1 : r->n_inconclusive ? 3 : 0;
 }
 
+void gnx_gate_cell_text(const struct gnx_gate_cell *g, struct gnx_gate_text *t) {
+  snprintf(t->speedup, sizeof t->speedup, "-");
+  snprintf(t->interval, sizeof t->interval, "-");
+  snprintf(t->change, sizeof t->change, "-");
+  if (!isnan(g->median)) {
+    snprintf(t->speedup, sizeof t->speedup, "%.2fx", g->median);
+    snprintf(t->interval, sizeof t->interval, "[%.2f, %.2f]", g->lo, g->hi);
+    snprintf(t->change, sizeof t->change, "%+.1f %%", g->change * 100);
+  }
+}
+
+void gnx_gate_summary(char *dst, size_t len, const struct gnx_gate_result *r,
+                      const struct gnx_gate_opts *o) {
+  int rc = gnx_gate_exit_code(r);
+  snprintf(dst, len,
+           "gate: %zu pass, %zu inconclusive, %zu regressed (max drop %.0f %%, max interval "
+           "width %.0f %%): %s",
+           r->n_pass, r->n_inconclusive, r->n_regressed, o->max_drop * 100, o->max_width * 100,
+           rc == 0 ? "PASS" : rc == 1 ? "FAIL (regressed)" : "INCONCLUSIVE (too noisy to tell)");
+}
+
 void gnx_gate_print(FILE *f, const struct gnx_gate_result *r, const struct gnx_gate_opts *o) {
   fprintf(f, "%-6s %8s %-9s %9s %9s %8s  %-14s %8s  %-12s %s\n", "work", "size", "engine",
           "baseline", "threshold", "speedup", "interval", "change", "verdict", "why");
   for (size_t i = 0; i < r->n; i++) {
     const struct gnx_gate_cell *g = &r->cells[i];
-    char sp[32] = "-", ci[48] = "-", ch[32] = "-";
-    if (!isnan(g->median)) {
-      snprintf(sp, sizeof sp, "%.2fx", g->median);
-      snprintf(ci, sizeof ci, "[%.2f, %.2f]", g->lo, g->hi);
-      snprintf(ch, sizeof ch, "%+.1f %%", g->change * 100);
-    }
+    struct gnx_gate_text t;
+    gnx_gate_cell_text(g, &t);
     fprintf(f, "%-6s %8llu %-9s %8.2fx %8.2fx %8s  %-14s %8s  %-12s %s\n", g->workload,
-            (unsigned long long)g->size, g->engine, g->base, g->threshold, sp, ci, ch,
-            gnx_gate_verdict_name(g->verdict), g->why);
+            (unsigned long long)g->size, g->engine, g->base, g->threshold, t.speedup, t.interval,
+            t.change, gnx_gate_verdict_name(g->verdict), g->why);
   }
-  int rc = gnx_gate_exit_code(r);
-  fprintf(f, "gate: %zu pass, %zu inconclusive, %zu regressed (max drop %.0f %%, max interval "
-             "width %.0f %%): %s\n",
-          r->n_pass, r->n_inconclusive, r->n_regressed, o->max_drop * 100, o->max_width * 100,
-          rc == 0 ? "PASS" : rc == 1 ? "FAIL (regressed)" : "INCONCLUSIVE (too noisy to tell)");
+  char line[256];
+  gnx_gate_summary(line, sizeof line, r, o);
+  fprintf(f, "%s\n", line);
 }
