@@ -73,6 +73,10 @@ void gnx_gate_summary(char *dst, size_t len, const struct gnx_gate_result *r,
 /* The table: cell, baseline, threshold, new speedup [interval], change,
  * verdict and why; then one summary line. */
 void gnx_gate_print(FILE *f, const struct gnx_gate_result *r, const struct gnx_gate_opts *o);
+/* The same table in Markdown (markdown 1: "| a | b |" rows, the verdict
+ * line in bold) or as gnx_gate_print prints it (0). */
+void gnx_gate_table(FILE *f, const struct gnx_gate_result *r, const struct gnx_gate_opts *o,
+                    int markdown);
 
 const char *gnx_gate_verdict_name(enum gnx_gate_verdict v);
 

@@ -145,35 +145,9 @@ int gnx_gatefmt_junit(const char *path, const struct gnx_gate_result *r,
   return gnx__write(path, gnx__junit_body, r, o, why, len);
 }
 
-/* s in a table cell: a | would end the cell. */
-static void gnx__md(FILE *f, const char *s) {
-  for (; *s; s++) {
-    if (*s == '|') {
-      fputc('\\', f);
-    }
-    fputc(*s, f);
-  }
-}
-
 static void gnx__md_body(FILE *f, const struct gnx_gate_result *r, const struct gnx_gate_opts *o) {
-  fprintf(f, "### gnxbench gate\n\n"
-             "| work | size | engine | baseline | threshold | speedup | interval | change | "
-             "verdict | why |\n"
-             "|---|---:|---|---:|---:|---:|---|---:|---|---|\n");
-  for (size_t i = 0; i < r->n; i++) {
-    const struct gnx_gate_cell *g = &r->cells[i];
-    struct gnx_gate_text t;
-    gnx_gate_cell_text(g, &t);
-    fprintf(f, "| %s | %llu | %s | %.2fx | %.2fx | %s | %s | %s | %s%s%s | ", g->workload,
-            (unsigned long long)g->size, g->engine, g->base, g->threshold, t.speedup, t.interval,
-            t.change, g->verdict == GNX_GATE_REGRESSED ? "**" : "",
-            gnx_gate_verdict_name(g->verdict), g->verdict == GNX_GATE_REGRESSED ? "**" : "");
-    gnx__md(f, g->why);
-    fprintf(f, " |\n");
-  }
-  char line[256];
-  gnx_gate_summary(line, sizeof line, r, o);
-  fprintf(f, "\n**%s**\n", line);
+  fprintf(f, "### gnxbench gate\n\n");
+  gnx_gate_table(f, r, o, 1);
 }
 
 int gnx_gatefmt_markdown(const char *path, const struct gnx_gate_result *r,

@@ -27,12 +27,18 @@ json.dump(r, open(dst, "w"))
 PY
 }
 
-quick_gate_decisions() {
+# make_crafted: from the base, old.json (threads 1.5x, +-2 %), same.json
+# (equal), slow.json (30 % slower) and noisy.json (interval +-60 %).
+make_crafted() {
   make_base
   craft base/report.json old.json 1 0.04
   craft base/report.json same.json 1 0.04
   craft base/report.json slow.json 0.7 0.04
   craft base/report.json noisy.json 1 1.2
+}
+
+quick_gate_decisions() {
+  make_crafted
   run_gnx gate --baseline old.json --report same.json
   [ "$RC" -eq 0 ] || fail "equal: exit $RC: $(cat "$OUT" "$ERR")"
   grep -qE '^null +200 threads .* pass ' "$OUT" || fail "equal: no pass row: $(cat "$OUT")"
@@ -104,11 +110,7 @@ PY
 
 # --junit and --markdown: written for every verdict, from the crafted reports.
 quick_gate_ci_files() {
-  make_base
-  craft base/report.json old.json 1 0.04
-  craft base/report.json same.json 1 0.04
-  craft base/report.json slow.json 0.7 0.04
-  craft base/report.json noisy.json 1 1.2
+  make_crafted
   run_gnx gate --baseline old.json --report slow.json --junit j.xml --markdown m.md
   [ "$RC" -eq 1 ] || fail "30 % slower: exit $RC: $(cat "$OUT" "$ERR")"
   check_junit j.xml failure
