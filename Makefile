@@ -5,14 +5,23 @@
 #   make bench   install missing Debian packages, build, run the main comparison
 #   make test    install missing Debian packages, build, run every test
 #   make check-sanitize   the tests under ASan+UBSan, and the thread engines under TSan
+#   make install [PREFIX=/usr/local] [DESTDIR=]   build, then install the binary,
+#                gnxbench(1), the bash and zsh completions and the docs
+#   make uninstall   remove what the last install wrote (same PREFIX and DESTDIR)
+#   make deb     build, then a Debian package (build/dev/gnxbench_*.deb)
 
 # Debian packages: build tools, libraries (-dev), and run-time tools.
 DEBS := cmake make gcc pkg-config libjansson-dev libhwloc-dev libpapi-dev libuv1-dev \
-        libopenblas-dev gnuplot-nox python3 python3-jsonschema
+        libopenblas-dev gnuplot-nox python3 python3-jsonschema man-db zsh
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BENCH_ARGS ?= --engines all --sizes 25k,50k,100k
+BUILD := build/dev
+PREFIX ?= /usr/local
+DESTDIR ?=
+# CMake's record of what `cmake --install` wrote, without DESTDIR
+MANIFEST ?= $(BUILD)/install_manifest.txt
 
-.PHONY: all deps build bench test check-sanitize clean
+.PHONY: all deps build bench test check-sanitize install uninstall deb clean
 
 all: build
 
@@ -50,6 +59,24 @@ check-sanitize: deps
 	cmake --preset tsan
 	cmake --build --preset tsan -j $(JOBS)
 	ctest --preset tsan -j $(JOBS)
+
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+# Removes exactly the files the manifest names; then the docs' own folder.
+uninstall:
+	@test -f "$(MANIFEST)" || { echo "no $(MANIFEST): nothing installed from this build"; exit 1; }
+	@while IFS= read -r f || [ -n "$$f" ]; do rm -fv "$(DESTDIR)$$f"; done <"$(MANIFEST)"
+	@d="$(DESTDIR)$(PREFIX)/share/doc/gnxbench"; \
+	if [ -d "$$d" ]; then find "$$d" -depth -type d -empty -delete; fi
+
+# cpack installs into its own staging tree and overwrites the manifest with
+# those paths: the manifest of the last real install is kept around it, so
+# that `make uninstall` never removes what dpkg installed.
+deb: build
+	@m="$(BUILD)/install_manifest.txt"; if [ -f "$$m" ]; then cp "$$m" "$$m.keep"; fi; \
+	(cd $(BUILD) && cpack -G DEB); rc=$$?; \
+	if [ -f "$$m.keep" ]; then mv "$$m.keep" "$$m"; else rm -f "$$m"; fi; exit $$rc
 
 clean:
 	rm -rf build

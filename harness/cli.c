@@ -256,6 +256,8 @@ static const char *const gnx__builtin[] = {"quiet",  "engines", "workloads", "si
                                            "time-budget", "order"};
 #define GNX__N_BUILTIN (sizeof gnx__builtin / sizeof gnx__builtin[0])
 
+const char *gnx_config_builtin(size_t i) { return i < GNX__N_BUILTIN ? gnx__builtin[i] : NULL; }
+
 static int gnx__builtin_index(const char *name) {
   for (size_t i = 0; i < GNX__N_BUILTIN; i++) {
     if (strcmp(gnx__builtin[i], name) == 0) {

@@ -80,4 +80,7 @@ int gnx_fault_parse(const char *spec, struct gnx_fault *f);
 
 void gnx_usage(FILE *f);
 
+/* The name of built-in run option i (without --), NULL past the last. */
+const char *gnx_config_builtin(size_t i);
+
 #endif

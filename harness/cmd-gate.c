@@ -19,13 +19,15 @@
 #include "harness/cli.h"
 #include "harness/cmd.h"
 #include "reports/gate.h"
+#include "reports/gatefmt.h"
 #include "reports/report.h"
 #include "reports/schema.h"
 
 static void gnx__gate_usage(FILE *f) {
   fprintf(f,
           "usage: gnxbench gate --baseline FILE [--max-drop 10%%] [--max-width 50%%]\n"
-          "                     [--report FILE] [--out DIR] [--update-baseline] [-- RUN-OPTIONS]\n"
+          "                     [--report FILE] [--out DIR] [--update-baseline]\n"
+          "                     [--junit FILE] [--markdown FILE] [-- RUN-OPTIONS]\n"
           "  reruns the configuration recorded in FILE (or judges --report FILE) and decides\n"
           "  per cell: pass, REGRESSED (the whole interval of the new speedup is below\n"
           "  baseline x (1 - max-drop)) or inconclusive (the median is below it but the\n"
@@ -33,6 +35,9 @@ static void gnx__gate_usage(FILE *f) {
           "  RUN-OPTIONS after -- are added to the rerun (e.g. -- --item-delay-us 2000).\n"
           "  --update-baseline writes the new report to FILE (creating it from RUN-OPTIONS\n"
           "  when FILE does not exist yet).\n"
+          "  --junit FILE writes the verdicts as JUnit XML (a test per cell: REGRESSED is a\n"
+          "  failure, inconclusive skipped); --markdown FILE as a Markdown table (e.g.\n"
+          "  $GITHUB_STEP_SUMMARY). Both are written whatever the verdict (docs/ci.md).\n"
           "exit status: 0 all pass; 1 any regressed; 3 inconclusive only; 2 usage error or\n"
           "an unusable baseline\n");
 }
@@ -257,10 +262,45 @@ static double gnx__own_cpu_s(void) {
                   b.ru_stime.tv_usec) / 1e6;
 }
 
+/* The CI files (--junit, --markdown): NULL when not asked for. */
+struct gnx__ci_files {
+  const char *junit, *markdown;
+};
+
+/* Refuse a CI file that cannot be written before minutes of rerun. */
+static int gnx__ci_probe(const struct gnx__ci_files *ci) {
+  char why[512];
+  const char *paths[] = {ci->junit, ci->markdown};
+  for (size_t i = 0; i < 2; i++) {
+    if (paths[i] && gnx_gatefmt_probe(paths[i], why, sizeof why) < 0) {
+      fprintf(stderr, "gnxbench: gate: %s: %s; give a file in a writable directory\n",
+              i ? "--markdown" : "--junit", why);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int gnx__ci_write(const struct gnx__ci_files *ci, const struct gnx_gate_result *res,
+                         const struct gnx_gate_opts *o) {
+  char why[512];
+  int rc = 0;
+  if (ci->junit && gnx_gatefmt_junit(ci->junit, res, o, why, sizeof why) < 0) {
+    fprintf(stderr, "gnxbench: gate: --junit: %s\n", why);
+    rc = -1;
+  }
+  if (ci->markdown && gnx_gatefmt_markdown(ci->markdown, res, o, why, sizeof why) < 0) {
+    fprintf(stderr, "gnxbench: gate: --markdown: %s\n", why);
+    rc = -1;
+  }
+  return rc;
+}
+
 int gnx_cmd_gate(int argc, char **argv) {
   const char *baseline_path = NULL, *report_path = NULL, *out_arg = NULL;
   struct gnx_gate_opts o = {.max_drop = 0.10, .max_width = 0.50, .busy = NAN, .max_busy = 0.15};
-  int update = 0;
+  int update = 0, ci_err = 0;
+  struct gnx__ci_files ci = {NULL, NULL};
   char **extra = NULL;
   size_t n_extra = 0;
   for (int i = 0; i < argc; i++) {
@@ -281,6 +321,10 @@ int gnx_cmd_gate(int argc, char **argv) {
       report_path = argv[++i];
     } else if (strcmp(a, "--out") == 0 && has_val) {
       out_arg = argv[++i];
+    } else if (strcmp(a, "--junit") == 0 && has_val) {
+      ci.junit = argv[++i];
+    } else if (strcmp(a, "--markdown") == 0 && has_val) {
+      ci.markdown = argv[++i];
     } else if ((strcmp(a, "--max-drop") == 0 || strcmp(a, "--max-width") == 0) && has_val) {
       double *dst = a[6] == 'd' ? &o.max_drop : &o.max_width;
       if (gnx__parse_pct(argv[++i], dst) < 0 || (dst == &o.max_width && *dst == 0)) {
@@ -290,7 +334,8 @@ int gnx_cmd_gate(int argc, char **argv) {
       }
     } else if (a[0] == '-' && !has_val &&
                (!strcmp(a, "--baseline") || !strcmp(a, "--report") || !strcmp(a, "--out") ||
-                !strcmp(a, "--max-drop") || !strcmp(a, "--max-width"))) {
+                !strcmp(a, "--max-drop") || !strcmp(a, "--max-width") || !strcmp(a, "--junit") ||
+                !strcmp(a, "--markdown"))) {
       fprintf(stderr, "gnxbench: gate: %s needs a value; see gnxbench gate --help\n", a);
       return 2;
     } else {
@@ -305,6 +350,9 @@ int gnx_cmd_gate(int argc, char **argv) {
   }
   if (report_path && n_extra) {
     fprintf(stderr, "gnxbench: gate: run options after -- need a rerun; drop --report or them\n");
+    return 2;
+  }
+  if (gnx__ci_probe(&ci) < 0) {
     return 2;
   }
   char why[1024];
@@ -410,6 +458,7 @@ int gnx_cmd_gate(int argc, char **argv) {
     }
     gnx_gate_print(stdout, &res, &o);
     rc = gnx_gate_exit_code(&res);
+    ci_err = gnx__ci_write(&ci, &res, &o);
     gnx_gate_result_free(&res);
   }
   if (update) {
@@ -433,5 +482,5 @@ int gnx_cmd_gate(int argc, char **argv) {
   }
   json_decref(baseline);
   json_decref(report);
-  return rc;
+  return ci_err ? 2 : rc;
 }

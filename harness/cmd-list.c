@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* harness/cmd-list.c: `gnxbench list`: engines, workloads, their options,
- * and the machine. */
+ * and the machine. `list --names` (not in the usage) prints the same names
+ * one kind a line, for the shell completions. */
 #include <stdio.h>
 #include <string.h>
 
+#include "harness/cli.h"
 #include "harness/cmd.h"
 #include "harness/context.h"
 #include "core/counters.h"
@@ -62,7 +64,56 @@ static void gnx__list_counters(void) {
          gnx_sde_available() ? "available" : "not built with libsde");
 }
 
+/* Print " --name" for each option not printed yet (seen: those printed). */
+static void gnx__names_options(const struct gnx_option *o, const char **seen, size_t *n) {
+  for (; o && o->name; o++) {
+    size_t k = 0;
+    while (k < *n && strcmp(seen[k], o->name) != 0) {
+      k++;
+    }
+    if (k == *n && *n < 256) {
+      seen[(*n)++] = o->name;
+      printf(" --%s", o->name);
+    }
+  }
+}
+
+/* Machine-readable: "KIND: NAME NAME..." lines, so that the completions
+ * follow what this build has without parsing the prose of `list`. */
+static int gnx__list_names(void) {
+  printf("commands:");
+  for (size_t i = 0; i < gnx_n_commands; i++) {
+    printf(" %s", gnx_commands[i].name);
+  }
+  printf("\nengines:");
+  for (size_t i = 0; i < gnx_n_engines; i++) {
+    printf(" %s", gnx_engines[i]->name);
+  }
+  printf("\nworkloads:");
+  for (size_t i = 0; i < gnx_n_workloads; i++) {
+    printf(" %s", gnx_workloads[i]->name);
+  }
+  printf("\noptions:");
+  const char *seen[256];
+  size_t n = 0;
+  for (size_t i = 0; gnx_config_builtin(i); i++) {
+    seen[n++] = gnx_config_builtin(i);
+    printf(" --%s", seen[n - 1]);
+  }
+  for (size_t i = 0; i < gnx_n_engines; i++) {
+    gnx__names_options(gnx_engines[i]->options, seen, &n);
+  }
+  for (size_t i = 0; i < gnx_n_workloads; i++) {
+    gnx__names_options(gnx_workloads[i]->options, seen, &n);
+  }
+  printf("\n");
+  return 0;
+}
+
 int gnx_cmd_list(int argc, char **argv) {
+  if (argc == 1 && strcmp(argv[0], "--names") == 0) {
+    return gnx__list_names();
+  }
   if (argc > 0) {
     fprintf(stderr, "gnxbench: list takes no arguments (got '%s')\n", argv[0]);
     return 2;

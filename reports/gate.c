@@ -169,24 +169,95 @@ int gnx_gate_exit_code(const struct gnx_gate_result *r) {
   return r->n_regressed ? 1 : r->n_inconclusive ? 3 : 0;
 }
 
-void gnx_gate_print(FILE *f, const struct gnx_gate_result *r, const struct gnx_gate_opts *o) {
-  fprintf(f, "%-6s %8s %-9s %9s %9s %8s  %-14s %8s  %-12s %s\n", "work", "size", "engine",
-          "baseline", "threshold", "speedup", "interval", "change", "verdict", "why");
-  for (size_t i = 0; i < r->n; i++) {
-    const struct gnx_gate_cell *g = &r->cells[i];
-    char sp[32] = "-", ci[48] = "-", ch[32] = "-";
-    if (!isnan(g->median)) {
-      snprintf(sp, sizeof sp, "%.2fx", g->median);
-      snprintf(ci, sizeof ci, "[%.2f, %.2f]", g->lo, g->hi);
-      snprintf(ch, sizeof ch, "%+.1f %%", g->change * 100);
-    }
-    fprintf(f, "%-6s %8llu %-9s %8.2fx %8.2fx %8s  %-14s %8s  %-12s %s\n", g->workload,
-            (unsigned long long)g->size, g->engine, g->base, g->threshold, sp, ci, ch,
-            gnx_gate_verdict_name(g->verdict), g->why);
+void gnx_gate_cell_text(const struct gnx_gate_cell *g, struct gnx_gate_text *t) {
+  snprintf(t->speedup, sizeof t->speedup, "-");
+  snprintf(t->interval, sizeof t->interval, "-");
+  snprintf(t->change, sizeof t->change, "-");
+  if (!isnan(g->median)) {
+    snprintf(t->speedup, sizeof t->speedup, "%.2fx", g->median);
+    snprintf(t->interval, sizeof t->interval, "[%.2f, %.2f]", g->lo, g->hi);
+    snprintf(t->change, sizeof t->change, "%+.1f %%", g->change * 100);
   }
+}
+
+void gnx_gate_summary(char *dst, size_t len, const struct gnx_gate_result *r,
+                      const struct gnx_gate_opts *o) {
   int rc = gnx_gate_exit_code(r);
-  fprintf(f, "gate: %zu pass, %zu inconclusive, %zu regressed (max drop %.0f %%, max interval "
-             "width %.0f %%): %s\n",
-          r->n_pass, r->n_inconclusive, r->n_regressed, o->max_drop * 100, o->max_width * 100,
-          rc == 0 ? "PASS" : rc == 1 ? "FAIL (regressed)" : "INCONCLUSIVE (too noisy to tell)");
+  snprintf(dst, len,
+           "gate: %zu pass, %zu inconclusive, %zu regressed (max drop %.0f %%, max interval "
+           "width %.0f %%): %s",
+           r->n_pass, r->n_inconclusive, r->n_regressed, o->max_drop * 100, o->max_width * 100,
+           rc == 0 ? "PASS" : rc == 1 ? "FAIL (regressed)" : "INCONCLUSIVE (too noisy to tell)");
+}
+
+/* The table's columns: name, console width (negative: left-aligned, 0:
+ * none) and the spaces before it on the console. */
+static const struct {
+  const char *name;
+  int width;
+  const char *sep;
+} gnx__cols[] = {{"work", -6, ""},       {"size", 8, " "},      {"engine", -9, " "},
+                 {"baseline", 9, " "},   {"threshold", 9, " "}, {"speedup", 8, " "},
+                 {"interval", -14, "  "}, {"change", 8, " "},   {"verdict", -12, "  "},
+                 {"why", 0, " "}};
+#define GNX__NCOLS (sizeof gnx__cols / sizeof gnx__cols[0])
+
+static void gnx__row(const struct gnx_gate_cell *g, int markdown, char col[][192]) {
+  struct gnx_gate_text t;
+  gnx_gate_cell_text(g, &t);
+  const char *bold = markdown && g->verdict == GNX_GATE_REGRESSED ? "**" : "";
+  snprintf(col[0], 192, "%s", g->workload);
+  snprintf(col[1], 192, "%llu", (unsigned long long)g->size);
+  snprintf(col[2], 192, "%s", g->engine);
+  snprintf(col[3], 192, "%.2fx", g->base);
+  snprintf(col[4], 192, "%.2fx", g->threshold);
+  snprintf(col[5], 192, "%s", t.speedup);
+  snprintf(col[6], 192, "%s", t.interval);
+  snprintf(col[7], 192, "%s", t.change);
+  snprintf(col[8], 192, "%s%s%s", bold, gnx_gate_verdict_name(g->verdict), bold);
+  snprintf(col[9], 192, "%s", g->why);
+}
+
+/* One line of the table: "| a | b |" in Markdown (a | in a cell escaped),
+ * padded columns on the console. */
+static void gnx__line(FILE *f, int markdown, char col[][192]) {
+  for (size_t k = 0; k < GNX__NCOLS; k++) {
+    if (!markdown) {
+      fprintf(f, "%s%*s", gnx__cols[k].sep, gnx__cols[k].width, col[k]);
+      continue;
+    }
+    fputs("| ", f);
+    for (const char *c = col[k]; *c; c++) {
+      if (*c == '|') {
+        fputc('\\', f);
+      }
+      fputc(*c, f);
+    }
+    fputc(' ', f);
+  }
+  fputs(markdown ? "|\n" : "\n", f);
+}
+
+void gnx_gate_table(FILE *f, const struct gnx_gate_result *r, const struct gnx_gate_opts *o,
+                    int markdown) {
+  char col[GNX__NCOLS][192];
+  for (size_t k = 0; k < GNX__NCOLS; k++) {
+    snprintf(col[k], sizeof col[k], "%s", gnx__cols[k].name);
+  }
+  gnx__line(f, markdown, col);
+  for (size_t k = 0; markdown && k < GNX__NCOLS; k++) {
+    fputs(gnx__cols[k].width > 0 ? "|---:" : "|---", f);
+  }
+  fputs(markdown ? "|\n" : "", f);
+  for (size_t i = 0; i < r->n; i++) {
+    gnx__row(&r->cells[i], markdown, col);
+    gnx__line(f, markdown, col);
+  }
+  char line[256];
+  gnx_gate_summary(line, sizeof line, r, o);
+  fprintf(f, markdown ? "\n**%s**\n" : "%s\n", line);
+}
+
+void gnx_gate_print(FILE *f, const struct gnx_gate_result *r, const struct gnx_gate_opts *o) {
+  gnx_gate_table(f, r, o, 0);
 }

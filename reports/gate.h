@@ -60,9 +60,23 @@ void gnx_gate_result_free(struct gnx_gate_result *r);
 /* 0 all pass, 1 any regressed, 3 inconclusive but none regressed. */
 int gnx_gate_exit_code(const struct gnx_gate_result *r);
 
+/* A cell's new figures as the table shows them; "-" when not measured. */
+struct gnx_gate_text {
+  char speedup[32], interval[48], change[32];
+};
+void gnx_gate_cell_text(const struct gnx_gate_cell *g, struct gnx_gate_text *t);
+
+/* The verdict line: "gate: N pass, N inconclusive, N regressed (...): PASS". */
+void gnx_gate_summary(char *dst, size_t len, const struct gnx_gate_result *r,
+                      const struct gnx_gate_opts *o);
+
 /* The table: cell, baseline, threshold, new speedup [interval], change,
  * verdict and why; then one summary line. */
 void gnx_gate_print(FILE *f, const struct gnx_gate_result *r, const struct gnx_gate_opts *o);
+/* The same table in Markdown (markdown 1: "| a | b |" rows, the verdict
+ * line in bold) or as gnx_gate_print prints it (0). */
+void gnx_gate_table(FILE *f, const struct gnx_gate_result *r, const struct gnx_gate_opts *o,
+                    int markdown);
 
 const char *gnx_gate_verdict_name(enum gnx_gate_verdict v);
 

@@ -27,12 +27,18 @@ json.dump(r, open(dst, "w"))
 PY
 }
 
-quick_gate_decisions() {
+# make_crafted: from the base, old.json (threads 1.5x, +-2 %), same.json
+# (equal), slow.json (30 % slower) and noisy.json (interval +-60 %).
+make_crafted() {
   make_base
   craft base/report.json old.json 1 0.04
   craft base/report.json same.json 1 0.04
   craft base/report.json slow.json 0.7 0.04
   craft base/report.json noisy.json 1 1.2
+}
+
+quick_gate_decisions() {
+  make_crafted
   run_gnx gate --baseline old.json --report same.json
   [ "$RC" -eq 0 ] || fail "equal: exit $RC: $(cat "$OUT" "$ERR")"
   grep -qE '^null +200 threads .* pass ' "$OUT" || fail "equal: no pass row: $(cat "$OUT")"
@@ -75,6 +81,69 @@ quick_gate_bad_baselines() {
   expect_usage_error "--baseline FILE is required" gate --report good.json
   expect_usage_error "--max-drop 'x': give a percentage" gate --baseline good.json --max-drop x
   expect_usage_error "unknown argument '--bogus'" gate --baseline good.json --bogus
+}
+
+# check_junit FILE VERDICT...: FILE parses as JUnit XML with one testsuite
+# "gnxbench gate" and, per VERDICT (pass, failure, skipped), one testcase
+# null.200/threads; a failure's text holds the figures.
+check_junit() {
+  "$PY" - "$@" <<'PY' || fail "JUnit $1: $(cat "$1")"
+import sys, xml.etree.ElementTree as ET
+path, want = sys.argv[1], sys.argv[2:]
+root = ET.parse(path).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+assert len(suites) == 1 and suites[0].get("name") == "gnxbench gate", suites
+cases = suites[0].findall("testcase")
+assert [(c.get("classname"), c.get("name")) for c in cases] == [("null.200", "threads")] * len(want)
+for c, w in zip(cases, want):
+    kids = [k.tag for k in c]
+    assert kids == ([] if w == "pass" else [w]), kids
+    if w == "failure":
+        f = c.find("failure")
+        assert "interval is below 1.35" in f.get("message"), f.attrib
+        for part in ("baseline 1.50x", "threshold 1.35x", "new speedup 1.05x", "[1.03, 1.07]"):
+            assert part in f.text, (part, f.text)
+    if w == "skipped":
+        assert "too noisy to tell" in c.find("skipped").get("message")
+PY
+}
+
+# --junit and --markdown: written for every verdict, from the crafted reports.
+quick_gate_ci_files() {
+  make_crafted
+  run_gnx gate --baseline old.json --report slow.json --junit j.xml --markdown m.md
+  [ "$RC" -eq 1 ] || fail "30 % slower: exit $RC: $(cat "$OUT" "$ERR")"
+  check_junit j.xml failure
+  grep -qxF '| null | 200 | threads | 1.50x | 1.35x | 1.05x | [1.03, 1.07] | -30.0 % | **REGRESSED** | the whole interval is below 1.35 (baseline 1.50 - 10 %) |' m.md ||
+    fail "markdown row: $(cat m.md)"
+  grep -qE '^\| work \| size \| engine \| baseline \| threshold \| speedup \| interval \| change \| verdict \| why \|$' m.md ||
+    fail "markdown header: $(cat m.md)"
+  grep -qF '**gate: 0 pass, 0 inconclusive, 1 regressed (max drop 10 %, max interval width 50 %): FAIL (regressed)**' m.md ||
+    fail "markdown verdict line: $(cat m.md)"
+  run_gnx gate --baseline old.json --report noisy.json --junit j.xml --markdown m.md
+  [ "$RC" -eq 3 ] || fail "noisy: exit $RC"
+  check_junit j.xml skipped
+  grep -qE '^\| null \| 200 \| threads \| .* \| inconclusive \| interval 120 % of the median wide' m.md ||
+    fail "markdown inconclusive row: $(cat m.md)"
+  run_gnx gate --baseline old.json --report same.json --junit j.xml --markdown m.md
+  [ "$RC" -eq 0 ] || fail "equal: exit $RC"
+  check_junit j.xml pass
+  grep -qE '^\| null \| 200 \| threads \| .* \| pass \| ' m.md || fail "markdown pass row: $(cat m.md)"
+  grep -qF ': PASS**' m.md || fail "markdown verdict line: $(cat m.md)"
+  [ -z "$(find . -maxdepth 1 -name '.*.tmp')" ] || fail "temporary files left: $(ls -a)"
+}
+
+# A CI file that cannot be written is refused before anything runs.
+quick_gate_ci_files_unwritable() {
+  make_base
+  craft base/report.json good.json 1 0.04
+  expect_usage_error "^gnxbench: gate: --junit: cannot write nodir/j\.xml: No such file or directory" \
+    gate --baseline good.json --junit nodir/j.xml --out rerun
+  [ ! -e rerun ] || fail "the rerun started despite the unwritable --junit path"
+  mkdir adir
+  expect_usage_error "^gnxbench: gate: --markdown: cannot write adir: Is a directory" \
+    gate --baseline good.json --report good.json --markdown adir
+  expect_usage_error "--junit needs a value" gate --baseline good.json --junit
 }
 
 # A rerun takes the baseline's configuration and every option of its cells,
