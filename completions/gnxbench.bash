@@ -28,6 +28,7 @@ _gnxbench_value() {
     --workloads) _gnxbench_list "all $(_gnxbench_names workloads)" ;;
     --counters) COMPREPLY=($(compgen -W "auto papi perf off" -- "$cur")) ;;
     --trace) COMPREPLY=($(compgen -W "on off" -- "$cur")) ;;
+    --order) COMPREPLY=($(compgen -W "fixed random" -- "$cur")) ;;
     --transport) COMPREPLY=($(compgen -W "shm pipe" -- "$cur")) ;;
     --dispatch) COMPREPLY=($(compgen -W "item stage" -- "$cur")) ;;
     --pin) COMPREPLY=($(compgen -W "none compact scatter" -- "$cur")) ;;
