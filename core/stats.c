@@ -46,6 +46,26 @@ int gnx_stats_overlap(double a_lo, double a_hi, double b_lo, double b_hi) {
   return a_lo <= b_hi && b_lo <= a_hi;
 }
 
+void gnx_stats_ratio(const double *a, const double *b, size_t n, double level,
+                     struct gnx_stats *out) {
+  double *r = malloc((n ? n : 1) * sizeof *r);
+  size_t k = 0;
+  for (size_t i = 0; r && i < n; i++) {
+    if (a[i] > 0 && b[i] > 0) { /* false for NaN */
+      r[k++] = a[i] / b[i];
+    }
+  }
+  gnx_stats_compute_at(r, r ? k : 0, level, out);
+  free(r);
+}
+
+int gnx_stats_tie(const struct gnx_stats *ratio, double margin) {
+  if (ratio->n == 0 || !(ratio->lo <= 1 && ratio->hi >= 1)) {
+    return 0;
+  }
+  return ratio->level >= 0.95 && ratio->lo >= 1 / margin && ratio->hi <= margin ? 2 : 1;
+}
+
 void gnx_stats_compute_at(const double *x, size_t n, double level, struct gnx_stats *out) {
   memset(out, 0, sizeof *out);
   out->n = n;

@@ -41,9 +41,22 @@ void gnx_stats_compute_at(const double *x, size_t n, double level, struct gnx_st
  * 0.95, 7 for 0.975). */
 size_t gnx_stats_min_n(double level);
 
-/* Whether two intervals [lo, hi] overlap: the engines are tied. The one
- * rule the recommendation and the adaptive repetitions share. */
+/* Whether two intervals [lo, hi] overlap. */
 int gnx_stats_overlap(double a_lo, double a_hi, double b_lo, double b_hi);
+
+/* Two engines compared round by round: the median of a[i] / b[i] over the
+ * rounds where both are positive (NaN marks a failed run), with its
+ * interval at level. Pairing cancels what drifted between rounds, so this
+ * separates engines that unpaired intervals leave overlapping. */
+void gnx_stats_ratio(const double *a, const double *b, size_t n, double level,
+                     struct gnx_stats *out);
+
+/* The verdict on such a ratio: 0 separated (the interval excludes 1),
+ * 1 tied, 2 equivalent (tied, and the whole interval within
+ * [1 / margin, margin] at a coverage of 95 % or more). The one rule the
+ * recommendation and the adaptive repetitions share. */
+#define GNX_STATS_EQUIVALENT 1.05
+int gnx_stats_tie(const struct gnx_stats *ratio, double margin);
 
 /* flag[i] = 1 when x[i] is an outlier by the median/MAD rule above (none
  * when MAD is 0 or n < 3). Returns how many were flagged. */

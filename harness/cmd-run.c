@@ -574,18 +574,17 @@ static int gnx__round(struct gnx_group *g, size_t gi, size_t round, long r, size
  * gnx_adapt_decide; the intervals then cover at the two looks' level. */
 static int gnx__group_extend(struct gnx_group *g, size_t gi) {
   const struct gnx_run_config *cfg = g->cfg;
-  double totals[GNX_CLI_MAX][GNX_REPORT_MAX_REPS];
+  static double totals[GNX_CLI_MAX][GNX_REPORT_MAX_REPS];
   struct gnx_adapt_in in = {.n_engines = cfg->n_engines, .calibration = cfg->reps,
                             .max_reps = g->cap,
                             .share_s = (g->deadline_s - gnx__now_s()) / (double)g->groups_left,
                             .level = GNX_STATS_LEVEL_TWO_LOOKS};
   for (size_t e = 0; e < cfg->n_engines; e++) {
     const struct gnx_rep_outcome *o = &g->reps[e * g->cap];
-    for (size_t r = 0; r < g->n[e]; r++) {
-      if (o[r].rc == 0) {
-        totals[e][in.n[e]++] = gnx_jnum(o[r].json, GNX_F_STARTUP_S, 0) + o[r].wall_s;
-      }
+    for (size_t r = 0; r < g->n[e]; r++) { /* round by round: NaN marks a failed run */
+      totals[e][r] = o[r].rc == 0 ? gnx_jnum(o[r].json, GNX_F_STARTUP_S, 0) + o[r].wall_s : NAN;
     }
+    in.n[e] = g->n[e];
     in.totals[e] = totals[e];
     in.run_s[e] = g->run_s[e];
     in.failed[e] = g->failed[e] != 0;

@@ -59,23 +59,40 @@ void gnx_order_round(struct gnx_order *o, size_t round, size_t n, size_t *idx) {
   }
 }
 
-/* The leader: the good engine with the lowest median time to result; its
- * stats in best. Returns its index or -1. */
-static int gnx__leader(const struct gnx_adapt_in *in, struct gnx_stats *st) {
+/* The leader: the engine with the lowest median time to result. Returns
+ * its index or -1. */
+static int gnx__leader(const struct gnx_adapt_in *in) {
   int best = -1;
+  double best_m = 0;
   for (size_t e = 0; e < in->n_engines; e++) {
-    gnx_stats_compute_at(in->totals[e], in->failed[e] ? 0 : in->n[e], in->level, &st[e]);
-    if (st[e].n && (best < 0 || st[e].median < st[best].median)) {
+    struct gnx_stats st;
+    double x[GNX_ADAPT_MAX_REPS];
+    size_t k = 0;
+    for (size_t r = 0; r < in->n[e] && k < GNX_ADAPT_MAX_REPS; r++) {
+      if (in->totals[e][r] > 0) {
+        x[k++] = in->totals[e][r];
+      }
+    }
+    gnx_stats_compute(x, in->failed[e] ? 0 : k, &st);
+    if (st.n && (best < 0 || st.median < best_m)) {
       best = (int)e;
+      best_m = st.median;
     }
   }
   return best;
 }
 
+/* Whether engine e is tied with the leader, round by round. */
+static int gnx__tied(const struct gnx_adapt_in *in, size_t e, size_t best) {
+  size_t n = in->n[e] < in->n[best] ? in->n[e] : in->n[best];
+  struct gnx_stats r;
+  gnx_stats_ratio(in->totals[e], in->totals[best], n, in->level, &r);
+  return gnx_stats_tie(&r, GNX_STATS_EQUIVALENT);
+}
+
 void gnx_adapt_decide(const struct gnx_adapt_in *in, struct gnx_adapt_plan *out) {
   memset(out, 0, sizeof *out);
-  struct gnx_stats st[GNX_CLI_MAX];
-  int best = gnx__leader(in, st);
+  int best = gnx__leader(in);
   if (best < 0) {
     out->why = "no engine ran";
     return;
@@ -83,17 +100,19 @@ void gnx_adapt_decide(const struct gnx_adapt_in *in, struct gnx_adapt_plan *out)
   /* below the fewest repetitions the level needs, no interval is evidence:
    * every engine takes part */
   int weak = in->calibration < gnx_stats_min_n(in->level);
-  size_t tied = 0;
+  size_t tied = 0, equivalent = 0;
   double cost = 0;
   for (size_t e = 0; e < in->n_engines; e++) {
-    int t = !in->failed[e] && st[e].n && (int)e != best &&
-            (weak || gnx_stats_overlap(st[e].lo, st[e].hi, st[best].lo, st[best].hi));
+    int ran = !in->failed[e] && in->n[e] > 0;
+    int v = ran && (int)e != best && !weak ? gnx__tied(in, e, (size_t)best) : 0;
+    int t = ran && (int)e != best && (weak || v == 1);
     tied += (size_t)t;
-    out->in[e] = !in->failed[e] && st[e].n && (t || e == 0 || (int)e == best);
+    equivalent += v == 2;
+    out->in[e] = ran && (t || e == 0 || (int)e == best);
     cost += out->in[e] ? in->run_s[e] : 0;
   }
   if (!tied) {
-    out->why = "separated";
+    out->why = equivalent ? "equivalent" : "separated";
     return;
   }
   size_t room = in->max_reps > in->calibration ? in->max_reps - in->calibration : 0;

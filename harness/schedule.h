@@ -27,11 +27,14 @@ int gnx_order_parse(const char *spec, struct gnx_order *o, char *why, size_t len
  * profile every other engine is tuned on. */
 void gnx_order_round(struct gnx_order *o, size_t round, size_t n, size_t *idx);
 
+#define GNX_ADAPT_MAX_REPS 1000 /* as --reps at most */
+
 /* After the calibration: which engines take part in the extra rounds and
  * how many rounds there are. */
 struct gnx_adapt_in {
   size_t n_engines;
-  const double *totals[GNX_CLI_MAX]; /* each engine's good start-up + wall, per rep */
+  /* each engine's start-up + wall per round (NaN: the run failed) */
+  const double *totals[GNX_CLI_MAX];
   size_t n[GNX_CLI_MAX];
   double run_s[GNX_CLI_MAX]; /* what one run of the engine took, harness included */
   int failed[GNX_CLI_MAX];
@@ -46,11 +49,12 @@ struct gnx_adapt_plan {
   const char *why;           /* "separated", "tied", "no budget left", ... */
 };
 
-/* The fixed rule: the leader (lowest median time to result) and every
- * engine whose interval overlaps its interval at level are tied; tied, or
- * too few repetitions for level (gnx_stats_min_n), get
- * min(max_reps - calibration, share / the round's cost) more rounds of
- * serial and the tied engines. */
+/* The fixed rule: the leader has the lowest median time to result; an
+ * engine is tied with it when the interval at level of their round-by-round
+ * ratio contains 1 and is not within 5 % (gnx_stats_tie: equivalent engines
+ * need no more rounds). With ties, or too few repetitions for level
+ * (gnx_stats_min_n), serial, the leader and the tied get
+ * min(max_reps - calibration, share / the round's cost) more rounds. */
 void gnx_adapt_decide(const struct gnx_adapt_in *in, struct gnx_adapt_plan *out);
 
 #endif

@@ -228,17 +228,13 @@ struct gnx_reco {
   const char *workload;
   uint64_t size;
   const struct gnx_cell_an *best;  /* NULL: nothing ran and verified */
-  const struct gnx_cell_an *tied[8]; /* others within best's interval */
+  const struct gnx_cell_an *tied[8]; /* others tied with best, round by round */
+  struct gnx_est ratio[8];           /* tied[k]'s time / best's, per round */
   unsigned n_tied;
-  int equivalent;  /* tied, and all their intervals within GNX_RECO_EQUIVALENT */
+  int equivalent;  /* tied, and every ratio to best within 5 % (gnx_stats_tie) */
   char why[1024];  /* one sentence, with the numbers */
   char next[768];  /* the next thing to try */
 };
-
-/* Tied engines whose intervals (at 95 % or more) all lie within 5 % of
- * each other are equivalent: no difference worth choosing by, and more
- * repetitions would only narrow a gap nobody needs. */
-#define GNX_RECO_EQUIVALENT 1.05
 
 /* The recommendation for one workload and size. */
 void gnx_reco_make(const struct gnx_analysis *a, const char *workload, uint64_t size,

@@ -4,8 +4,10 @@
  *
  * Engines are ranked by their median time to result (start-up + wall, per
  * repetition): a strategy that forks for 30 ms before a 20 ms run is not
- * the fast one, whatever its wall time says. Engines whose intervals
- * overlap the best one's are reported as a tie, never silently ranked. */
+ * the fast one, whatever its wall time says. An engine whose time,
+ * divided round by round by the best one's, has an interval containing 1
+ * is reported as tied with it, never silently ranked; equivalent when that
+ * interval lies within 5 % (docs/statistics.md). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -254,13 +256,15 @@ static void gnx__tie_words(struct gnx_reco *r, const char *iv) {
   struct gnx_sb sb;
   gnx_sb_init(&sb, r->why, sizeof r->why);
   gnx_sb_printf(&sb, "%s of time to result (%s %s",
-                r->equivalent ? "They are within 5 % of each other across their whole intervals"
-                              : "They are within each other's intervals",
+                r->equivalent ? "Round by round they are within 5 % of each other"
+                              : "Round by round their ratio's interval contains 1",
                 b->engine, iv);
   for (unsigned k = 0; k < r->n_tied; k++) {
     char tv[96];
+    const struct gnx_est *q = &r->ratio[k];
     gnx__interval(tv, sizeof tv, &r->tied[k]->total);
-    gnx_sb_printf(&sb, "; %s %s", r->tied[k]->engine, tv);
+    gnx_sb_printf(&sb, "; %s %s, %.3fx %s's [%.3f, %.3f] over %zu rounds", r->tied[k]->engine, tv,
+                  q->median, b->engine, q->lo, q->hi, q->n);
   }
   gnx_sb_printf(&sb, "), %s; %s costs least for it:",
                 r->equivalent ? "no difference worth choosing by"
@@ -277,6 +281,31 @@ static void gnx__tie_words(struct gnx_reco *r, const char *iv) {
                   c->engine, spd, gnx__cpu_s(c), gnx__rss_mb(c), su);
   }
   gnx__tie_scaling(&sb, b, r->tied[0]);
+}
+
+/* A cell's start-up + wall per repetition, NaN where it failed. */
+static size_t gnx__totals(const struct gnx_cell_an *c, double *x, size_t max) {
+  const json_t *reps = json_object_get(c->cell, GNX_F_REPS);
+  size_t n = json_array_size(reps) < max ? json_array_size(reps) : max;
+  for (size_t i = 0; i < n; i++) {
+    const json_t *rep = json_array_get(reps, i);
+    x[i] = gnx_jbool(rep, GNX_F_OK, 0)
+               ? gnx_jnum(rep, GNX_F_STARTUP_S, 0) + gnx_jnum(rep, GNX_F_WALL_S, NAN)
+               : NAN;
+  }
+  return n;
+}
+
+/* c against best, round by round (gnx_stats_tie): 0 separated, 1 tied,
+ * 2 equivalent. */
+static int gnx__tie(const struct gnx_cell_an *c, const struct gnx_cell_an *best,
+                    struct gnx_est *out) {
+  double x[1024], y[1024];
+  size_t nx = gnx__totals(c, x, 1024), ny = gnx__totals(best, y, 1024);
+  struct gnx_stats ratio;
+  gnx_stats_ratio(x, y, nx < ny ? nx : ny, c->target_level, &ratio);
+  *out = (struct gnx_est){ratio.n, ratio.median, ratio.lo, ratio.hi, ratio.level};
+  return gnx_stats_tie(&ratio, GNX_STATS_EQUIVALENT);
 }
 
 void gnx_reco_make(const struct gnx_analysis *a, const char *workload, uint64_t size,
@@ -306,13 +335,18 @@ void gnx_reco_make(const struct gnx_analysis *a, const char *workload, uint64_t 
     snprintf(r->next, sizeof r->next, "fix the failures shown in the tables, then rerun");
     return;
   }
+  int equivalent = 1;
   for (size_t i = 0; i < a->n && r->n_tied < 8; i++) {
     const struct gnx_cell_an *c = &a->cells[i];
     if (c == best || strcmp(c->workload, workload) != 0 || c->size != size || !c->ok ||
         !c->verified || isnan(c->total.median)) {
       continue;
     }
-    if (gnx_stats_overlap(c->total.lo, c->total.hi, best->total.lo, best->total.hi)) {
+    struct gnx_est ratio;
+    int t = gnx__tie(c, best, &ratio);
+    if (t) {
+      equivalent &= t == 2;
+      r->ratio[r->n_tied] = ratio;
       r->tied[r->n_tied++] = c;
     }
   }
@@ -324,12 +358,10 @@ void gnx_reco_make(const struct gnx_analysis *a, const char *workload, uint64_t 
     }
   }
   r->best = best;
-  double lo = best->total.lo, hi = best->total.hi;
-  for (unsigned k = 0; k < r->n_tied; k++) {
-    lo = fmin(lo, r->tied[k]->total.lo);
-    hi = fmax(hi, r->tied[k]->total.hi);
+  for (unsigned k = 0; k < r->n_tied; k++) { /* the words compare with the chosen one */
+    gnx__tie(r->tied[k], best, &r->ratio[k]);
   }
-  r->equivalent = r->n_tied && best->total.level >= 0.95 && hi <= GNX_RECO_EQUIVALENT * lo;
+  r->equivalent = r->n_tied && equivalent;
   char iv[96], p1[16], p2[16], sp[64] = "";
   gnx__interval(iv, sizeof iv, &best->total);
   gnx_fmt_pct(p1, sizeof p1, best->total.median > 0 ? best->startup_s / best->total.median : NAN);

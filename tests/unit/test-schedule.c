@@ -77,13 +77,15 @@ GNX_TEST(stats_levels_and_min_n) {
 }
 
 /* Three engines of 7 calibration rounds: serial 100 ms, a 50 ms leader and
- * a third at `third` ms, each with +-1 ms of spread. */
-static void gnx__input(struct gnx_adapt_in *in, double (*t)[7], double third, double share) {
+ * a third at `third` ms; the leader's rounds drift up by `spread` ms each,
+ * the third's down, so that their round-by-round ratio spreads. */
+static void gnx__input(struct gnx_adapt_in *in, double (*t)[7], double third, double share,
+                       double spread) {
   memset(in, 0, sizeof *in);
   const double base[3] = {0.100, 0.050, third / 1e3};
   for (size_t e = 0; e < 3; e++) {
     for (size_t r = 0; r < 7; r++) {
-      t[e][r] = base[e] + ((double)r - 3) * 0.0003;
+      t[e][r] = base[e] + (e == 2 ? 3 - (double)r : (double)r - 3) * spread / 1e3;
     }
     in->totals[e] = t[e];
     in->n[e] = 7;
@@ -100,10 +102,34 @@ GNX_TEST(adapt_separated_takes_nothing) {
   double t[3][7];
   struct gnx_adapt_in in;
   struct gnx_adapt_plan p;
-  gnx__input(&in, t, 80, 10);
+  gnx__input(&in, t, 80, 10, 0.3);
   gnx_adapt_decide(&in, &p);
   ASSERT_EQ_U64(p.extra, 0);
   ASSERT(strstr(p.why, "separated") != NULL);
+}
+
+/* Paired rounds: a 1 % gap with the same drift in every round is a
+ * separation that unpaired intervals would call a tie; the same engines
+ * drifting apart by +-0.3 ms are within 5 % round by round: equivalent,
+ * and more rounds would buy nothing. */
+GNX_TEST(adapt_pairs_rounds) {
+  double t[3][7];
+  struct gnx_adapt_in in;
+  struct gnx_adapt_plan p;
+  gnx__input(&in, t, 50.5, 10, 0.3);
+  for (size_t r = 0; r < 7; r++) {
+    t[2][r] = t[1][r] * 1.01;
+  }
+  gnx_adapt_decide(&in, &p);
+  ASSERT_EQ_U64(p.extra, 0);
+  ASSERT(strcmp(p.why, "separated") == 0);
+  gnx__input(&in, t, 50.5, 10, 0.3);
+  gnx_adapt_decide(&in, &p);
+  ASSERT_EQ_U64(p.extra, 0);
+  ASSERT(strcmp(p.why, "equivalent") == 0);
+  struct gnx_stats q;
+  gnx_stats_ratio(t[2], t[1], 7, 0.975, &q);
+  ASSERT_EQ_INT(gnx_stats_tie(&q, GNX_STATS_EQUIVALENT), 2);
 }
 
 /* tied: serial, the leader and the tied engine; rounds of 0.11 + 0.06 +
@@ -112,7 +138,7 @@ GNX_TEST(adapt_tied_gets_rounds_within_budget_and_cap) {
   double t[3][7];
   struct gnx_adapt_in in;
   struct gnx_adapt_plan p;
-  gnx__input(&in, t, 50.5, 2.0);
+  gnx__input(&in, t, 50.5, 2.0, 3);
   gnx_adapt_decide(&in, &p);
   ASSERT_EQ_U64(p.extra, 8);
   ASSERT(p.in[0] && p.in[1] && p.in[2]);
@@ -132,7 +158,7 @@ GNX_TEST(adapt_only_the_tied_and_serial_run_more) {
   double t[4][7];
   struct gnx_adapt_in in;
   struct gnx_adapt_plan p;
-  gnx__input(&in, (double(*)[7])t, 50.5, 2.0);
+  gnx__input(&in, (double(*)[7])t, 50.5, 2.0, 3);
   for (size_t r = 0; r < 7; r++) {
     t[3][r] = 0.080 + (double)r * 1e-4;
   }
@@ -151,7 +177,7 @@ GNX_TEST(adapt_too_few_reps_runs_everyone) {
   double t[3][7];
   struct gnx_adapt_in in;
   struct gnx_adapt_plan p;
-  gnx__input(&in, t, 80, 2.0);
+  gnx__input(&in, t, 80, 2.0, 0.3);
   in.calibration = 3;
   for (size_t e = 0; e < 3; e++) {
     in.n[e] = 3;
