@@ -549,9 +549,8 @@ static int pp_run(struct gnx_run *run) {
     rc = pp_spawn(c);
   }
   if (rc == 0) {
-    rc = gnx_ring_gate_open(c->ring, c->n, pp_poll, c);
+    rc = gnx_ring_gate_open(c->ring, c->n, run, pp_poll, c);
   }
-  gnx_run_started(run);
   if (rc == 0) {
     rc = c->pipe_mode ? pp_consume_pipe(c) : pp_consume_shm(c);
   }

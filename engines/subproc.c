@@ -118,8 +118,7 @@ static int subproc_reap(struct subproc *sp, int rc) {
 
 static int subproc_consume(struct subproc *sp, struct gnx_worker *sink) {
   struct gnx_run *run = sp->run;
-  int rc = gnx_ring_gate_open(sp->ring, 1, subproc_parent_poll, sp);
-  gnx_run_started(run);
+  int rc = gnx_ring_gate_open(sp->ring, 1, run, subproc_parent_poll, sp);
   for (uint64_t i = 0; rc == 0 && i < run->info->items; i++) {
     const uint8_t *data;
     size_t len;

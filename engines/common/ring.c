@@ -165,7 +165,8 @@ static inline uint8_t *gnx__ring_data(struct gnx_ring *r, unsigned k) {
   return (uint8_t *)r + r->data_off + (size_t)k * r->stride;
 }
 
-int gnx_ring_gate_open(struct gnx_ring *r, unsigned n, gnx_ring_poll_fn poll, void *arg) {
+int gnx_ring_gate_open(struct gnx_ring *r, unsigned n, struct gnx_run *run,
+                       gnx_ring_poll_fn poll, void *arg) {
   for (;;) {
     uint32_t a = atomic_load(&r->gate_arrived);
     if (a >= n) {
@@ -183,6 +184,9 @@ int gnx_ring_gate_open(struct gnx_ring *r, unsigned n, gnx_ring_poll_fn poll, vo
         return rc;
       }
     }
+  }
+  if (run) {
+    gnx_run_started(run);
   }
   atomic_store(&r->gate_open, 1);
   gnx__futex_wake_all(&r->gate_open);

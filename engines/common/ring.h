@@ -33,9 +33,14 @@ void gnx_ring_free(struct gnx_ring *r);
 
 /* Start gate: each of `n` workers (processes) calls
  * gnx_ring_gate_arrive_and_wait, which returns once the parent has called
- * gnx_ring_gate_open; gate_open itself first waits for all n arrivals. Both
- * return 0 or poll's value. Usable only once per ring. */
-int gnx_ring_gate_open(struct gnx_ring *r, unsigned n, gnx_ring_poll_fn poll, void *arg);
+ * gnx_ring_gate_open; gate_open itself first waits for all n arrivals, then
+ * stamps the run's start (gnx_run_started) and only then opens: the woken
+ * workers may take both CPUs at once and keep the parent off them for a
+ * scheduler slice, and the wall must not miss the work they do meanwhile.
+ * run may be NULL (no run to stamp). Both return 0 or poll's value.
+ * Usable only once per ring. */
+int gnx_ring_gate_open(struct gnx_ring *r, unsigned n, struct gnx_run *run,
+                       gnx_ring_poll_fn poll, void *arg);
 int gnx_ring_gate_arrive_and_wait(struct gnx_ring *r, gnx_ring_poll_fn poll, void *arg);
 
 /* Producer: copy b into item's slot and publish it. Records wait_out spans

@@ -160,8 +160,8 @@ GNX_TEST(registry_checks_plugins) {
 
 /* Every nanosecond of every worker is accounted for: per worker, its exec
  * and wait spans, the time before its first span and after its last (done)
- * add up to the wall within 1 %, with no span counted twice, under every
- * engine. A blocking call that records no wait shows as a gap here. */
+ * add up to the wall within 1 %, with no span counted twice and no work
+ * before the wall began, under every engine. A blocking call that records no wait shows as a gap here. */
 struct acct {
   const char *engine;
   int checked;
@@ -175,6 +175,12 @@ static void acct_check(const struct gnx_run_result *res, void *arg) {
     const struct gnx_trace_worker *tw = res->trace.workers[w];
     uint64_t covered = 0, first = t1, last = t0;
     for (uint32_t k = 0; k < tw->len; k++) {
+      /* work before the wall began is work the wall misses (the start
+       * stamped after the workers were let go) */
+      if (tw->spans[k].kind == GNX_SPAN_EXEC && tw->spans[k].t0 < t0) {
+        GNX__FAIL("%s: worker %s ran item %u %.3f ms before the wall began", a->engine,
+                  tw->name, (unsigned)tw->spans[k].item, (double)(t0 - tw->spans[k].t0) / 1e6);
+      }
       uint64_t a0 = tw->spans[k].t0 > t0 ? tw->spans[k].t0 : t0;
       uint64_t a1 = tw->spans[k].t1 < t1 ? tw->spans[k].t1 : t1;
       covered += a1 > a0 ? a1 - a0 : 0;

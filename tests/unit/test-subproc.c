@@ -117,7 +117,7 @@ GNX_TEST(ring_fork_many_producers_in_order) {
     }
     pc.pids[k] = pid;
   }
-  ASSERT_OK(gnx_ring_gate_open(r, (unsigned)producers, ring_poll_children, &pc));
+  ASSERT_OK(gnx_ring_gate_open(r, (unsigned)producers, NULL, ring_poll_children, &pc));
   for (uint64_t i = 0; i < n; i++) {
     const uint8_t *p;
     size_t len;
@@ -167,7 +167,7 @@ GNX_TEST(ring_waits_are_traced_across_fork) {
     _exit(0);
   }
   struct ring_poll_ctx pc = {.n = 1, .pids = {pid}};
-  ASSERT_OK(gnx_ring_gate_open(r, 1, ring_poll_children, &pc));
+  ASSERT_OK(gnx_ring_gate_open(r, 1, NULL, ring_poll_children, &pc));
   for (uint64_t i = 0; i < 40; i++) {
     const uint8_t *p;
     size_t len;
@@ -250,7 +250,7 @@ GNX_TEST(ring_poll_abandons_waits) {
     _exit(0);
   }
   struct ring_poll_ctx pc = {.n = 1, .pids = {pid}};
-  ASSERT_OK(gnx_ring_gate_open(r, 1, ring_poll_children, &pc));
+  ASSERT_OK(gnx_ring_gate_open(r, 1, NULL, ring_poll_children, &pc));
   ASSERT_EQ_INT(gnx_ring_get(r, 0, &p, &len, NULL, 0, ring_poll_children, &pc), 99);
   ASSERT_EQ_INT(pc.pids[0], -1); /* reaped by the poll */
   gnx_ring_free(r);
@@ -259,7 +259,7 @@ GNX_TEST(ring_poll_abandons_waits) {
   /* A gate whose worker never arrives. */
   ASSERT_OK(gnx_ring_new(&r, 2, 64));
   struct ring_poll_ctx never = {.give_up_after = 2};
-  ASSERT_EQ_INT(gnx_ring_gate_open(r, 1, ring_poll_children, &never), 42);
+  ASSERT_EQ_INT(gnx_ring_gate_open(r, 1, NULL, ring_poll_children, &never), 42);
   gnx_ring_free(r);
 }
 
