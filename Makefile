@@ -4,15 +4,17 @@
 #
 #   make bench   install missing Debian packages, build, run the main comparison
 #   make test    install missing Debian packages, build, run every test
+#   make viewer  speedscope for the trace-viewer test (npm ci in tests/viewer)
 #   make check-sanitize   the tests under ASan+UBSan, and the thread engines under TSan
 #   make install [PREFIX=/usr/local] [DESTDIR=]   build, then install the binary,
 #                gnxbench(1), the bash and zsh completions and the docs
 #   make uninstall   remove what the last install wrote (same PREFIX and DESTDIR)
 #   make deb     build, then a Debian package (build/dev/gnxbench_*.deb)
 
-# Debian packages: build tools, libraries (-dev), and run-time tools.
+# Debian packages: build tools, libraries (-dev), run-time tools, and the
+# browser the trace-viewer test renders speedscope in.
 DEBS := cmake make gcc pkg-config libjansson-dev libhwloc-dev libpapi-dev libuv1-dev \
-        libopenblas-dev gnuplot-nox python3 python3-jsonschema man-db zsh
+        libopenblas-dev gnuplot-nox python3 python3-jsonschema man-db zsh chromium
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BENCH_ARGS ?= --engines all --sizes 25k,50k,100k
 BUILD := build/dev
@@ -21,7 +23,7 @@ DESTDIR ?=
 # CMake's record of what `cmake --install` wrote, without DESTDIR
 MANIFEST ?= $(BUILD)/install_manifest.txt
 
-.PHONY: all deps build bench test check-sanitize install uninstall deb clean
+.PHONY: all deps build bench viewer test check-sanitize install uninstall deb clean
 
 all: build
 
@@ -49,7 +51,23 @@ build: deps
 bench: build
 	./build/dev/gnxbench $(BENCH_ARGS)
 
-test: build
+# speedscope, pinned by tests/viewer/package-lock.json, for
+# tests/integration/viewer.sh. npm is not in DEBS: it comes with Node.js
+# (Debian: apt-get install npm). Without npm or the registry this only
+# says so, and the viewer test skips.
+SPEEDSCOPE := tests/viewer/node_modules/speedscope/dist/release/index.html
+viewer:
+	@if [ ! -f $(SPEEDSCOPE) ]; then \
+	  if ! command -v npm >/dev/null; then \
+	    echo "npm not found: the speedscope test will skip (apt-get install npm)"; \
+	  elif (cd tests/viewer && npm ci --no-audit --no-fund --fetch-timeout=30000 --fetch-retries=1 >/dev/null 2>&1); then \
+	    echo "installed speedscope in tests/viewer/node_modules"; \
+	  else \
+	    echo "npm ci failed in tests/viewer (no registry?): the speedscope test will skip"; \
+	  fi; \
+	fi
+
+test: build viewer
 	ctest --preset dev -j $(JOBS)
 
 check-sanitize: deps

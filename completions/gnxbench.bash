@@ -33,7 +33,7 @@ _gnxbench_value() {
     --dispatch) COMPREPLY=($(compgen -W "item stage" -- "$cur")) ;;
     --pin) COMPREPLY=($(compgen -W "none compact scatter" -- "$cur")) ;;
     --out | --save-output) COMPREPLY=($(compgen -d -- "$cur")) ;;
-    --graph | --features | --baseline | --report | --junit | --markdown)
+    --graph | --features | --baseline | --report | --junit | --markdown | --chart)
       COMPREPLY=($(compgen -f -- "$cur")) ;;
     --quiet | --update-baseline | --help | --version | --) return 1 ;;
     --*) COMPREPLY=() ;; # a number or a spec: nothing to offer
@@ -66,6 +66,7 @@ _gnxbench() {
                    --junit --markdown --help --" ;;
       predict) words="--cores --what-if --set --quiet --help" ;;
       report | recommend) words="--quiet --help" ;;
+      compare) words="--chart --help" ;;
       *) words="--help" ;;
     esac
   elif ((COMP_CWORD == 1)); then

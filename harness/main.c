@@ -22,9 +22,9 @@ const struct gnx_command gnx_commands[] = {
      "regenerate summary.md, speedup.csv and the charts\nof a run from DIR/report.json"},
     {"recommend", gnx_cmd_recommend, "recommend DIR",
      "which engine to choose per workload and size, why,\nand what to try next"},
-    {"compare", gnx_cmd_compare, "compare OLD NEW",
-     "change in speedup and wall time per cell between two\nreport.json files, with "
-     "Mann-Whitney U p-values"},
+    {"compare", gnx_cmd_compare, "compare A B [C ...] [--chart FILE.png|DIR]",
+     "speedup per cell in each report against the first,\nwith Mann-Whitney U p-values and "
+     "geometric means\nper engine; --chart draws them (gnxbench compare --help)"},
     {"gate", gnx_cmd_gate, "gate --baseline FILE [--max-drop 10%] [--report FILE] [-- RUN-OPTIONS]",
      "CI regression gate on speedup: exit 0 pass, 1\nregressed, 3 inconclusive (gnxbench gate "
      "--help)"},

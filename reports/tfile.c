@@ -100,6 +100,29 @@ static int gnx__dbl(const char **p, double *v) {
   return 1;
 }
 
+/* The end of an X event as chrome.c writes it: `, "item": I, "stage": S}`,
+ * or as older versions wrote it (args, which speedscope shows in every
+ * frame's name): `, "args": {"item": I, "stage": S, "kind": "K"}}`. */
+static int gnx__item_stage(const char **p, const char *end, long long *item, long long *stage) {
+  int args = gnx__lit(p, ", \"args\": {\"item\": ");
+  if (!args && !gnx__lit(p, ", \"item\": ")) {
+    return 0;
+  }
+  if (!gnx__long(p, item) || !gnx__lit(p, ", \"stage\": ") || !gnx__long(p, stage)) {
+    return 0;
+  }
+  if (!args) {
+    return gnx__lit(p, "}");
+  }
+  if (!gnx__lit(p, ", \"kind\": \"")) {
+    return 0;
+  }
+  while (*p < end && **p != '"') {
+    (*p)++;
+  }
+  return gnx__lit(p, "\"}}");
+}
+
 /* An X event exactly as chrome.c writes it, without building a JSON tree
  * (a null-workload trace holds millions). Returns bytes consumed, or 0 when
  * the text is anything else: the caller then parses it with jansson. */
@@ -129,15 +152,7 @@ static size_t gnx__fast_x(const char *p0, const char *end, struct gnx_tspan *sp,
   if (!gnx__lit(&p, "\", \"pid\": ") || !gnx__long(&p, &lpid) ||
       !gnx__lit(&p, ", \"tid\": ") || !gnx__long(&p, &ltid) || !gnx__lit(&p, ", \"ts\": ") ||
       !gnx__dbl(&p, &ts) || !gnx__lit(&p, ", \"dur\": ") || !gnx__dbl(&p, &dur) ||
-      !gnx__lit(&p, ", \"args\": {\"item\": ") || !gnx__long(&p, &item) ||
-      !gnx__lit(&p, ", \"stage\": ") || !gnx__long(&p, &stage) ||
-      !gnx__lit(&p, ", \"kind\": \"")) {
-    return 0;
-  }
-  while (p < end && *p != '"') {
-    p++;
-  }
-  if (!gnx__lit(&p, "\"}}")) {
+      !gnx__item_stage(&p, end, &item, &stage)) {
     return 0;
   }
   int kind = gnx__kind(cat);
@@ -154,13 +169,15 @@ static size_t gnx__fast_x(const char *p0, const char *end, struct gnx_tspan *sp,
   return (size_t)(p - p0);
 }
 
-/* Skip a C event (queue depths: the analysis recomputes what it needs):
- * the end of the object, honouring strings. Returns bytes, 0 if unsure. */
+/* Skip a C event (queue depths: the analysis recomputes what it needs) or
+ * a flow event (s, t, f: the items' paths): the end of the object,
+ * honouring strings. Returns bytes, 0 if unsure. */
 static size_t gnx__skip_c(const char *p0, const char *end) {
   const char *p = p0;
-  if (!gnx__lit(&p, "{\"ph\": \"C\"")) {
+  if (!gnx__lit(&p, "{\"ph\": \"") || p + 2 > end || !*p || !strchr("Cstf", *p) || p[1] != '"') {
     return 0;
   }
+  p += 2;
   int depth = 1, in_str = 0;
   for (; p < end; p++) {
     if (in_str) {
@@ -232,12 +249,13 @@ static int gnx__tfile_event(struct gnx_tfile *t, const json_t *ev, size_t *hint)
   if (!th) {
     return -ENOMEM;
   }
-  long long item = gnx_jint(args, "item", -1);
+  /* item and stage: fields of their own, or args in older traces */
+  long long item = gnx_jint(ev, "item", gnx_jint(args, "item", -1));
   struct gnx_tspan s;
   s.t0 = ts;
   s.t1 = ts + dur;
   s.item = item < 0 || item >= GNX_ITEM_NONE ? GNX_ITEM_NONE : (uint32_t)item;
-  s.stage = (uint16_t)gnx_jint(args, "stage", 0);
+  s.stage = (uint16_t)gnx_jint(ev, "stage", gnx_jint(args, "stage", 0));
   s.kind = (uint8_t)kind;
   return gnx__span_push(t, th, &s);
 }

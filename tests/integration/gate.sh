@@ -216,6 +216,110 @@ PY
   expect_usage_error "have no \(workload, size, engine\) in common" compare old.json other.json
 }
 
+# make_three: from the base, A.json, B.json and C.json with known walls:
+# serial 200 ms in every round, threads 100, 101, 102 ms (median speedup
+# 200/101 = 1.98x), 80, 81, 82 ms (200/81 = 2.47x, +24.7 %) and 125, 126,
+# 127 ms (200/126 = 1.59x, -19.8 %); C's threads with --queue-depth 16.
+make_three() {
+  make_base
+  /usr/bin/python3 - <<'PY'
+import json
+r = json.load(open("base/report.json"))
+for name, ms in (("A.json", 100), ("B.json", 80), ("C.json", 125)):
+    for c in r["results"]:
+        for i, rep in enumerate(c["reps"]):
+            rep["ok"] = True
+            rep["wall_s"] = 0.200 if c["engine"] == "serial" else (ms + i) / 1000
+        if name == "C.json" and c["engine"] == "threads":
+            c["options"]["queue-depth"] = "16"
+    json.dump(r, open(name, "w"))
+PY
+}
+
+# Three reports: one table, A the baseline; per engine the geometric mean.
+quick_compare_three_reports() {
+  make_three
+  run_gnx compare A.json B.json C.json
+  [ "$RC" -eq 0 ] || fail "compare of three: exit $RC: $(cat "$ERR")"
+  grep -qx 'A = A (A.json): the baseline' "$OUT" || fail "legend: $(cat "$OUT")"
+  grep -qx 'C = C (C.json)' "$OUT" || fail "legend: $(cat "$OUT")"
+  grep -qE '^work +size engine +A speedup \| B speedup +vs A +p \| C speedup +vs A +p$' "$OUT" ||
+    fail "header: $(cat "$OUT")"
+  # 3 rounds each, every B round above every A round: exact p = 2/20
+  grep -qE '^null +200 threads +1\.98x \| +2\.47x +\+24\.7 % +0\.100 \| +1\.59x +-19\.8 % ! +0\.100$' "$OUT" ||
+    fail "threads row: $(cat "$OUT")"
+  ! grep -qE '^null +200 serial' "$OUT" || fail "serial has a row: $(cat "$OUT")"
+  grep -qE '^ +threads +1\.98x \| +2\.47x +\+24\.7 % +1 cells \| +1\.59x +-19\.8 % +1 cells$' "$OUT" ||
+    fail "geometric mean of threads: $(cat "$OUT")"
+  grep -qE '^ +all +1\.98x \| +2\.47x +\+24\.7 % ' "$OUT" || fail "geometric mean of all: $(cat "$OUT")"
+  grep -qx '! C: options differ from A.s, so these cells compare different experiments:' "$OUT" ||
+    fail "no options line for C: $(cat "$OUT")"
+  grep -qx '  null 200 threads: queue-depth auto -> 16' "$OUT" || fail "the option is not named: $(cat "$OUT")"
+  # a cell B lacks is shown as -
+  /usr/bin/python3 -c "import json; r=json.load(open('B.json')); r['results']=[c for c in r['results'] if c['engine']=='serial']; json.dump(r, open('Bs.json','w'))"
+  run_gnx compare A.json Bs.json C.json
+  grep -qE '^null +200 threads +1\.98x \| +- +- +- \| +1\.59x ' "$OUT" || fail "missing cell: $(cat "$OUT")"
+  # two reports keep their own table
+  run_gnx compare A.json B.json
+  grep -qE '^null +200 threads +1\.98 -> 2\.47 +\+24\.7 % +0\.100 ' "$OUT" || fail "two reports: $(cat "$OUT")"
+}
+
+# png_size FILE: "W H" of a PNG.
+png_size() {
+  /usr/bin/python3 -c '
+import struct, sys
+b = open(sys.argv[1], "rb").read(24)
+assert b[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+print(*struct.unpack(">II", b[16:24]))' "$1"
+}
+
+# --chart: speedup across the reports, .dat and .gp beside the PNG and SVG.
+quick_compare_chart() {
+  make_three
+  mkdir charts
+  run_gnx compare A.json B.json C.json --chart charts/speedups.png
+  [ "$RC" -eq 0 ] || fail "--chart FILE.png: exit $RC: $(cat "$ERR")"
+  [ "$(grep -vc '^#\|^$' charts/speedups.dat)" -eq 3 ] || fail "dat: $(cat charts/speedups.dat)"
+  grep -qx '0 1.9802' charts/speedups.dat && grep -qx '2 1.5873' charts/speedups.dat ||
+    fail "dat values: $(cat charts/speedups.dat)"
+  grep -qF "set xtics noenhanced ('A A' 0, 'B B' 1, 'C C' 2)" charts/speedups.gp ||
+    fail "gp ticks: $(cat charts/speedups.gp)"
+  grep -qF "title 'threads null 200'" charts/speedups.gp || fail "gp key: $(cat charts/speedups.gp)"
+  if ! command -v gnuplot >/dev/null; then
+    grep -q "warning: gnuplot not found" "$ERR" || fail "no warning without gnuplot: $(cat "$ERR")"
+    skip "gnuplot is not installed (gnuplot-nox): .dat and .gp checked only"
+  fi
+  grep -qx 'chart: charts/speedups.png (and .svg, .dat, .gp)' "$OUT" || fail "where: $(cat "$OUT")"
+  [ "$(png_size charts/speedups.png)" = "900 540" ] || fail "PNG size: $(png_size charts/speedups.png)"
+  [ "$(stat -c %s charts/speedups.png)" -gt 10000 ] || fail "the PNG is nearly empty"
+  grep -q '<svg' charts/speedups.svg || fail "no SVG"
+  # a directory: DIR/compare.*; two reports chart as well
+  run_gnx compare A.json B.json --chart charts
+  [ "$RC" -eq 0 ] && [ -s charts/compare.png ] && [ -s charts/compare.gp ] ||
+    fail "--chart DIR: exit $RC, $(ls charts)"
+  # the .gp redraws by itself
+  rm charts/compare.png
+  (cd charts && gnuplot compare.gp) && [ -s charts/compare.png ] || fail "compare.gp does not redraw"
+}
+
+quick_compare_bad_input() {
+  make_three
+  expect_usage_error "^gnxbench: compare needs two reports: " compare A.json
+  expect_usage_error "^gnxbench: compare: cannot read missing.json: No such file or directory" \
+    compare A.json B.json missing.json
+  expect_usage_error "^gnxbench: compare: --chart 'out.txt': give FILE.png, FILE.svg or an existing directory$" \
+    compare A.json B.json C.json --chart out.txt
+  expect_usage_error "^gnxbench: compare: --chart 'nodir/x.png': no directory nodir" \
+    compare A.json B.json C.json --chart nodir/x.png
+  expect_usage_error "^gnxbench: compare: --chart needs a value" compare A.json B.json --chart
+  expect_usage_error "^gnxbench: compare: unknown argument '--bogus'" compare A.json B.json --bogus
+  expect_usage_error "^gnxbench: compare: at most 26 reports" compare $(printf 'A.json %.0s' $(seq 27))
+  /usr/bin/python3 -c "import json; r=json.load(open('B.json')); r['results']=[dict(c, size=999) for c in r['results']]; json.dump(r, open('other.json','w'))"
+  expect_usage_error "^gnxbench: compare: A.json and other.json have no \(workload, size, engine\) in common" \
+    compare A.json B.json other.json
+  [ ! -e compare.png ] && [ ! -e nodir ] || fail "a refused compare wrote a chart"
+}
+
 # A real rerun on the CI configuration: noise must not make it fail, and a
 # threads engine slowed at the sink (which then becomes the bottleneck) must
 # regress, or be inconclusive only when other processes took the CPUs.

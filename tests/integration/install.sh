@@ -89,6 +89,25 @@ quick_man_options_match_help() {
   done
 }
 
+# man_command NAME: the roff source of NAME's entry under COMMANDS.
+man_command() {
+  man_section COMMANDS | awk -v c="$1" '/^\.TP/{on = 0} $0 ~ "^\\.B[IR]? " c "( |$)"{on = 1} on'
+}
+
+# The options of `compare --help` (lines "  --name") are exactly those its
+# entry under COMMANDS names.
+quick_man_compare_options_match_help() {
+  run_gnx compare --help
+  [ "$RC" -eq 0 ] || fail "compare --help exited $RC"
+  grep -oE '^  --[a-z][a-z0-9-]*' "$OUT" | sed 's/^ *//' | sort -u >help.opts
+  [ -s help.opts ] || fail "no options in compare --help: $(cat "$OUT")"
+  man_command compare | grep -oE '\\-\\-[a-z][a-z0-9]*(\\-[a-z0-9]+)*' | sed 's/\\-/-/g' |
+    sort -u >man.opts
+  [ -s man.opts ] || fail "no compare entry with options in man/gnxbench.1"
+  cmp -s help.opts man.opts ||
+    fail "compare --help has $(tr '\n' ' ' <help.opts)but its man entry $(tr '\n' ' ' <man.opts)"
+}
+
 # complete WORD...: COMPREPLY of the bash completion for the words, the
 # last being completed, with the installed binary first on PATH.
 complete_words() {
@@ -117,6 +136,8 @@ quick_bash_completion() {
   [ "$got" = pipe ] || fail "a run option after gate -- completes to '$got'"
   got=$(complete_words gnxbench gate --mark)
   [ "$got" = --markdown ] || fail "gnxbench gate --mark completes to '$got'"
+  got=$(complete_words gnxbench compare A.json --ch)
+  [ "$got" = --chart ] || fail "gnxbench compare A.json --ch completes to '$got'"
 }
 
 # zsh: the completion parses, and with compadd standing in for zsh's

@@ -132,7 +132,7 @@ for key, name in threads.items():
 for x in xs:
     assert (x["pid"], x["tid"]) in threads, f"X event on an unnamed thread {x}"
     assert x["cat"] in ("exec", "wait_in", "wait_out", "wait_lock", "copy"), x
-    assert x["dur"] >= 0 and "item" in x["args"], x
+    assert x["dur"] >= 0 and "item" in x and "stage" in x, x
 # spans on one thread never overlap (Perfetto and speedscope show them as they are)
 by = {}
 for x in xs:
