@@ -25,6 +25,10 @@ enum gnx_opt_type {
 /* The value "auto" is accepted besides the type's values: the engine's
  * model chooses it (a sizing option: workers, queue depths, slots). */
 #define GNX_OPT_F_AUTO 1u
+/* The value sets the size (gnn's --graph: the file's node count): the
+ * workload then runs at one size, the one its setup reports in
+ * gnx_workload_info.size, and --sizes beside the option is a usage error. */
+#define GNX_OPT_F_SIZE 2u
 
 struct gnx_option {
   const char *name;      /* flag without dashes: "work" -> --work */

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gnx/dir.h"
 #include "gnx/err.h"
 #include "gnx/workload.h"
 #include "etl/etl.h"
@@ -610,6 +611,14 @@ static int etl_setup(const struct gnx_params *p, void **shared, struct gnx_workl
   uint64_t rounds;
   int rc = etl_rounds(p, &rounds, why);
   if (rc < 0) {
+    return rc;
+  }
+  /* fail now, naming the directory, not after the whole run at the sink */
+  rc = dir ? gnx_dir_writable(dir, 0, NULL) : 0;
+  if (rc < 0) {
+    snprintf(why, GNX_WHY_MAX, "--save-output %.160s: cannot write there: %s (give a writable "
+                               "directory)",
+             dir, strerror(-rc));
     return rc;
   }
   struct etl_shared *s = calloc(1, sizeof *s);

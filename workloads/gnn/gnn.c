@@ -38,7 +38,8 @@ static const struct gnx_option gnn_options[] = {
     {"seed", GNX_OPT_U64, "42", "seed of the generated data", 0, 0, 0},
     {"save-output", GNX_OPT_STR, NULL, "directory: write OUT to DIR/gnn-<n>.npy", 0, 0, 0},
     {"graph", GNX_OPT_STR, NULL,
-     "edge-list file ('src dst' per line) instead of R-MAT; the node count comes from it", 0, 0, 0},
+     "edge-list file ('src dst' per line) instead of R-MAT; the node count comes from it", 0, 0,
+     GNX_OPT_F_SIZE},
     {"features", GNX_OPT_STR, NULL,
      ".npy of float32 X with shape (nodes, F) instead of generated X", 0, 0, 0},
     GNX_OPTIONS_END,
@@ -786,6 +787,7 @@ static int gnn_setup(const struct gnx_params *p, void **shared, struct gnx_workl
   sh->items = (sh->n + sh->p - 1) / sh->p;
   info->items = sh->items;
   info->sink_wait_ns = 0;
+  info->size = graph ? sh->n : 0;
   *shared = sh;
   return 0;
 fail:
