@@ -513,15 +513,16 @@ static void gnx__run_error(struct gnx_run_state *run, int exit, const char *fmt,
 }
 
 /* Write the report (a checkpoint, or the final one); a failure is said
- * once, however often it recurs. Returns 0 or -1. */
+ * once, however often it recurs. Returns 0 or -errno. */
 static int gnx__report_save(struct gnx_run_state *run) {
   char why[PATH_MAX + 300];
-  if (gnx_report_write(run->report, run->report_path, why, sizeof why) < 0) {
+  int rc = gnx_report_write(run->report, run->report_path, why, sizeof why);
+  if (rc < 0) {
     if (!run->write_failed++) {
       fprintf(stderr, "gnxbench: %s\n", why);
     }
     run->exit_code = run->exit_code ? run->exit_code : 1;
-    return -1;
+    return rc;
   }
   run->wrote = 1;
   return 0;
@@ -816,14 +817,45 @@ static const char *gnx__final_status(const struct gnx_run_state *run) {
   return run->error[0] || run->exit_code == 2 ? "incomplete" : "complete";
 }
 
-/* Set the final status and write the report. */
-static int gnx__report_close(struct gnx_run_state *run) {
+static void gnx__report_mark(struct gnx_run_state *run) {
   json_object_set_new(run->report, GNX_F_STATUS, json_string(gnx__final_status(run)));
   json_object_set_new(run->report, GNX_F_INTERRUPTED, json_boolean(gnx_stop != 0));
   if (run->error[0]) {
     json_object_set_new(run->report, GNX_F_ERROR, json_string(run->error));
   }
-  return gnx__report_save(run);
+}
+
+/* Remove this run's files whose names start with prefix. */
+static void gnx__remove_outputs(const struct gnx_run_state *run, const char *prefix) {
+  DIR *d = opendir(run->out);
+  for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+    if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
+      (void)unlinkat(dirfd(d), e->d_name, 0);
+    }
+  }
+  if (d) {
+    closedir(d);
+  }
+}
+
+/* Set the final status and write the report. On a full disk the last
+ * checkpoint (marked running: it would lie) makes room for the final
+ * report, then the traces do; failing that no report is left at all. */
+static int gnx__report_close(struct gnx_run_state *run) {
+  gnx__report_mark(run);
+  int rc = gnx__report_save(run);
+  static const char *const room[] = {"report.json", "trace-"};
+  for (size_t i = 0; i < 2 && (rc == -ENOSPC || rc == -EDQUOT); i++) {
+    gnx__remove_outputs(run, room[i]);
+    if (i == 1) {
+      gnx__run_error(run, 1, "the disk is full: the traces were removed to make room for the "
+                             "report");
+      gnx__report_mark(run);
+    }
+    rc = gnx__report_save(run);
+  }
+  run->write_failed = rc < 0 ? run->write_failed : 0;
+  return rc;
 }
 
 /* Every derived output. Charts that were not drawn (gnuplot failed, or

@@ -13,6 +13,31 @@
 #include "reports/schema.h"
 #include "reports/validate.h"
 
+/* json_dump_callback's writer: every byte to the file, keeping the errno
+ * of a failed write (jansson's own json_dumpfd loses it: a full disk was
+ * reported as "Inappropriate ioctl for device"). */
+struct gnx__out {
+  int fd;
+  int err;
+};
+
+static int gnx__write_all(const char *buf, size_t n, void *data) {
+  struct gnx__out *o = data;
+  while (n > 0) {
+    ssize_t w = write(o->fd, buf, n);
+    if (w < 0 && errno == EINTR) {
+      continue;
+    }
+    if (w <= 0) {
+      o->err = w < 0 ? errno : EIO;
+      return -1;
+    }
+    buf += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
 int gnx_report_write(const json_t *report, const char *path, char *why, size_t len) {
   /* the temporary file lies beside the report, so the rename is atomic */
   char tmp[4096];
@@ -22,30 +47,31 @@ int gnx_report_write(const json_t *report, const char *path, char *why, size_t l
     snprintf(why, len, "cannot write %s: %s", path, strerror(ENAMETOOLONG));
     return -ENAMETOOLONG;
   }
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  struct gnx__out o = {open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), 0};
+  if (o.fd < 0) {
     int e = errno;
     snprintf(why, len, "cannot write %s: %s", path, strerror(e));
     return -e;
   }
-  int rc = json_dumpfd(report, fd, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10));
-  if (rc == 0 && write(fd, "\n", 1) != 1) {
-    rc = -1;
+  if (json_dump_callback(report, gnx__write_all, &o,
+                         JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10)) == 0) {
+    (void)gnx__write_all("\n", 1, &o);
+  } else if (!o.err) {
+    o.err = ENOMEM; /* jansson failed without a write failing */
   }
-  int e = errno;
-  if (rc == 0 && fsync(fd) < 0) {
-    rc = -1;
-    e = errno;
+  if (!o.err && fsync(o.fd) < 0) {
+    o.err = errno;
   }
-  close(fd);
-  if (rc == 0 && rename(tmp, path) < 0) {
-    rc = -1;
-    e = errno;
+  if (close(o.fd) < 0 && !o.err) {
+    o.err = errno;
   }
-  if (rc < 0) {
+  if (!o.err && rename(tmp, path) < 0) {
+    o.err = errno;
+  }
+  if (o.err) {
     unlink(tmp);
-    snprintf(why, len, "cannot write %s: %s", path, strerror(e ? e : EIO));
-    return -(e ? e : EIO);
+    snprintf(why, len, "cannot write %s: %s", path, strerror(o.err));
+    return -o.err;
   }
   return 0;
 }

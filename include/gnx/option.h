@@ -35,7 +35,10 @@ struct gnx_option {
   enum gnx_opt_type type;
   const char *def;       /* default as it would be typed, or NULL: unset */
   const char *help;      /* one line */
-  uint64_t min, max;     /* for U64: inclusive range; max 0 means no limit */
+  /* For U64: the inclusive range. Every U64 option has an upper bound
+   * (registration refuses max 0): a count or a duration without one lets
+   * --io-latency-us 99999999999 sleep for a day. Seeds take UINT64_MAX. */
+  uint64_t min, max;
   unsigned flags;        /* GNX_OPT_F_* */
 };
 

@@ -61,6 +61,23 @@ quick_bad_counts() {
   expect_usage_error "--work: 'lots' is not a whole number" --work lots --workloads etl --sizes 10
 }
 
+# Every duration and count has an upper bound (issue 16): none of these
+# may be accepted and then sleep or spin for a day.
+quick_options_have_upper_bounds() {
+  expect_usage_error "^gnxbench: --io-latency-us: 99999999999 is out of range \(0\.\.1000000\)$" \
+    --workloads etl --sizes 10 --io-latency-us 99999999999
+  expect_usage_error "^gnxbench: --item-delay-us: 99999999999 is out of range" \
+    --engines threads --workloads etl --sizes 10 --item-delay-us 99999999999
+  expect_usage_error "^gnxbench: --work: 9999999 is out of range" --workloads etl --sizes 10 \
+    --work 9999999
+  expect_usage_error "^gnxbench: --part-size: 99999999999 is out of range" --workloads gnn \
+    --sizes 10 --part-size 99999999999
+  expect_usage_error "^gnxbench: null: --cost 's2=99999999999': .* 0 to 10000000 microseconds$" \
+    --workloads null --sizes 10 --cost s2=99999999999
+  expect_usage_error "^gnxbench: --time-budget: '999999' is not seconds from 0 to 86400" \
+    --workloads null --sizes 10 --time-budget 999999
+}
+
 quick_repeated_flag() {
   expect_usage_error "--reps is given twice" --reps 2 --reps 3 --workloads null --sizes 10
   expect_usage_error "--sizes is given twice" --sizes 10 --sizes=20 --workloads null

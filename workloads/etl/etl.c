@@ -555,12 +555,13 @@ static int etl_sink_close(void *sink, json_t **summary) {
 
 static const struct gnx_option etl_options[] = {
     {"work", GNX_OPT_U64, ETL_DEFAULT_ROUNDS, "mix64 rounds per record in transform (its cost)",
-     0, 0, 0},
-    {"batch", GNX_OPT_U64, "1000", "records per item (items = ceil(n / batch))", 1, 0, 0},
-    {"seed", GNX_OPT_U64, "42", "seed of the generated data", 0, 0, 0},
+     0, 100000, 0},
+    {"batch", GNX_OPT_U64, "1000", "records per item (items = ceil(n / batch))", 1,
+     1000000000, 0},
+    {"seed", GNX_OPT_U64, "42", "seed of the generated data", 0, UINT64_MAX, 0},
     {"save-output", GNX_OPT_STR, NULL, "directory to write the output into (etl-<n>.csv)", 0, 0, 0},
     {"io-latency-us", GNX_OPT_U64, "0", "modelled latency of each load write, slept by the engine",
-     0, 0, 0},
+     0, 1000000, 0},
     GNX_OPTION_STAGE_SCALE,
     GNX_OPTIONS_END,
 };
