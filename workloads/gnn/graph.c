@@ -292,14 +292,9 @@ static int gnn_parse_edge(const char *text, size_t end, uint64_t line, const cha
 
 /* Every edge of the file into e, streamed: the file is never held whole,
  * and the edge list grows only within the memory budget. */
-static int gnn_read_edges(const char *path, struct gnn_edges *e, uint64_t *max_id, char *why,
-                          size_t why_len) {
-  struct gnn_lines l = {.f = fopen(path, "rb")};
-  if (!l.f) {
-    int rc = -errno;
-    snprintf(why, why_len, "--graph %s: cannot read: %s", path, strerror(errno));
-    return rc;
-  }
+static int gnn_read_edges(FILE *f, const char *path, struct gnn_edges *e, uint64_t *max_id,
+                          char *why, size_t why_len) {
+  struct gnn_lines l = {.f = f};
   uint64_t budget = gnn_mem_budget();
   int rc = 0;
   long len = -1;
@@ -320,15 +315,25 @@ static int gnn_read_edges(const char *path, struct gnn_edges *e, uint64_t *max_i
                (unsigned long long)l.no);
     }
   }
-  rc = rc == 0 && len < -1 ? (int)len : rc; /* a read error ended the loop */
-  fclose(l.f);
-  return rc;
+  return rc == 0 && len < -1 ? (int)len : rc; /* a read error ended the loop */
 }
 
 int gnn_graph_load(const char *path, struct gnn_graph *g, char *why, size_t why_len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    int rc = -errno;
+    snprintf(why, why_len, "--graph %s: cannot read: %s", path, strerror(errno));
+    return rc;
+  }
+  int rc = gnn_graph_read(f, path, g, why, why_len);
+  fclose(f);
+  return rc;
+}
+
+int gnn_graph_read(FILE *f, const char *path, struct gnn_graph *g, char *why, size_t why_len) {
   struct gnn_edges e = {0};
   uint64_t max_id = 0;
-  int rc = gnn_read_edges(path, &e, &max_id, why, why_len);
+  int rc = gnn_read_edges(f, path, &e, &max_id, why, why_len);
   if (rc == 0 && e.m == 0) {
     snprintf(why, why_len, "--graph %s: no edges (expected 'src dst' lines)", path);
     rc = GNX_EFORMAT;
