@@ -6,6 +6,7 @@
 #   make test    install missing Debian packages, build, run every test
 #   make viewer  speedscope for the trace-viewer test (npm ci in tests/viewer)
 #   make check-sanitize   the tests under ASan+UBSan, and the thread engines under TSan
+#   make check-fuzz [FUZZ_SECS=30]   every libFuzzer target of the input parsers, briefly
 #   make install [PREFIX=/usr/local] [DESTDIR=]   build, then install the binary,
 #                gnxbench(1), the bash and zsh completions and the docs
 #   make uninstall   remove what the last install wrote (same PREFIX and DESTDIR)
@@ -14,7 +15,7 @@
 # Debian packages: build tools, libraries (-dev), run-time tools, and the
 # browser the trace-viewer test renders speedscope in.
 DEBS := cmake make gcc pkg-config libjansson-dev libhwloc-dev libpapi-dev libuv1-dev \
-        libopenblas-dev gnuplot-nox python3 python3-jsonschema man-db zsh chromium
+        libopenblas-dev gnuplot-nox python3 python3-jsonschema man-db zsh chromium time clang
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BENCH_ARGS ?= --engines all --sizes 25k,50k,100k
 BUILD := build/dev
@@ -23,7 +24,7 @@ DESTDIR ?=
 # CMake's record of what `cmake --install` wrote, without DESTDIR
 MANIFEST ?= $(BUILD)/install_manifest.txt
 
-.PHONY: all deps build bench viewer test check-sanitize install uninstall deb clean
+.PHONY: all deps build bench viewer test check-sanitize check-fuzz install uninstall deb clean
 
 all: build
 
@@ -77,6 +78,14 @@ check-sanitize: deps
 	cmake --preset tsan
 	cmake --build --preset tsan -j $(JOBS)
 	ctest --preset tsan -j $(JOBS)
+
+# The parsers of outside input under libFuzzer (tests/fuzz, clang); a
+# longer run is in docs/reliability.md.
+FUZZ_SECS ?= 30
+check-fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+	tests/fuzz/run.sh $(FUZZ_SECS)
 
 install: build
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"

@@ -35,7 +35,7 @@ _gnxbench_value() {
     --out | --save-output) COMPREPLY=($(compgen -d -- "$cur")) ;;
     --graph | --features | --baseline | --report | --junit | --markdown | --chart)
       COMPREPLY=($(compgen -f -- "$cur")) ;;
-    --quiet | --update-baseline | --help | --version | --) return 1 ;;
+    --quiet | --replace | --update-baseline | --help | --version | --) return 1 ;;
     --*) COMPREPLY=() ;; # a number or a spec: nothing to offer
     *) return 1 ;;
   esac

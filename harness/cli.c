@@ -52,6 +52,8 @@ void gnx_usage(FILE *f) {
              "  --out DIR              output directory (default results/<run-id>; results/latest\n"
              "                         then points at it)\n"
              "  --quiet                no tables, no progress\n"
+             "  --replace              --out DIR holds an earlier run: remove its outputs first\n"
+             "                         (otherwise that is a usage error)\n"
              "  --fault SPEC           fault injection for process engines: worker K dies at the\n"
              "                         first item >= I it runs: worker=K,item=I,mode=abort|kill\n"
              "  --counters MODE        auto (default): PAPI hardware events where the machine has\n"
@@ -253,7 +255,7 @@ int gnx_fault_parse(const char *spec, struct gnx_fault *f) {
 static const char *const gnx__builtin[] = {"quiet",  "engines", "workloads", "sizes",
                                            "reps",   "warmup",  "out",       "counters",
                                            "events", "pin",     "fault",     "trace",
-                                           "time-budget", "order"};
+                                           "time-budget", "order",   "replace"};
 #define GNX__N_BUILTIN (sizeof gnx__builtin / sizeof gnx__builtin[0])
 
 const char *gnx_config_builtin(size_t i) { return i < GNX__N_BUILTIN ? gnx__builtin[i] : NULL; }
@@ -386,12 +388,12 @@ int gnx_config_set(struct gnx_run_config *cfg, const char *name, const char *val
     return gnx__set_plugin(cfg, name, value, why, len);
   }
   cfg->given |= 1u << b;
-  if (b == 0) {
+  if (b == 0 || b == 14) { /* --quiet, --replace: flags */
     if (value) {
-      snprintf(why, len, "--quiet takes no value");
+      snprintf(why, len, "--%s takes no value", name);
       return GNX_EUSAGE;
     }
-    cfg->quiet = 1;
+    *(b == 0 ? &cfg->quiet : &cfg->replace) = 1;
   } else if (b <= 3) { /* the lists: resolved once all options are in */
     *(b == 1 ? &cfg->engines_arg : b == 2 ? &cfg->workloads_arg : &cfg->sizes_arg) = value;
   } else if (b <= 5) {
@@ -402,12 +404,17 @@ int gnx_config_set(struct gnx_run_config *cfg, const char *name, const char *val
       return GNX_EUSAGE;
     }
     cfg->out = value;
-  } else if (b >= 12) {
+  } else if (b == 12 || b == 13) {
     return gnx__set_schedule(cfg, name, value, why, len);
   } else {
     return gnx__set_probe(cfg, name, value, why, len);
   }
   return 0;
+}
+
+/* Options that take no value. */
+static int gnx__is_flag(const char *name) {
+  return strcmp(name, "quiet") == 0 || strcmp(name, "replace") == 0;
 }
 
 int gnx_config_args(struct gnx_run_config *cfg, int argc, char **argv, char *why, size_t len) {
@@ -434,8 +441,9 @@ int gnx_config_args(struct gnx_run_config *cfg, int argc, char **argv, char *why
     name[nl] = '\0';
     if (eq) {
       value = eq + 1;
-    } else if (strcmp(name, "quiet") != 0) {
-      if (i + 1 >= argc) {
+    } else if (!gnx__is_flag(name)) {
+      /* "--sizes --reps 1": the next option is not --sizes's value */
+      if (i + 1 >= argc || (strncmp(argv[i + 1], "--", 2) == 0 && argv[i + 1][2])) {
         snprintf(why, len, "--%s needs a value (see gnxbench --help)", name);
         return GNX_EUSAGE;
       }
@@ -475,6 +483,14 @@ int gnx_config_finish(struct gnx_run_config *cfg, char *why, size_t len) {
   /* --reps N alone means exactly N: adaptive only by default or asked */
   if (gnx_config_given(cfg, "reps") && !gnx_config_given(cfg, "time-budget")) {
     cfg->time_budget_s = 0;
+  }
+  for (size_t k = 0; rc == 0 && k < cfg->n_kv; k++) {
+    const struct gnx_option *o = gnx_option_lookup(cfg->kv[k].name);
+    if ((o->flags & GNX_OPT_F_SIZE) && gnx_config_given(cfg, "sizes")) {
+      snprintf(why, len, "--sizes cannot be given with --%s: the %s sets the size; drop --sizes",
+               o->name, o->name);
+      rc = GNX_EUSAGE;
+    }
   }
   if (rc < 0) {
     return rc;

@@ -35,6 +35,7 @@ struct gnx_run_config {
   uint64_t reps, warmup;
   const char *out;      /* NULL: results/<run-id> */
   int quiet;
+  int replace;          /* --replace: out may hold an earlier run, whose outputs go */
   struct gnx_fault fault;
   struct gnx_kv kv[GNX_CLI_KV_MAX]; /* plugin options, each given once */
   size_t n_kv;

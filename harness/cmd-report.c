@@ -69,10 +69,14 @@ json_t *gnx_cmd_load_report(const char *dir) {
   return r;
 }
 
-void gnx_cmd_render(const json_t *report, const char *dir, int quiet, int *exit_code) {
-  struct gnx_render_status st;
+void gnx_cmd_render(const json_t *report, const char *dir, int quiet, int *exit_code,
+                    struct gnx_render_status *status) {
+  struct gnx_render_status own;
+  struct gnx_render_status *stp = status ? status : &own;
   char why[1024];
-  if (gnx_report_render(report, dir, &st, why, sizeof why) < 0) {
+  int rc = gnx_report_render(report, dir, stp, why, sizeof why);
+  const struct gnx_render_status st = *stp;
+  if (rc < 0) {
     fprintf(stderr, "gnxbench: %s\n", why);
     *exit_code = *exit_code ? *exit_code : 1;
     return;
@@ -126,7 +130,7 @@ int gnx_cmd_report(int argc, char **argv) {
     }
     printf("\n");
   }
-  gnx_cmd_render(report, dir, quiet, &exit_code);
+  gnx_cmd_render(report, dir, quiet, &exit_code, NULL);
   json_decref(report);
   return exit_code;
 }

@@ -8,7 +8,9 @@
  * serial result and with the workload's own reference. The report is
  * rewritten after each workload and size, so an interruption or a crash
  * later on loses nothing already measured. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -23,6 +25,7 @@
 #include "core/counters.h"
 #include "core/pin.h"
 #include "core/stats.h"
+#include "gnx/dir.h"
 #include "harness/cli.h"
 #include "harness/cmd.h"
 #include "harness/context.h"
@@ -42,14 +45,15 @@ static double gnx__now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* First SIGINT/SIGTERM: ask everything to stop and write what was measured.
- * A second one: die now (children die with us through PDEATHSIG). */
+/* SIGINT/SIGTERM: ask everything to stop and write what was measured,
+ * marked incomplete. Later ones change nothing: timeout(1) sends its signal
+ * twice (to the run, then to its process group), and dying on the second
+ * left a report marked "running", or none, behind an exit of 143. Stopping
+ * takes at most one item per worker; SIGKILL remains for a run that hangs. */
 static void gnx__on_signal(int sig) {
-  if (gnx_stop) {
-    signal(sig, SIG_DFL);
-    raise(sig);
+  if (!gnx_stop) {
+    gnx_stop = sig;
   }
-  gnx_stop = sig;
 }
 
 static void gnx__install_signals(void) {
@@ -143,6 +147,7 @@ struct gnx_group {
   double level;                  /* the intervals' coverage */
   double deadline_s;             /* when the run's time budget ends (monotonic) */
   size_t groups_left;            /* this group and the ones after it */
+  size_t index, n_groups;        /* this group's place in the run (progress) */
   struct gnx_order order;
   int failed[GNX_CLI_MAX];
   char failmsg[GNX_CLI_MAX][320];
@@ -334,41 +339,65 @@ static void gnx__group_free(struct gnx_group *g) {
   }
 }
 
-static int gnx__mkdir_p(const char *path) {
-  char buf[PATH_MAX];
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-    return -ENAMETOOLONG;
-  }
-  for (char *p = buf + 1; *p; p++) {
-    if (*p == '/') {
-      *p = '\0';
-      if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
-        return -errno;
-      }
-      *p = '/';
+/* Files an earlier run wrote into its directory: what --replace removes
+ * (nothing else, so a directory shared with other files keeps them). */
+static int gnx__is_run_output(const char *name) {
+  static const char *const exact[] = {"report.json", "summary.md", "speedup.csv", "predict.json"};
+  static const char *const prefix[] = {"gantt-",       "trace-",      "scaling-",
+                                       ".report.json.", ".speedup.csv.", ".summary.md."};
+  for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
+    if (strcmp(name, exact[i]) == 0) {
+      return 1;
     }
   }
-  if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
-    return -errno;
+  for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++) {
+    if (strncmp(name, prefix[i], strlen(prefix[i])) == 0) {
+      return 1;
+    }
   }
   return 0;
 }
 
-/* Make the output directory and prove it is writable before any run.
- * *created says whether we made it (so a usage error can remove it). */
-static int gnx__prepare_out(const char *dir, int *created, char *why, size_t len) {
-  struct stat st;
-  *created = stat(dir, &st) != 0;
-  int rc = gnx__mkdir_p(dir);
-  if (rc == 0 && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
-    rc = -ENOTDIR;
+/* Remove an earlier run's outputs from dir. Returns 0 or -errno. */
+static int gnx__clear_run(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) {
+    return -errno;
   }
-  if (rc == 0 && access(dir, W_OK | X_OK) != 0) {
-    rc = -errno;
+  int rc = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (gnx__is_run_output(e->d_name) && unlinkat(dirfd(d), e->d_name, 0) < 0 && rc == 0) {
+      rc = -errno;
+    }
   }
+  closedir(d);
+  return rc;
+}
+
+/* Make the output directory and prove it writable (by writing a file in
+ * it) before any run; a directory holding another run is refused unless
+ * --replace. *created says whether we made it (so a usage error can
+ * remove it). */
+static int gnx__prepare_out(const char *dir, int replace, int *created, char *why, size_t len) {
+  char report[PATH_MAX + 16];
+  snprintf(report, sizeof report, "%s/report.json", dir);
+  int rc = gnx_dir_writable(dir, 1, created);
   if (rc < 0) {
     snprintf(why, len, "--out %s: cannot create or write the directory (%s); choose a writable one",
              dir, gnx_strerror(rc));
+    return rc;
+  }
+  if (access(report, F_OK) == 0 && !replace) {
+    snprintf(why, len, "--out %s holds an earlier run (report.json); choose another directory, "
+                       "or add --replace to remove that run's outputs first",
+             dir);
+    return GNX_EUSAGE;
+  }
+  rc = replace ? gnx__clear_run(dir) : 0;
+  if (rc < 0) {
+    snprintf(why, len, "--out %s: cannot remove the earlier run's outputs (%s)", dir,
+             gnx_strerror(rc));
   }
   return rc;
 }
@@ -425,8 +454,79 @@ struct gnx_run_state {
   int created; /* out was made by this run */
   json_t *report;
   int exit_code, wrote;
-  double t0; /* when measuring began (monotonic) */
+  int write_failed; /* the report could not be written (said once) */
+  double t0;        /* when measuring began (monotonic) */
+  char error[GNX_WHY_MAX + 64]; /* the first error that stopped a group */
+  /* the groups, in order: workload index and size (one size for a
+   * workload whose option sets it, GNX_OPT_F_SIZE) */
+  struct {
+    size_t w;
+    uint64_t size;
+  } groups[GNX_CLI_MAX * GNX_CLI_MAX];
+  size_t n_groups;
+  /* each workload's first group, set up before anything is measured, so a
+   * bad input file is a usage error before any run */
+  struct gnx_prepared {
+    int ready;
+    void *shared;
+    struct gnx_workload_info info;
+    struct gnx_params wparams;
+  } prep[GNX_CLI_MAX];
 };
+
+/* Whether an option of workload wl that sets the size was given. */
+static int gnx__size_given(const struct gnx_run_config *cfg, const struct gnx_workload *wl) {
+  for (const struct gnx_option *o = wl->options; o && o->name; o++) {
+    if ((o->flags & GNX_OPT_F_SIZE) && gnx_config_given(cfg, o->name)) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static void gnx__plan_groups(struct gnx_run_state *run) {
+  const struct gnx_run_config *cfg = run->cfg;
+  for (size_t w = 0; w < cfg->n_workloads; w++) {
+    size_t n = gnx__size_given(cfg, cfg->workloads[w]) ? 1 : cfg->n_sizes;
+    for (size_t s = 0; s < n; s++) {
+      run->groups[run->n_groups].w = w;
+      run->groups[run->n_groups++].size = cfg->sizes[s];
+    }
+  }
+}
+
+/* A group could not run: say it (one line) and keep the first for the
+ * report. exit: the run's exit status for it (2 a usage error, 1 else). */
+static void gnx__run_error(struct gnx_run_state *run, int exit, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void gnx__run_error(struct gnx_run_state *run, int exit, const char *fmt, ...) {
+  char line[sizeof run->error];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "%sgnxbench: %s\n", isatty(2) && !run->cfg->quiet ? "\r\033[K" : "", line);
+  if (!run->error[0]) {
+    snprintf(run->error, sizeof run->error, "%s", line);
+  }
+  run->exit_code = run->exit_code == 2 ? 2 : exit;
+}
+
+/* Write the report (a checkpoint, or the final one); a failure is said
+ * once, however often it recurs. Returns 0 or -errno. */
+static int gnx__report_save(struct gnx_run_state *run) {
+  char why[PATH_MAX + 300];
+  int rc = gnx_report_write(run->report, run->report_path, why, sizeof why);
+  if (rc < 0) {
+    if (!run->write_failed++) {
+      fprintf(stderr, "gnxbench: %s\n", why);
+    }
+    run->exit_code = run->exit_code ? run->exit_code : 1;
+    return rc;
+  }
+  run->wrote = 1;
+  return 0;
+}
 
 /* The output directory (results/<run-id> unless --out), made and proven
  * writable before anything runs. Returns 0, or a usage error with why. */
@@ -443,7 +543,7 @@ static int gnx__out_dir(struct gnx_run_state *run, char *why, size_t len) {
     snprintf(run->out, sizeof run->out, "results/%s", run->run_id);
   }
   snprintf(run->report_path, sizeof run->report_path, "%s/report.json", run->out);
-  return gnx__prepare_out(run->out, &run->created, why, len);
+  return gnx__prepare_out(run->out, run->cfg->replace, &run->created, why, len);
 }
 
 /* The report before anything is measured: what was asked, on what. */
@@ -505,15 +605,65 @@ static const char *gnx__clear(const struct gnx_run_config *cfg) {
   return isatty(2) && !cfg->quiet ? "\r\033[K" : "";
 }
 
-/* Build a group's options and make its workload's shared data (not
- * timed). Returns 0, or -1 with run->exit_code set and the reason printed. */
-static int gnx__group_setup(struct gnx_run_state *run, struct gnx_group *g, size_t gi) {
+/* Workload wl's options for size n and its shared data (not timed).
+ * Returns 0, or -1 with the reason said and recorded (gnx__run_error). */
+static int gnx__workload_setup(struct gnx_run_state *run, const struct gnx_workload *wl,
+                               uint64_t n, struct gnx_prepared *p) {
+  const struct gnx_run_config *cfg = run->cfg;
+  memset(p, 0, sizeof *p);
+  if (gnx_params_build(wl->options, n, cfg->kv, cfg->n_kv, &p->wparams) < 0) {
+    gnx__run_error(run, 1, "out of memory");
+    return -1;
+  }
+  char swhy[GNX_WHY_MAX] = "";
+  int src = wl->setup(&p->wparams, &p->shared, &p->info, swhy);
+  if (src < 0) {
+    p->shared = NULL;
+    gnx_params_free(&p->wparams);
+    /* out of memory for generated data is the machine's limit: a failed
+     * run; anything else setup refuses is the input's fault */
+    gnx__run_error(run, src == -ENOMEM ? 1 : 2, "%s: %s", wl->name,
+                   swhy[0] ? swhy : gnx_strerror(src));
+    return -1;
+  }
+  p->ready = 1;
+  return 0;
+}
+
+/* Every workload's first group set up before anything runs. Returns 0 or
+ * -1 (said and recorded). */
+static int gnx__presetup(struct gnx_run_state *run) {
+  for (size_t i = 0; i < run->n_groups && !gnx_stop; i++) {
+    size_t w = run->groups[i].w;
+    if (!run->prep[w].ready && !run->prep[w].shared &&
+        gnx__workload_setup(run, run->cfg->workloads[w], run->groups[i].size, &run->prep[w]) < 0) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* What the pre-setup prepared and no group took (the run stopped first). */
+static void gnx__prep_free(struct gnx_run_state *run) {
+  for (size_t w = 0; w < run->cfg->n_workloads; w++) {
+    if (run->prep[w].ready) {
+      run->cfg->workloads[w]->teardown(run->prep[w].shared);
+      gnx_params_free(&run->prep[w].wparams);
+      run->prep[w].ready = 0;
+    }
+  }
+}
+
+/* Build a group's options and take its workload's shared data: the
+ * pre-setup's for the workload's first group, else made now (not timed).
+ * Returns 0, or -1 with run->exit_code set and the reason said. */
+static int gnx__group_setup(struct gnx_run_state *run, struct gnx_group *g, size_t w) {
   const struct gnx_run_config *cfg = run->cfg;
   for (; g->n_names < g->wl->n_stages && g->n_names < 63; g->n_names++) {
     g->names[g->n_names] = g->wl->stages[g->n_names].name;
   }
   g->names[g->n_names++] = g->wl->sink_name;
-  int rc = gnx_params_build(g->wl->options, g->size, cfg->kv, cfg->n_kv, &g->wparams);
+  int rc = 0;
   for (size_t e = 0; e < cfg->n_engines && rc == 0; e++) {
     rc = gnx_params_build(cfg->engines[e]->options, g->size, cfg->kv, cfg->n_kv, &g->eparams[e]);
   }
@@ -525,21 +675,21 @@ static int gnx__group_setup(struct gnx_run_state *run, struct gnx_group *g, size
   g->reps = calloc(cfg->n_engines * g->cap, sizeof *g->reps);
   g->traces = calloc(cfg->n_engines * g->cap, sizeof *g->traces);
   if (rc < 0 || !g->reps || !g->traces) {
-    fprintf(stderr, "gnxbench: out of memory\n");
-    run->exit_code = 1;
+    gnx__run_error(run, 1, "out of memory");
     return -1;
   }
-  gnx__progress(cfg, "[%zu/%zu] %s n=%llu: setting up", gi + 1, cfg->n_workloads * cfg->n_sizes,
+  gnx__progress(cfg, "[%zu/%zu] %s n=%llu: setting up", g->index + 1, run->n_groups,
                 g->wl->name, (unsigned long long)g->size);
-  char swhy[GNX_WHY_MAX] = "";
-  int src = g->wl->setup(&g->wparams, &g->shared, &g->info, swhy);
-  if (src < 0) {
-    g->shared = NULL;
-    fprintf(stderr, "%sgnxbench: %s: %s\n", gnx__clear(cfg), g->wl->name,
-            swhy[0] ? swhy : gnx_strerror(src));
-    run->exit_code = src == -ENOMEM ? 1 : 2;
+  struct gnx_prepared p = run->prep[w];
+  if (p.ready) {
+    run->prep[w].ready = 0; /* the group owns it now */
+  } else if (gnx__workload_setup(run, g->wl, g->size, &p) < 0) {
     return -1;
   }
+  g->shared = p.shared;
+  g->info = p.info;
+  g->wparams = p.wparams;
+  g->size = p.info.size ? p.info.size : g->size; /* e.g. the graph's node count */
   gnx_plan_init(&g->model, g->wl, g->info.items, (double)g->info.sink_wait_ns / 1e9,
                 run->machine, gnx_cpus_allowed());
   return 0;
@@ -548,7 +698,7 @@ static int gnx__group_setup(struct gnx_run_state *run, struct gnx_group *g, size
 /* One round: every engine in in[] (NULL: all) once, in the round's order;
  * kept as repetition r, or a warm-up when r < 0. Returns GNX_EUSAGE
  * (printed) when an engine rejected its options. */
-static int gnx__round(struct gnx_group *g, size_t gi, size_t round, long r, size_t of,
+static int gnx__round(struct gnx_group *g, size_t round, long r, size_t of,
                       const int *in) {
   const struct gnx_run_config *cfg = g->cfg;
   size_t idx[GNX_CLI_MAX];
@@ -558,8 +708,8 @@ static int gnx__round(struct gnx_group *g, size_t gi, size_t round, long r, size
     if (g->failed[e] || (in && !in[e])) {
       continue;
     }
-    gnx__progress(cfg, "[%zu/%zu] %s n=%llu: %-8s %s %ld/%zu", gi + 1,
-                  cfg->n_workloads * cfg->n_sizes, g->wl->name, (unsigned long long)g->size,
+    gnx__progress(cfg, "[%zu/%zu] %s n=%llu: %-8s %s %ld/%zu", g->index + 1, g->n_groups,
+                  g->wl->name, (unsigned long long)g->size,
                   cfg->engines[e]->name, r >= 0 ? "rep" : "warm-up",
                   r >= 0 ? r + 1 : (long)round + 1, of);
     if (gnx__run_one(g, e, r >= 0 ? (size_t)r : 0, r >= 0) == GNX_EUSAGE) {
@@ -572,7 +722,7 @@ static int gnx__round(struct gnx_group *g, size_t gi, size_t round, long r, size
 
 /* Adaptive repetitions: after the calibration, the rule of
  * gnx_adapt_decide; the intervals then cover at the two looks' level. */
-static int gnx__group_extend(struct gnx_group *g, size_t gi) {
+static int gnx__group_extend(struct gnx_group *g) {
   const struct gnx_run_config *cfg = g->cfg;
   static double totals[GNX_CLI_MAX][GNX_REPORT_MAX_REPS];
   struct gnx_adapt_in in = {.n_engines = cfg->n_engines, .calibration = cfg->reps,
@@ -595,7 +745,7 @@ static int gnx__group_extend(struct gnx_group *g, size_t gi) {
   g->level = plan.extra ? GNX_STATS_LEVEL_TWO_LOOKS : GNX_STATS_LEVEL;
   size_t R = cfg->reps + plan.extra;
   for (size_t r = cfg->reps; r < R && !gnx_stop; r++) {
-    int rc = gnx__round(g, gi, cfg->warmup + r, (long)r, R, plan.in);
+    int rc = gnx__round(g, cfg->warmup + r, (long)r, R, plan.in);
     if (rc < 0) {
       return rc;
     }
@@ -606,74 +756,136 @@ static int gnx__group_extend(struct gnx_group *g, size_t gi) {
 /* Warm-up rounds, then the measured repetitions, engines interleaved, then
  * (adaptive) more rounds for the tied. Returns GNX_EUSAGE (printed) when an
  * engine rejected its options. */
-static int gnx__group_measure(struct gnx_group *g, size_t gi) {
+static int gnx__group_measure(struct gnx_group *g) {
   const struct gnx_run_config *cfg = g->cfg;
   g->order = (struct gnx_order){cfg->order_random, cfg->order_seed, 0};
   g->level = GNX_STATS_LEVEL;
   for (size_t round = 0; round < cfg->warmup + cfg->reps && !gnx_stop; round++) {
     long r = round < cfg->warmup ? -1 : (long)(round - cfg->warmup);
-    int rc = gnx__round(g, gi, round, r, r < 0 ? cfg->warmup : cfg->reps, NULL);
+    int rc = gnx__round(g, round, r, r < 0 ? cfg->warmup : cfg->reps, NULL);
     if (rc < 0) {
       return rc;
     }
   }
-  return cfg->time_budget_s > 0 && !gnx_stop ? gnx__group_extend(g, gi) : 0;
+  return cfg->time_budget_s > 0 && !gnx_stop ? gnx__group_extend(g) : 0;
 }
 
-/* One workload at one size: measured, its cells added, the report
- * rewritten (an interruption later loses nothing) and its table printed.
- * Returns -1 when the workload's other sizes are not to run (run->exit_code
- * says why). */
-static int gnx__group_run(struct gnx_run_state *run, const struct gnx_workload *wl, uint64_t n,
-                          size_t gi) {
+/* One workload at one size (group gi): measured, its cells added, the
+ * report rewritten (an interruption later loses nothing) and its table
+ * printed. Returns -1 when the workload's other sizes are not to run
+ * (run->exit_code says why). */
+static int gnx__group_run(struct gnx_run_state *run, size_t gi) {
   const struct gnx_run_config *cfg = run->cfg;
-  struct gnx_group g = {.cfg = cfg, .ctrs = run->ctrs, .plan = run->plan, .wl = wl, .size = n,
-                        .deadline_s = run->t0 + cfg->time_budget_s,
-                        .groups_left = cfg->n_workloads * cfg->n_sizes - gi};
-  int rc = gnx__group_setup(run, &g, gi);
+  size_t w = run->groups[gi].w;
+  struct gnx_group g = {.cfg = cfg, .ctrs = run->ctrs, .plan = run->plan,
+                        .wl = cfg->workloads[w], .size = run->groups[gi].size, .index = gi,
+                        .n_groups = run->n_groups, .deadline_s = run->t0 + cfg->time_budget_s,
+                        .groups_left = run->n_groups - gi};
+  int rc = gnx__group_setup(run, &g, w);
   if (rc == 0) {
-    rc = gnx__group_measure(&g, gi);
+    rc = gnx__group_measure(&g);
     gnx__progress(cfg, "%s", "");
     run->exit_code = rc < 0 ? 2 : run->exit_code;
   }
   if (rc == 0 && !gnx__group_cells(&g, json_object_get(run->report, GNX_F_RESULTS), run->out)) {
     run->exit_code = run->exit_code ? run->exit_code : 1;
   }
+  uint64_t size = g.size;
   gnx__group_free(&g);
   if (rc < 0) {
     return -1;
   }
-  char why[512];
   json_object_set_new(run->report, GNX_F_STATUS, json_string("running"));
-  if (gnx_report_write(run->report, run->report_path, why, sizeof why) < 0) {
-    fprintf(stderr, "gnxbench: %s\n", why);
-    run->exit_code = 1;
-  } else {
-    run->wrote = 1;
-  }
+  (void)gnx__report_save(run);
   if (!cfg->quiet) {
-    gnx_table_print(stdout, run->report, wl->name, n);
+    gnx_table_print(stdout, run->report, cfg->workloads[w]->name, size);
     fflush(stdout);
   }
   return 0;
 }
 
+/* How the run ended, for the report: failed (nothing measured, an error
+ * recorded), incomplete (interrupted, or stopped early), or complete. */
+static const char *gnx__final_status(const struct gnx_run_state *run) {
+  size_t cells = json_array_size(json_object_get(run->report, GNX_F_RESULTS));
+  if (gnx_stop) {
+    return "incomplete";
+  }
+  if (run->error[0] && cells == 0) {
+    return "failed";
+  }
+  return run->error[0] || run->exit_code == 2 ? "incomplete" : "complete";
+}
+
+static void gnx__report_mark(struct gnx_run_state *run) {
+  json_object_set_new(run->report, GNX_F_STATUS, json_string(gnx__final_status(run)));
+  json_object_set_new(run->report, GNX_F_INTERRUPTED, json_boolean(gnx_stop != 0));
+  if (run->error[0]) {
+    json_object_set_new(run->report, GNX_F_ERROR, json_string(run->error));
+  }
+}
+
+/* Remove this run's files whose names start with prefix. */
+static void gnx__remove_outputs(const struct gnx_run_state *run, const char *prefix) {
+  DIR *d = opendir(run->out);
+  for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+    if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
+      (void)unlinkat(dirfd(d), e->d_name, 0);
+    }
+  }
+  if (d) {
+    closedir(d);
+  }
+}
+
+/* Set the final status and write the report. On a full disk the last
+ * checkpoint (marked running: it would lie) makes room for the final
+ * report, then the traces do; failing that no report is left at all. */
+static int gnx__report_close(struct gnx_run_state *run) {
+  gnx__report_mark(run);
+  int rc = gnx__report_save(run);
+  static const char *const room[] = {"report.json", "trace-"};
+  for (size_t i = 0; i < 2 && (rc == -ENOSPC || rc == -EDQUOT); i++) {
+    gnx__remove_outputs(run, room[i]);
+    if (i == 1) {
+      gnx__run_error(run, 1, "the disk is full: the traces were removed to make room for the "
+                             "report");
+      gnx__report_mark(run);
+    }
+    rc = gnx__report_save(run);
+  }
+  run->write_failed = rc < 0 ? run->write_failed : 0;
+  return rc;
+}
+
+/* Every derived output. Charts that were not drawn (gnuplot failed, or
+ * was killed with the process group by a signal) are recorded in the
+ * report, and a signal while they were drawn marks it interrupted, so
+ * that the exit status and the report tell the same story. */
+static void gnx__render(struct gnx_run_state *run) {
+  int stopped = gnx_stop != 0;
+  struct gnx_render_status st;
+  gnx_cmd_render(run->report, run->out, run->cfg->quiet, &run->exit_code, &st);
+  int late_stop = !stopped && gnx_stop;
+  if (st.failed || late_stop) {
+    json_object_set_new(run->report, "render",
+                        json_pack("{s:I, s:I, s:s, s:b}", "charts", (json_int_t)st.charts,
+                                  "charts_failed", (json_int_t)st.failed, "first_failure",
+                                  st.why, "interrupted", late_stop));
+    (void)gnx__report_close(run);
+  }
+}
+
 /* The final report and every output derived from it; the exit status. */
 static int gnx__run_finish(struct gnx_run_state *run) {
   const struct gnx_run_config *cfg = run->cfg;
-  char why[512];
-  const char *status = gnx_stop || run->exit_code == 2 ? "incomplete" : "complete";
-  json_object_set_new(run->report, GNX_F_STATUS, json_string(status));
-  json_object_set_new(run->report, GNX_F_INTERRUPTED, json_boolean(gnx_stop != 0));
+  size_t cells = json_array_size(json_object_get(run->report, GNX_F_RESULTS));
   if (run->exit_code == 2 && !run->wrote) {
     /* a usage error before anything was measured: leave nothing behind */
     if (run->created) {
       (void)rmdir(run->out);
     }
-  } else if (gnx_report_write(run->report, run->report_path, why, sizeof why) < 0) {
-    fprintf(stderr, "gnxbench: %s\n", why);
-    run->exit_code = run->exit_code ? run->exit_code : 1;
-  } else {
+  } else if (gnx__report_close(run) == 0) {
     if (!cfg->out) {
       gnx__point_latest(run->run_id);
     }
@@ -681,27 +893,30 @@ static int gnx__run_finish(struct gnx_run_state *run) {
       printf("\nreport: %s/report.json%s\n", run->out,
              gnx_stop ? " (incomplete: interrupted)" : "");
     }
-    /* every derived output, by the code `gnxbench report DIR` runs */
-    gnx_cmd_render(run->report, run->out, cfg->quiet, &run->exit_code);
+    gnx__render(run); /* by the code `gnxbench report DIR` runs */
   }
   if (gnx_stop) {
     fprintf(stderr, "gnxbench: interrupted by %s; the report holds what was measured\n",
             gnx_stop == SIGTERM ? "SIGTERM" : "SIGINT");
     return 130;
   }
-  if (run->exit_code == 1 && !cfg->quiet) {
+  if (run->exit_code == 1 && !cfg->quiet && cells > 0 && !run->write_failed) {
     fprintf(stderr, "gnxbench: some runs failed or did not verify (see the tables above)\n");
   }
   return run->exit_code;
 }
 
 int gnx_run_main(const struct gnx_run_config *cfg, json_t *command_line) {
-  /* static: the runner keeps pointing at them (gnx_runner_set_probe) */
+  /* static: the runner keeps pointing at them (gnx_runner_set_probe); the
+   * state is large (the group list) */
   static struct gnx_counters ctrs;
   static struct gnx_pin_plan plan;
   static struct gnx_machine machine;
-  struct gnx_run_state run = {.cfg = cfg, .ctrs = &ctrs, .plan = &plan, .machine = &machine};
+  static struct gnx_run_state run;
+  run = (struct gnx_run_state){.cfg = cfg, .ctrs = &ctrs, .plan = &plan, .machine = &machine};
   char why[PATH_MAX + 512]; /* room for the output directory */
+  gnx_stop = 0;
+  gnx__install_signals(); /* from here on a signal ends in a report that says so */
   if (gnx__probe(cfg, &ctrs, &plan, why, sizeof why) < 0 ||
       gnx__out_dir(&run, why, sizeof why) < 0) {
     fprintf(stderr, "gnxbench: %s\n", why);
@@ -710,16 +925,18 @@ int gnx_run_main(const struct gnx_run_config *cfg, json_t *command_line) {
   }
   gnx_machine_measure(&machine);
   run.report = gnx__report_new(&run, command_line);
-  gnx__install_signals();
+  gnx__plan_groups(&run);
   run.t0 = gnx__now_s();
-  size_t gi = 0;
-  for (size_t w = 0; w < cfg->n_workloads && !gnx_stop && run.exit_code != 2; w++) {
-    for (size_t s = 0; s < cfg->n_sizes && !gnx_stop && run.exit_code != 2; s++, gi++) {
-      if (gnx__group_run(&run, cfg->workloads[w], cfg->sizes[s], gi) < 0) {
-        break;
+  if (gnx__presetup(&run) == 0) {
+    for (size_t gi = 0; gi < run.n_groups && !gnx_stop && run.exit_code != 2; gi++) {
+      if (gnx__group_run(&run, gi) < 0) { /* the workload's other sizes are skipped */
+        while (gi + 1 < run.n_groups && run.groups[gi + 1].w == run.groups[gi].w) {
+          gi++;
+        }
       }
     }
   }
+  gnx__prep_free(&run);
   int rc = gnx__run_finish(&run);
   json_decref(run.report);
   return rc;

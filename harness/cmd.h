@@ -45,7 +45,10 @@ int gnx_cmd_dir_arg(const char *cmd, int argc, char **argv, char *dir, size_t le
 json_t *gnx_cmd_load_report(const char *dir);
 /* Render every derived output into dir and print the warnings (one line
  * each: gnuplot missing, charts that failed, unreadable traces). Sets
- * *exit_code to 1 when a file could not be written. */
-void gnx_cmd_render(const json_t *report, const char *dir, int quiet, int *exit_code);
+ * *exit_code to 1 when a file could not be written; status (may be NULL)
+ * gets what was drawn. */
+struct gnx_render_status;
+void gnx_cmd_render(const json_t *report, const char *dir, int quiet, int *exit_code,
+                    struct gnx_render_status *status);
 
 #endif

@@ -91,14 +91,9 @@ int gnx_option_validate(const struct gnx_option *o, const char *value, char *why
                o->name, value, o->flags & GNX_OPT_F_AUTO ? ", or auto" : "");
       return GNX_EUSAGE;
     }
-    if (x < o->min || (o->max && x > o->max)) {
-      if (o->max) {
-        snprintf(why, len, "--%s: %s is out of range (%llu..%llu)", o->name, value,
-                 (unsigned long long)o->min, (unsigned long long)o->max);
-      } else {
-        snprintf(why, len, "--%s: %s is out of range (at least %llu)", o->name, value,
-                 (unsigned long long)o->min);
-      }
+    if (x < o->min || x > o->max) {
+      snprintf(why, len, "--%s: %s is out of range (%llu..%llu)", o->name, value,
+               (unsigned long long)o->min, (unsigned long long)o->max);
       return GNX_EUSAGE;
     }
     return 0;
@@ -161,6 +156,12 @@ struct gnx__decl {
 static int gnx__options_check(const struct gnx__decl *d, size_t n, char *why, size_t len) {
   for (size_t i = 0; i < n; i++) {
     for (const struct gnx_option *o = d[i].opts; o && o->name; o++) {
+      if (o->type == GNX_OPT_U64 && (o->max == 0 || o->max < o->min)) {
+        snprintf(why, len, "option --%s of %s has no upper bound (max 0, or below min); give "
+                           "every count and duration a range",
+                 o->name, d[i].owner);
+        return GNX_EUSAGE;
+      }
       for (size_t j = i + 1; j < n; j++) {
         for (const struct gnx_option *p = d[j].opts; p && p->name; p++) {
           if (strcmp(o->name, p->name) == 0 && !gnx__option_same(o, p)) {

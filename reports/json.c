@@ -4,11 +4,39 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "reports/report.h"
 #include "reports/schema.h"
+#include "reports/validate.h"
+
+/* json_dump_callback's writer: every byte to the file, keeping the errno
+ * of a failed write (jansson's own json_dumpfd loses it: a full disk was
+ * reported as "Inappropriate ioctl for device"). */
+struct gnx__out {
+  int fd;
+  int err;
+};
+
+static int gnx__write_all(const char *buf, size_t n, void *data) {
+  struct gnx__out *o = data;
+  while (n > 0) {
+    ssize_t w = write(o->fd, buf, n);
+    if (w < 0 && errno == EINTR) {
+      continue;
+    }
+    if (w <= 0) {
+      o->err = w < 0 ? errno : EIO;
+      return -1;
+    }
+    buf += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
 
 int gnx_report_write(const json_t *report, const char *path, char *why, size_t len) {
   /* the temporary file lies beside the report, so the rename is atomic */
@@ -19,53 +47,110 @@ int gnx_report_write(const json_t *report, const char *path, char *why, size_t l
     snprintf(why, len, "cannot write %s: %s", path, strerror(ENAMETOOLONG));
     return -ENAMETOOLONG;
   }
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  struct gnx__out o = {open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), 0};
+  if (o.fd < 0) {
     int e = errno;
     snprintf(why, len, "cannot write %s: %s", path, strerror(e));
     return -e;
   }
-  int rc = json_dumpfd(report, fd, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10));
-  if (rc == 0 && write(fd, "\n", 1) != 1) {
-    rc = -1;
+  if (json_dump_callback(report, gnx__write_all, &o,
+                         JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10)) == 0) {
+    (void)gnx__write_all("\n", 1, &o);
+  } else if (!o.err) {
+    o.err = ENOMEM; /* jansson failed without a write failing */
   }
-  int e = errno;
-  if (rc == 0 && fsync(fd) < 0) {
-    rc = -1;
-    e = errno;
+  if (!o.err && fsync(o.fd) < 0) {
+    o.err = errno;
   }
-  close(fd);
-  if (rc == 0 && rename(tmp, path) < 0) {
-    rc = -1;
-    e = errno;
+  if (close(o.fd) < 0 && !o.err) {
+    o.err = errno;
   }
-  if (rc < 0) {
+  if (!o.err && rename(tmp, path) < 0) {
+    o.err = errno;
+  }
+  if (o.err) {
     unlink(tmp);
-    snprintf(why, len, "cannot write %s: %s", path, strerror(e ? e : EIO));
-    return -(e ? e : EIO);
+    snprintf(why, len, "cannot write %s: %s", path, strerror(o.err));
+    return -o.err;
   }
   return 0;
 }
 
-json_t *gnx_report_load(const char *path, char *why, size_t len) {
+json_t *gnx_report_parse(const char *text, size_t n, const char *name, char *why, size_t len) {
   json_error_t err;
-  json_t *r = json_load_file(path, 0, &err);
+  json_t *r = json_loadb(text, n, JSON_REJECT_DUPLICATES, &err);
   if (!r) {
-    snprintf(why, len, "%s: not valid JSON (line %d: %s)", path, err.line, err.text);
+    snprintf(why, len, "%s: not valid JSON (line %d: %s)", name, err.line, err.text);
     return NULL;
   }
   json_t *v = json_object_get(r, GNX_F_SCHEMA_VERSION);
   if (!json_is_integer(v) || json_integer_value(v) != GNX_REPORT_SCHEMA_VERSION) {
-    snprintf(why, len, "%s: not a gnxbench report of schema version %d", path,
+    snprintf(why, len, "%s: not a gnxbench report of schema version %d", name,
              GNX_REPORT_SCHEMA_VERSION);
     json_decref(r);
     return NULL;
   }
-  if (!json_is_array(json_object_get(r, GNX_F_RESULTS))) {
-    snprintf(why, len, "%s: the report has no results array", path);
+  char field[512];
+  if (gnx_report_validate(r, field, sizeof field) < 0) {
+    snprintf(why, len,
+             "%s: invalid report: %s; give a report.json that gnxbench wrote "
+             "(docs/report-schema.json)",
+             name, field);
     json_decref(r);
     return NULL;
   }
+  return r;
+}
+
+/* Reports larger than this are not reports of a run (1024 cells of 1024
+ * repetitions stay far below it). */
+#define GNX_REPORT_MAX_BYTES (512ul << 20)
+
+/* The whole of a regular file of at most max bytes, NUL-terminated, in
+ * *text (malloc'd). Returns its size or -errno (a directory, a FIFO, a
+ * file too large: EISDIR, EINVAL, EFBIG). */
+static ssize_t gnx__read_small(const char *path, size_t max, char **text) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block */
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0) {
+    int e = errno;
+    if (fd >= 0) {
+      close(fd);
+    }
+    return -e;
+  }
+  int e = S_ISDIR(st.st_mode) ? EISDIR : !S_ISREG(st.st_mode) ? EINVAL
+          : (size_t)st.st_size > max ? EFBIG : 0;
+  char *buf = e ? NULL : malloc((size_t)st.st_size + 1);
+  e = e ? e : buf ? 0 : ENOMEM;
+  size_t n = 0;
+  while (!e && n < (size_t)st.st_size) {
+    ssize_t got = read(fd, buf + n, (size_t)st.st_size - n);
+    e = got < 0 ? errno : 0;
+    if (got <= 0) {
+      break;
+    }
+    n += (size_t)got;
+  }
+  close(fd);
+  if (e) {
+    free(buf);
+    return -e;
+  }
+  buf[n] = '\0';
+  *text = buf;
+  return (ssize_t)n;
+}
+
+json_t *gnx_report_load(const char *path, char *why, size_t len) {
+  char *text = NULL;
+  ssize_t n = gnx__read_small(path, GNX_REPORT_MAX_BYTES, &text);
+  if (n < 0) {
+    snprintf(why, len, "%s: cannot read it: %s", path, strerror((int)-n));
+    return NULL;
+  }
+  json_t *r = gnx_report_parse(text, (size_t)n, path, why, len);
+  free(text);
   return r;
 }
 

@@ -25,6 +25,11 @@ struct gnx_params;   /* gnx/option.h */
 
 /* Repetitions of one engine a cell can hold (--reps allows 1000). */
 #define GNX_REPORT_MAX_REPS 1024
+/* Cells a report may hold (the readers' per-cell arrays), and the longest
+ * time it may record, in seconds (about 116 days): anything above is not a
+ * measurement. */
+#define GNX_REPORT_MAX_CELLS 1024
+#define GNX_REPORT_MAX_TIME_S 1e7
 
 /* One repetition as measured: what gnx_report_rep_new turns into a "reps"
  * entry. Nothing here is owned. */
@@ -98,9 +103,14 @@ json_t *gnx_report_pinning_new(const struct gnx_pin_plan *p);
  * why. */
 int gnx_report_write(const json_t *report, const char *path, char *why, size_t len);
 
-/* Load and minimally validate a report (object, known schema_version,
- * results array). Returns NULL with a one-line reason in why. */
+/* Load a report or a baseline and validate it (validate.h: every field a
+ * reader uses, its type and range, required sections, no duplicate cells),
+ * so readers can trust what they read. Returns NULL with one line in why
+ * naming the file and the field (its JSON path) or why it cannot be read. */
 json_t *gnx_report_load(const char *path, char *why, size_t len);
+
+/* The same from text in memory (name: what the message calls it). */
+json_t *gnx_report_parse(const char *text, size_t n, const char *name, char *why, size_t len);
 
 /* The results entry of (workload, size, engine), or NULL when absent. */
 const json_t *gnx_report_cell(const json_t *report, const char *workload, json_int_t size,

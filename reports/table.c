@@ -117,7 +117,7 @@ void gnx_table_print(FILE *f, const json_t *report, const char *workload, uint64
     gnx_fmt_pct(eff, sizeof eff, an->efficiency);
     gnx_fmt_pct(wt, sizeof wt, an->wait_share);
     gnx__fmt_time(med, sizeof med, gnx_jnum(wall, GNX_F_MEDIAN, NAN));
-    if (wall) {
+    if (json_is_object(wall)) { /* null: no good repetition, so no interval */
       gnx__fmt_time(lo, sizeof lo, gnx_jnum(wall, GNX_F_LO, NAN));
       gnx__fmt_time(hi, sizeof hi, gnx_jnum(wall, GNX_F_HI, NAN));
       snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);

@@ -15,10 +15,12 @@
 #include "gnx/engine.h"
 #include "gnx/workload.h"
 
+/* --cost's largest value: 10 s of spinning per item is already absurd. */
+#define NULL_COST_MAX_US 10000000
 #define NULL_STAGES 4 /* gen, s1, s2, s3; index NULL_STAGES in cost_ns is the sink */
 
 static const struct gnx_option null_options[] = {
-    {"batch", GNX_OPT_U64, "1", "records per item (items = ceil(n / batch))", 1, 0, 0},
+    {"batch", GNX_OPT_U64, "1", "records per item (items = ceil(n / batch))", 1, 1000000000, 0},
     {"cost", GNX_OPT_STR, NULL,
      "busy microseconds per item per stage or the sink, e.g. s2=500,gen=10,sink=50", 0, 0, 0},
     {"skew", GNX_OPT_U64, "0",
@@ -27,8 +29,8 @@ static const struct gnx_option null_options[] = {
      0, 100, 0},
     GNX_OPTION_STAGE_SCALE,
     {"sink-fail", GNX_OPT_U64, NULL,
-     "the sink fails on this item (to check that every engine reports it the same way)", 0, 0,
-     0},
+     "the sink fails on this item (to check that every engine reports it the same way)", 0,
+     1000000000, 0},
     GNX_OPTIONS_END,
 };
 
@@ -69,7 +71,7 @@ static int null_parse_cost(const char *spec, uint64_t cost_ns[NULL_STAGES + 1]) 
         }
       }
     }
-    if (stage < 0 || gnx_parse_u64(eq + 1, &us) < 0) {
+    if (stage < 0 || gnx_parse_u64(eq + 1, &us) < 0 || us > NULL_COST_MAX_US) {
       rc = GNX_EUSAGE;
       break;
     }
@@ -88,7 +90,8 @@ static int null_setup(const struct gnx_params *p, void **shared, struct gnx_work
   int rc = null_parse_cost(gnx_param_str(p, "cost"), s->cost_ns);
   if (rc < 0) {
     snprintf(why, GNX_WHY_MAX,
-             "--cost '%s': expected STAGE=MICROSECONDS,... with stages gen, s1, s2, s3, sink",
+             "--cost '%s': expected STAGE=MICROSECONDS,... with stages gen, s1, s2, s3, sink "
+             "and 0 to 10000000 microseconds",
              gnx_param_str(p, "cost"));
     free(s);
     return rc;

@@ -25,13 +25,20 @@ enum gnx_opt_type {
 /* The value "auto" is accepted besides the type's values: the engine's
  * model chooses it (a sizing option: workers, queue depths, slots). */
 #define GNX_OPT_F_AUTO 1u
+/* The value sets the size (gnn's --graph: the file's node count): the
+ * workload then runs at one size, the one its setup reports in
+ * gnx_workload_info.size, and --sizes beside the option is a usage error. */
+#define GNX_OPT_F_SIZE 2u
 
 struct gnx_option {
   const char *name;      /* flag without dashes: "work" -> --work */
   enum gnx_opt_type type;
   const char *def;       /* default as it would be typed, or NULL: unset */
   const char *help;      /* one line */
-  uint64_t min, max;     /* for U64: inclusive range; max 0 means no limit */
+  /* For U64: the inclusive range. Every U64 option has an upper bound
+   * (registration refuses max 0): a count or a duration without one lets
+   * --io-latency-us 99999999999 sleep for a day. Seeds take UINT64_MAX. */
+  uint64_t min, max;
   unsigned flags;        /* GNX_OPT_F_* */
 };
 

@@ -33,6 +33,8 @@ struct gnx_workload_info {
   uint64_t sink_wait_ns; /* modelled latency of one sink write (e.g. a remote
                             store); the engine waits it before each sink_put,
                             by sleeping or with a timer; 0 = none */
+  uint64_t size;         /* the size this setup ran at when an option set it
+                            (GNX_OPT_F_SIZE); 0: the size asked for */
 };
 
 struct gnx_stage_ops {

@@ -61,6 +61,23 @@ quick_bad_counts() {
   expect_usage_error "--work: 'lots' is not a whole number" --work lots --workloads etl --sizes 10
 }
 
+# Every duration and count has an upper bound (issue 16): none of these
+# may be accepted and then sleep or spin for a day.
+quick_options_have_upper_bounds() {
+  expect_usage_error "^gnxbench: --io-latency-us: 99999999999 is out of range \(0\.\.1000000\)$" \
+    --workloads etl --sizes 10 --io-latency-us 99999999999
+  expect_usage_error "^gnxbench: --item-delay-us: 99999999999 is out of range" \
+    --engines threads --workloads etl --sizes 10 --item-delay-us 99999999999
+  expect_usage_error "^gnxbench: --work: 9999999 is out of range" --workloads etl --sizes 10 \
+    --work 9999999
+  expect_usage_error "^gnxbench: --part-size: 99999999999 is out of range" --workloads gnn \
+    --sizes 10 --part-size 99999999999
+  expect_usage_error "^gnxbench: null: --cost 's2=99999999999': .* 0 to 10000000 microseconds$" \
+    --workloads null --sizes 10 --cost s2=99999999999
+  expect_usage_error "^gnxbench: --time-budget: '999999' is not seconds from 0 to 86400" \
+    --workloads null --sizes 10 --time-budget 999999
+}
+
 quick_repeated_flag() {
   expect_usage_error "--reps is given twice" --reps 2 --reps 3 --workloads null --sizes 10
   expect_usage_error "--sizes is given twice" --sizes 10 --sizes=20 --workloads null
@@ -86,6 +103,101 @@ quick_unwritable_out() {
   expect_usage_error "--out /proc/gnx-nope: cannot create" --workloads null --sizes 10 --out /proc/gnx-nope
   touch afile
   expect_usage_error "--out afile/sub: cannot create" --workloads null --sizes 10 --out afile/sub
+  # writability is proven by writing: access(2) says yes to root on /proc
+  expect_usage_error "^gnxbench: --out /proc: cannot create or write" --workloads null --sizes 10 \
+    --out /proc
+  [ -z "$(ls -A /proc/.gnx-probe-* 2>/dev/null)" ] || fail "a probe file was left in /proc"
+}
+
+# A directory holding an earlier run is refused, or with --replace its
+# outputs (only those) are removed first: no old chart beside a new report.
+quick_out_holding_a_run() {
+  local run=(--engines serial --workloads null --sizes 10 --reps 1 --warmup 0 --quiet --out o)
+  run_gnx "${run[@]}"
+  [ "$RC" -eq 0 ] || fail "the first run exited $RC: $(cat "$ERR")"
+  touch o/gantt-null-7-old.png o/trace-null-7-old.json o/notes.txt
+  expect_usage_error "^gnxbench: --out o holds an earlier run \(report.json\); .*--replace" "${run[@]}"
+  [ -e o/gantt-null-7-old.png ] || fail "a refused run removed the earlier run's files"
+  run_gnx "${run[@]}" --replace
+  [ "$RC" -eq 0 ] || fail "--replace exited $RC: $(cat "$ERR")"
+  [ ! -e o/gantt-null-7-old.png ] && [ ! -e o/trace-null-7-old.json ] ||
+    fail "--replace left the earlier run's outputs: $(ls o)"
+  [ -e o/notes.txt ] || fail "--replace removed a file that is not a run's output"
+  [ "$(json_get o/report.json "r['status']")" = complete ] || fail "the new report is not complete"
+  expect_usage_error "--replace takes no value" "${run[@]}" --replace=yes
+}
+
+# "--sizes --reps 1": the next option is not a value
+quick_option_without_value() {
+  expect_usage_error "^gnxbench: --sizes needs a value" --sizes --reps 1
+  expect_usage_error "^gnxbench: --out needs a value" --workloads null --out --quiet
+  expect_usage_error "^gnxbench: --work needs a value" --workloads etl --work --sizes 10
+}
+
+# etl's --save-output is checked before anything runs, naming the path.
+quick_etl_save_output_checked_first() {
+  touch plain
+  expect_usage_error "^gnxbench: etl: --save-output plain/x: cannot write there: Not a directory" \
+    --engines serial --workloads etl --sizes 100 --save-output plain/x
+  expect_usage_error "^gnxbench: etl: --save-output /proc/x: cannot write there" \
+    --engines serial --workloads etl --sizes 100 --save-output /proc/x
+  # and before the other workloads run: nothing was measured
+  expect_usage_error "^gnxbench: etl: --save-output plain/x" --engines serial \
+    --workloads null,etl --sizes 100 --save-output plain/x
+}
+
+# A run that fails before its first cell (setup out of memory): exit 1,
+# the report says failed with the error, and no "see the tables above".
+quick_run_failing_before_first_cell() {
+  (ulimit -v 1500000; "$GNX" --engines serial --workloads gnn --sizes 100m --reps 1 --out f \
+    >out.txt 2>err.txt)
+  local rc=$?
+  [ "$rc" -eq 1 ] || fail "exit $rc, expected 1: $(cat err.txt)"
+  [ "$(wc -l <err.txt)" -eq 1 ] || fail "expected one stderr line: $(cat err.txt)"
+  grep -q "^gnxbench: gnn: .*R-MAT graph of 100000000 nodes" err.txt || fail "stderr: $(cat err.txt)"
+  [ "$(json_get f/report.json "r['status'], len(r['results'])")" = "failed 0" ] ||
+    fail "report: $(json_get f/report.json "r['status'], r.get('error')")"
+  json_get f/report.json "r['error']" | grep -q "R-MAT graph of 100000000 nodes" ||
+    fail "the report does not record the error"
+  validate f/report.json
+}
+
+# A failed cell's table row shows no interval, not "[-, -]" or zeros.
+quick_failed_cell_row() {
+  run_gnx --engines serial --workloads null --sizes 20 --reps 1 --warmup 0 --sink-fail 3 --out o
+  [ "$RC" -eq 1 ] || fail "exit $RC"
+  grep -E "^  serial " "$OUT" | grep -qE "\[|0\.0 ms" && fail "failed row: $(grep -E '^  serial ' "$OUT")"
+  grep -qE "^  serial +- +- " "$OUT" || fail "failed row: $(cat "$OUT")"
+}
+
+# timeout(1) signals twice (the run, then its process group); a second
+# SIGTERM or SIGINT must not kill the run before its report says so.
+# Every trial: exit 130 and "incomplete", interrupted; or 0 and complete.
+quick_double_signal_leaves_a_truthful_report() {
+  local sig d rc
+  for sig in TERM INT; do
+    for d in 0.1 0.3 0.6; do
+      # ~2 s of work: serial, 2000 items of 300 us, 3 repetitions
+      timeout --preserve-status -s "$sig" "$d" "$GNX" --engines serial --workloads null \
+        --sizes 2000 --cost s2=300 --reps 3 --warmup 0 --out "o-$sig-$d" >/dev/null 2>err.txt
+      rc=$?
+      [ "$rc" -eq 130 ] || fail "SIG$sig after $d s: exit $rc: $(cat err.txt)"
+      grep -q "interrupted by SIG$sig" err.txt || fail "SIG$sig: stderr $(cat err.txt)"
+      [ "$(json_get "o-$sig-$d/report.json" "r['status'], r['interrupted']")" = "incomplete True" ] ||
+        fail "SIG$sig after $d s: report $(json_get "o-$sig-$d/report.json" "r['status']")"
+    done
+  done
+  # three signals in a row, 1 ms apart
+  "$GNX" --engines serial --workloads null --sizes 2000 --cost s2=300 --reps 3 --warmup 0 \
+    --out o3 >/dev/null 2>&1 &
+  local pid=$!
+  sleep 0.3
+  kill -TERM $pid; sleep 0.001; kill -TERM $pid; kill -INT $pid
+  wait $pid
+  rc=$?
+  [ "$rc" -eq 130 ] || fail "three signals: exit $rc"
+  [ "$(json_get o3/report.json "r['status']")" = incomplete ] || fail "three signals: not incomplete"
+  [ -z "$(tagged_pids)" ] || fail "processes left: $(tagged_pids)"
 }
 
 quick_null_report_is_valid() {
@@ -115,14 +227,51 @@ quick_etl_serial_table_and_report() {
 
 quick_gnn_bad_graph_file() {
   printf '0 1\n1 2\n# a comment\n2 x\n' >bad.txt
-  expect_usage_error "gnn: --graph bad.txt: line 4: .*'x'" --workloads gnn --graph bad.txt --sizes 10
-  expect_usage_error "gnn: --graph missing.txt" --workloads gnn --graph missing.txt --sizes 10
+  expect_usage_error "gnn: --graph bad.txt: line 4: .*'x'" --workloads gnn --graph bad.txt
+  expect_usage_error "gnn: --graph missing.txt" --workloads gnn --graph missing.txt
   printf '0 1\n1 2\n2 3\n3 0\n' >ring.txt
-  run_gnx --workloads gnn --graph ring.txt --sizes 4 --engines serial,procpool --reps 1 --warmup 0 \
+  # the graph sets the size: --sizes beside it is a usage error, and the
+  # one cell is labelled with the graph's node count
+  expect_usage_error "^gnxbench: --sizes cannot be given with --graph" --workloads gnn \
+    --graph ring.txt --sizes 4
+  run_gnx --workloads gnn --graph ring.txt --engines serial,procpool --reps 1 --warmup 0 \
           --out o --save-output o
   [ "$RC" -eq 0 ] || fail "a good graph file failed: $RC $(cat "$ERR")"
   [ -s o/gnn-4.npy ] || fail "--save-output wrote no gnn-4.npy"
+  [ "$(json_get o/report.json "sorted(set(c['size'] for c in r['results']))")" = "[4]" ] ||
+    fail "cells not of the graph's 4 nodes: $(json_get o/report.json "[c['size'] for c in r['results']]")"
   validate o/report.json
+}
+
+# Hostile graph and feature files are refused before anything is
+# allocated for them (issue 16): a 12-byte edge list naming node 144444444,
+# a 1 GB sparse file of NUL bytes, a line too long, a .npy header claiming
+# 88 GB. Each is one line, exit 2, in well under the memory they claim.
+quick_gnn_hostile_inputs() {
+  printf '0 144444444\n' >sparse-ids.txt
+  truncate -s 1G nul.txt
+  head -c 10000 /dev/zero | tr '\0' '1' >long.txt
+  printf '0 1\n1 2\n' >tiny.txt
+  "$PY" - <<'PY'
+import struct
+h = b"{'descr': '<f4', 'fortran_order': False, 'shape': (3, 11111111111), }"
+h += b" " * (118 - len(h)) + b"\n"
+open("huge.npy", "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h + b"\0" * 3)
+PY
+  local args
+  for args in "--graph sparse-ids.txt:ids this sparse" "--graph nul.txt:line 1 holds a NUL byte" \
+              "--graph long.txt:line 1 is longer than 4096 bytes" \
+              "--graph tiny.txt --features huge.npy:shape \(3, 11111111111\) needs|truncated"; do
+    local pat=${args#*:}
+    # shellcheck disable=SC2086 # the words are meant to be split
+    expect_usage_error "$pat" --workloads gnn --engines serial ${args%%:*}
+    [ -x /usr/bin/time ] || continue # Debian's time: the peak RSS
+    # shellcheck disable=SC2086
+    /usr/bin/time -f %M -o rss.txt "$GNX" --workloads gnn --engines serial ${args%%:*} >/dev/null 2>&1
+    local kb
+    kb=$(tail -1 rss.txt)
+    [ "$kb" -lt 200000 ] || fail "${args%%:*}: peak RSS ${kb} KB before refusing"
+  done
 }
 
 slow_etl_serial_100k() {

@@ -69,7 +69,7 @@ quick_gate_bad_baselines() {
   expect_usage_error "unusable baseline v7.json: not a gnxbench report of schema version 1" \
     gate --baseline v7.json --report good.json
   /usr/bin/python3 -c "import json; r=json.load(open('good.json')); del r['config']; json.dump(r, open('nocfg.json','w'))"
-  expect_usage_error "unusable baseline nocfg.json: no config object" \
+  expect_usage_error "unusable baseline nocfg.json: invalid report: config: missing" \
     gate --baseline nocfg.json --report good.json
   /usr/bin/python3 -c "import json; r=json.load(open('good.json')); r['results'][1]['stats']['speedup']=None; json.dump(r, open('nosp.json','w'))"
   expect_usage_error "unusable baseline nosp.json: results\[1\] \(null n=200 threads\) has no positive speedup" \

@@ -256,6 +256,44 @@ quick_report_usage_errors() {
   grep -q "gnxbench report DIR" "$OUT" && grep -q "gnxbench recommend DIR" "$OUT" || fail "--help does not list report/recommend"
 }
 
+# Every reader of a report or a baseline validates it at load time: a
+# damaged file gets one line naming the field (its JSON path), exit 2, and
+# nothing derived from it is written. Issue 16's crash (a cell {}) included.
+quick_hostile_reports_every_reader() {
+  cp "$GNX_SRC/results/baselines/ci.json" good.json
+  damage() { # damage NAME PYTHON-STATEMENT (on r, the report)
+    mkdir -p "$1"
+    "$PY" -c "import json; r=json.load(open('good.json')); c=r['results'][0]; $2; json.dump(r, open('$1/report.json','w'))"
+  }
+  damage crash "r['results'] = [{}]; r.pop('context')"
+  damage size "c['size'] = 'big'"
+  damage engine "c['engine'] = 7"
+  damage negwall "c['reps'][0]['wall_s'] = -1"
+  damage hugewall "c['reps'][0]['wall_s'] = 1e308"
+  damage dup "r['results'].append(c)"
+  damage nocontext "r.pop('context')"
+  damage tracepath "c['trace'] = {'file': '../../x.json', 'rep': 0}"
+  damage types "c['stats']['speedup'] = 'fast'"
+  local field
+  declare -A field=([crash]="context: missing" [size]="results\[0\]\.size: expected an integer"
+    [engine]="results\[0\]\.engine: expected a string" [negwall]="results\[0\]\.reps\[0\]\.wall_s: -1 is out of range"
+    [hugewall]="results\[0\]\.reps\[0\]\.wall_s: 1e\+308 is out of range" [dup]="results\[[0-9]+\]: the same workload, size and engine"
+    [nocontext]="context: missing" [tracepath]="results\[0\]\.trace\.file: not a trace file name"
+    [types]="results\[0\]\.stats\.speedup: expected an object or null")
+  local d
+  for d in "${!field[@]}"; do
+    local want="$d/report.json: invalid report: ${field[$d]}"
+    expect_usage_error "$want" report "$d"
+    expect_usage_error "$want" recommend "$d"
+    expect_usage_error "$want" predict "$d"
+    expect_usage_error "compare: $want" compare good.json "$d/report.json"
+    expect_usage_error "unusable report $want" gate --baseline good.json --report "$d/report.json"
+    expect_usage_error "unusable baseline $want" gate --baseline "$d/report.json" --report good.json
+    [ -e "$d/summary.md" ] && fail "report of the damaged $d wrote summary.md"
+  done
+  return 0
+}
+
 quick_unreadable_trace_is_a_warning() {
   run_slow_s2 serial
   echo '{"traceEvents": [ {"ph": "X"' >out/trace-null-200-serial.json

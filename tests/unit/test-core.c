@@ -126,6 +126,26 @@ static void fake_teardown(void *s) { (void)s; }
 /* Registration refuses a wrong ABI, a missing hook, and one option name
  * declared with two ranges (one --ring-slots validated against the wrong
  * engine's range would fail mid-run); the built-in tables pass. */
+/* Every count and duration has an upper bound: registration refuses a U64
+ * option declared without one (max 0), and every built-in option has one. */
+GNX_TEST(registry_refuses_unbounded_options) {
+  char why[512];
+  static const struct gnx_option unbounded[] = {
+      {"io-latency-us", GNX_OPT_U64, "0", "a", 0, 0, 0}, GNX_OPTIONS_END};
+  struct gnx_engine a = {.abi = GNX_ENGINE_ABI, .name = "a", .summary = "a",
+                         .options = unbounded, .run = fake_run};
+  const struct gnx_engine *one[] = {&a};
+  ASSERT_EQ_INT(gnx_plugins_check(one, 1, NULL, 0, why, sizeof why), GNX_EUSAGE);
+  ASSERT(strstr(why, "--io-latency-us of a has no upper bound") != NULL);
+  for (size_t i = 0; i < gnx_n_engines + gnx_n_workloads; i++) {
+    const struct gnx_option *o = i < gnx_n_engines ? gnx_engines[i]->options
+                                                   : gnx_workloads[i - gnx_n_engines]->options;
+    for (; o && o->name; o++) {
+      ASSERT(o->type != GNX_OPT_U64 || o->max > 0);
+    }
+  }
+}
+
 GNX_TEST(registry_checks_plugins) {
   char why[512];
   ASSERT_OK(gnx_registry_check(why, sizeof why));

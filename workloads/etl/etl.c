@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gnx/dir.h"
 #include "gnx/err.h"
 #include "gnx/workload.h"
 #include "etl/etl.h"
@@ -554,12 +555,13 @@ static int etl_sink_close(void *sink, json_t **summary) {
 
 static const struct gnx_option etl_options[] = {
     {"work", GNX_OPT_U64, ETL_DEFAULT_ROUNDS, "mix64 rounds per record in transform (its cost)",
-     0, 0, 0},
-    {"batch", GNX_OPT_U64, "1000", "records per item (items = ceil(n / batch))", 1, 0, 0},
-    {"seed", GNX_OPT_U64, "42", "seed of the generated data", 0, 0, 0},
+     0, 100000, 0},
+    {"batch", GNX_OPT_U64, "1000", "records per item (items = ceil(n / batch))", 1,
+     1000000000, 0},
+    {"seed", GNX_OPT_U64, "42", "seed of the generated data", 0, UINT64_MAX, 0},
     {"save-output", GNX_OPT_STR, NULL, "directory to write the output into (etl-<n>.csv)", 0, 0, 0},
     {"io-latency-us", GNX_OPT_U64, "0", "modelled latency of each load write, slept by the engine",
-     0, 0, 0},
+     0, 1000000, 0},
     GNX_OPTION_STAGE_SCALE,
     GNX_OPTIONS_END,
 };
@@ -610,6 +612,14 @@ static int etl_setup(const struct gnx_params *p, void **shared, struct gnx_workl
   uint64_t rounds;
   int rc = etl_rounds(p, &rounds, why);
   if (rc < 0) {
+    return rc;
+  }
+  /* fail now, naming the directory, not after the whole run at the sink */
+  rc = dir ? gnx_dir_writable(dir, 0, NULL) : 0;
+  if (rc < 0) {
+    snprintf(why, GNX_WHY_MAX, "--save-output %.160s: cannot write there: %s (give a writable "
+                               "directory)",
+             dir, strerror(-rc));
     return rc;
   }
   struct etl_shared *s = calloc(1, sizeof *s);

@@ -34,11 +34,13 @@ static const struct gnx_option gnn_options[] = {
     {"fanout", GNX_OPT_U64, "10", "sampled neighbours per node K: the first K of its sorted row",
      0, 65536, 0},
     {"avg-degree", GNX_OPT_U64, "10", "R-MAT edge draws per node D", 0, 100000, 0},
-    {"part-size", GNX_OPT_U64, "2048", "core nodes per subgraph P (items = ceil(n / P))", 1, 0, 0},
-    {"seed", GNX_OPT_U64, "42", "seed of the generated data", 0, 0, 0},
+    {"part-size", GNX_OPT_U64, "2048", "core nodes per subgraph P (items = ceil(n / P))", 1,
+     GNN_MAX_NODES, 0},
+    {"seed", GNX_OPT_U64, "42", "seed of the generated data", 0, UINT64_MAX, 0},
     {"save-output", GNX_OPT_STR, NULL, "directory: write OUT to DIR/gnn-<n>.npy", 0, 0, 0},
     {"graph", GNX_OPT_STR, NULL,
-     "edge-list file ('src dst' per line) instead of R-MAT; the node count comes from it", 0, 0, 0},
+     "edge-list file ('src dst' per line) instead of R-MAT; the node count comes from it", 0, 0,
+     GNX_OPT_F_SIZE},
     {"features", GNX_OPT_STR, NULL,
      ".npy of float32 X with shape (nodes, F) instead of generated X", 0, 0, 0},
     GNX_OPTIONS_END,
@@ -786,6 +788,7 @@ static int gnn_setup(const struct gnx_params *p, void **shared, struct gnx_workl
   sh->items = (sh->n + sh->p - 1) / sh->p;
   info->items = sh->items;
   info->sink_wait_ns = 0;
+  info->size = graph ? sh->n : 0;
   *shared = sh;
   return 0;
 fail:

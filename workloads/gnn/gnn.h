@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define GNN_GOLDEN 0x9E3779B97F4A7C15ull
 
@@ -56,6 +57,9 @@ int gnn_graph_rmat(uint64_t n, uint64_t seed, uint64_t d, struct gnn_graph *g);
  * whitespace. n = largest id + 1. Returns 0, -errno or GNX_EFORMAT with a
  * one-line `why` naming the file and the line. */
 int gnn_graph_load(const char *path, struct gnn_graph *g, char *why, size_t why_len);
+/* The same from an open stream (the fuzz target's memory); path names it
+ * in the messages. */
+int gnn_graph_read(FILE *f, const char *path, struct gnn_graph *g, char *why, size_t why_len);
 
 void gnn_graph_free(struct gnn_graph *g);
 

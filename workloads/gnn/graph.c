@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gnx/err.h"
 #include "gnn/gnn.h"
@@ -182,110 +183,171 @@ static int gnn_parse_id(const char *t, size_t len, uint32_t *id, const char *pat
   return 0;
 }
 
-static int gnn_read_file(const char *path, char **text, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    return -errno;
+/* Memory an input file may make gnn allocate for its graph: half of this
+ * machine's, so that a hostile file (a 12-byte edge list naming node
+ * 144444444) is refused before allocating, as a bad input, not an
+ * out-of-memory half way through. */
+static uint64_t gnn_mem_budget(void) {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  uint64_t phys = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 1ull << 32;
+  return phys / 2;
+}
+
+/* Bytes gnn_graph_build takes for n nodes and m edges at its peak: the
+ * row starts twice, both directions twice, and the edge list itself. */
+static uint64_t gnn_graph_bytes(uint64_t n, uint64_t m) {
+  return 2 * (n + 1) * sizeof(uint64_t) + 4 * m * sizeof(uint32_t) + 2 * m * sizeof(uint32_t);
+}
+
+static int gnn_too_big(const char *path, const char *what, uint64_t n, uint64_t m, char *why,
+                       size_t why_len) {
+  snprintf(why, why_len,
+           "--graph %s: %s: %llu nodes and %llu edges need %.1f GB, more than the limit of half "
+           "this machine's memory (%.1f GB); number the nodes densely from 0",
+           path, what, (unsigned long long)n, (unsigned long long)m,
+           (double)gnn_graph_bytes(n, m) / 1e9, (double)gnn_mem_budget() / 1e9);
+  return GNX_EUSAGE;
+}
+
+/* Node ids an edge list of m edges may use: every id up to the largest
+ * becomes a node (its row, its features), so ids far sparser than the
+ * 2m endpoints are refused before anything is allocated for them; 16 per
+ * endpoint, and 65536 in any case, leave room for real numberings with
+ * gaps. */
+#define GNN_SPARSE_IDS(m) (32 * (m) + 65536)
+
+/* Lines longer than this are not 'src dst' pairs (nor comments worth
+ * reading): a file of one huge line is refused without holding it. */
+#define GNN_LINE_MAX 4096
+#define GNN_STR_(x) #x
+#define GNN_STR(x) GNN_STR_(x)
+
+/* Reading an edge list line by line, through a fixed buffer. */
+struct gnn_lines {
+  FILE *f;
+  char line[GNN_LINE_MAX + 1];
+  uint64_t no; /* the current line's number */
+};
+
+/* The next line (without its '\n') in l->line. Returns its length, -1 at
+ * the end, or GNX_EFORMAT (too long, a NUL byte: not text) / -errno with
+ * why. */
+static long gnn_next_line(struct gnn_lines *l, const char *path, char *why, size_t why_len) {
+  size_t n = 0;
+  int c;
+  while ((c = getc_unlocked(l->f)) != EOF && c != '\n') {
+    if (c == '\0' || n == GNN_LINE_MAX) {
+      snprintf(why, why_len, "--graph %s: line %llu %s (expected 'src dst' lines of text)", path,
+               (unsigned long long)l->no + 1,
+               c ? "is longer than " GNN_STR(GNN_LINE_MAX) " bytes" : "holds a NUL byte");
+      return GNX_EFORMAT;
+    }
+    l->line[n++] = (char)c;
   }
-  size_t cap = 0, n = 0;
-  char *buf = NULL;
+  if (c == EOF && ferror(l->f)) {
+    int e = errno ? errno : EIO; /* e.g. EISDIR */
+    snprintf(why, why_len, "--graph %s: cannot read: %s", path, strerror(e));
+    return -e;
+  }
+  if (c == EOF && n == 0) {
+    return -1;
+  }
+  l->no++;
+  l->line[n] = '\0';
+  return (long)n;
+}
+
+/* One line's edge: *fields 0 (blank or a comment) or 2 with a and b set.
+ * Returns 0 or GNX_EFORMAT with why. */
+static int gnn_parse_edge(const char *text, size_t end, uint64_t line, const char *path,
+                          uint32_t *a, uint32_t *b, unsigned *fields, char *why, size_t why_len) {
+  /* Split the line (up to a '#') into whitespace-separated tokens. */
+  const char *tok[2] = {NULL, NULL};
+  size_t tlen[2] = {0, 0};
+  *fields = 0;
+  size_t j = 0;
+  while (j < end && text[j] != '#') {
+    if (gnn_is_space(text[j])) {
+      j++;
+      continue;
+    }
+    size_t t0 = j;
+    while (j < end && text[j] != '#' && !gnn_is_space(text[j])) {
+      j++;
+    }
+    if (*fields < 2) {
+      tok[*fields] = text + t0;
+      tlen[*fields] = j - t0;
+    }
+    (*fields)++;
+  }
+  if (*fields != 0 && *fields != 2) {
+    snprintf(why, why_len, "--graph %s: line %llu: expected 'src dst', found %u field%s", path,
+             (unsigned long long)line, *fields, *fields == 1 ? "" : "s");
+    return GNX_EFORMAT;
+  }
+  int rc = *fields ? gnn_parse_id(tok[0], tlen[0], a, path, line, why, why_len) : 0;
+  return rc == 0 && *fields ? gnn_parse_id(tok[1], tlen[1], b, path, line, why, why_len) : rc;
+}
+
+/* Every edge of the file into e, streamed: the file is never held whole,
+ * and the edge list grows only within the memory budget. */
+static int gnn_read_edges(FILE *f, const char *path, struct gnn_edges *e, uint64_t *max_id,
+                          char *why, size_t why_len) {
+  struct gnn_lines l = {.f = f};
+  uint64_t budget = gnn_mem_budget();
   int rc = 0;
-  for (;;) {
-    if (n + 1 >= cap) {
-      size_t ncap = cap ? cap * 2 : 1 << 16;
-      char *nb = realloc(buf, ncap);
-      if (!nb) {
-        rc = -ENOMEM;
-        break;
-      }
-      buf = nb;
-      cap = ncap;
+  long len = -1;
+  while (rc == 0 && (len = gnn_next_line(&l, path, why, why_len)) >= 0) {
+    uint32_t a = 0, b = 0;
+    unsigned fields;
+    rc = gnn_parse_edge(l.line, (size_t)len, l.no, path, &a, &b, &fields, why, why_len);
+    if (rc < 0 || fields == 0) {
+      continue;
     }
-    errno = 0;
-    size_t got = fread(buf + n, 1, cap - n - 1, f);
-    n += got;
-    if (got == 0) {
-      if (ferror(f)) {
-        rc = errno ? -errno : -EIO; /* e.g. EISDIR */
-      }
-      break;
+    uint64_t top = a > b ? a : b;
+    *max_id = top > *max_id ? top : *max_id;
+    if (gnn_graph_bytes(*max_id + 1, e->m + 1) > budget) {
+      rc = gnn_too_big(path, l.no == 1 ? "line 1" : "the edges so far", *max_id + 1, e->m + 1,
+                       why, why_len);
+    } else if ((rc = gnn_edges_push(e, a, b)) == -ENOMEM) {
+      snprintf(why, why_len, "--graph %s: out of memory at line %llu", path,
+               (unsigned long long)l.no);
     }
   }
-  fclose(f);
-  if (rc < 0) {
-    free(buf);
-    return rc;
-  }
-  buf[n] = '\0';
-  *text = buf;
-  *len = n;
-  return 0;
+  return rc == 0 && len < -1 ? (int)len : rc; /* a read error ended the loop */
 }
 
 int gnn_graph_load(const char *path, struct gnn_graph *g, char *why, size_t why_len) {
-  char *text = NULL;
-  size_t len = 0;
-  int rc = gnn_read_file(path, &text, &len);
-  if (rc < 0) {
-    snprintf(why, why_len, "--graph %s: cannot read: %s", path, strerror(-rc));
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    int rc = -errno;
+    snprintf(why, why_len, "--graph %s: cannot read: %s", path, strerror(errno));
     return rc;
   }
+  int rc = gnn_graph_read(f, path, g, why, why_len);
+  fclose(f);
+  return rc;
+}
+
+int gnn_graph_read(FILE *f, const char *path, struct gnn_graph *g, char *why, size_t why_len) {
   struct gnn_edges e = {0};
-  uint64_t line = 0, max_id = 0;
-  size_t i = 0;
-  while (rc == 0 && i < len) {
-    line++;
-    size_t end = i;
-    while (end < len && text[end] != '\n') {
-      end++;
-    }
-    /* Split the line (up to a '#') into whitespace-separated tokens. */
-    const char *tok[2] = {NULL, NULL};
-    size_t tlen[2] = {0, 0};
-    unsigned fields = 0;
-    size_t j = i;
-    while (j < end && text[j] != '#') {
-      if (gnn_is_space(text[j])) {
-        j++;
-        continue;
-      }
-      size_t t0 = j;
-      while (j < end && text[j] != '#' && !gnn_is_space(text[j])) {
-        j++;
-      }
-      if (fields < 2) {
-        tok[fields] = text + t0;
-        tlen[fields] = j - t0;
-      }
-      fields++;
-    }
-    if (fields != 0 && fields != 2) {
-      snprintf(why, why_len, "--graph %s: line %llu: expected 'src dst', found %u field%s", path,
-               (unsigned long long)line, fields, fields == 1 ? "" : "s");
-      rc = GNX_EFORMAT;
-    } else if (fields == 2) {
-      uint32_t a = 0, b = 0;
-      rc = gnn_parse_id(tok[0], tlen[0], &a, path, line, why, why_len);
-      if (rc == 0) {
-        rc = gnn_parse_id(tok[1], tlen[1], &b, path, line, why, why_len);
-      }
-      if (rc == 0) {
-        max_id = a > max_id ? a : max_id;
-        max_id = b > max_id ? b : max_id;
-        rc = gnn_edges_push(&e, a, b);
-      }
-    }
-    i = end + 1;
-  }
-  free(text);
+  uint64_t max_id = 0;
+  int rc = gnn_read_edges(f, path, &e, &max_id, why, why_len);
   if (rc == 0 && e.m == 0) {
     snprintf(why, why_len, "--graph %s: no edges (expected 'src dst' lines)", path);
     rc = GNX_EFORMAT;
   }
-  if (rc == 0) {
-    rc = gnn_graph_build(max_id + 1, &e, g);
+  if (rc == 0 && max_id >= GNN_SPARSE_IDS(e.m)) {
+    snprintf(why, why_len,
+             "--graph %s: node id %llu, but %llu edges touch at most %llu nodes: ids this sparse "
+             "would allocate every missing node (the largest id allowed here is %llu); number the "
+             "nodes densely from 0",
+             path, (unsigned long long)max_id, (unsigned long long)e.m,
+             (unsigned long long)(2 * e.m), (unsigned long long)GNN_SPARSE_IDS(e.m) - 1);
+    rc = GNX_EUSAGE;
   }
-  if (rc == -ENOMEM) {
+  if (rc == 0 && (rc = gnn_graph_build(max_id + 1, &e, g)) == -ENOMEM) {
     snprintf(why, why_len, "--graph %s: out of memory", path);
   }
   gnn_edges_free(&e);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gnx/err.h"
 #include "gnn/gnn.h"
@@ -141,7 +142,10 @@ int gnn_npy_read_f32(const char *path, uint64_t rows, float **data, uint64_t *co
     rc = GNX_EFORMAT;
     goto out;
   }
-  if (hlen > (1u << 20)) {
+  struct stat st;
+  uint64_t fsize = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+  uint64_t data_at = (pre[6] == 1 ? 10 : 12) + hlen;
+  if (hlen > (1u << 20) || data_at > fsize) {
     snprintf(why, why_len, "--features %s: header length %llu is implausible", path,
              (unsigned long long)hlen);
     rc = GNX_EFORMAT;
@@ -176,8 +180,20 @@ int gnn_npy_read_f32(const char *path, uint64_t rows, float **data, uint64_t *co
     rc = GNX_EFORMAT;
     goto out;
   }
-  if (shape[1] > (SIZE_MAX / sizeof(float)) / rows) {
-    snprintf(why, why_len, "--features %s: shape too large", path);
+  /* the shape must match the file before anything is allocated for it: a
+   * 131-byte header may claim (2, 11111111111) */
+  uint64_t have = fsize - data_at;
+  double want = (double)rows * (double)shape[1] * sizeof(float);
+  if (want != (double)have) {
+    if (want > (double)have) {
+      snprintf(why, why_len, "--features %s: truncated: %llu of %.0f data bytes of shape (%llu, "
+                             "%llu)",
+               path, (unsigned long long)have, want, (unsigned long long)shape[0],
+               (unsigned long long)shape[1]);
+    } else {
+      snprintf(why, why_len, "--features %s: bytes after the %.0f data bytes of shape (%llu, %llu)",
+               path, want, (unsigned long long)shape[0], (unsigned long long)shape[1]);
+    }
     rc = GNX_EFORMAT;
     goto out;
   }
