@@ -451,7 +451,7 @@ struct gnx_run_state {
   const struct gnx_pin_plan *plan;
   const struct gnx_machine *machine; /* the constants the models use */
   char run_id[64], out[PATH_MAX], report_path[PATH_MAX + 16];
-  int created; /* out was made by this run */
+  int created; /* directories of out this run made (gnx_dir_writable) */
   json_t *report;
   int exit_code, wrote;
   int write_failed; /* the report could not be written (said once) */
@@ -858,13 +858,20 @@ static int gnx__report_close(struct gnx_run_state *run) {
   return rc;
 }
 
-/* Every derived output. Charts that were not drawn (gnuplot failed, or
- * was killed with the process group by a signal) are recorded in the
- * report, and a signal while they were drawn marks it interrupted, so
- * that the exit status and the report tell the same story. */
-static void gnx__render(struct gnx_run_state *run) {
+/* Every derived output, drawn from the final report before it is written:
+ * until it is on disk the last checkpoint (running) stands, so a run
+ * killed while drawing (SIGKILL) does not leave a report claiming to be
+ * complete. Charts that were not drawn (gnuplot failed, or was killed with
+ * the process group by a signal) are recorded in the report, and a signal
+ * while they were drawn marks it interrupted: the exit status and the
+ * report tell the same story. Returns what gnx__report_close returns. */
+static int gnx__render_close(struct gnx_run_state *run) {
   int stopped = gnx_stop != 0;
   struct gnx_render_status st;
+  gnx__report_mark(run);
+  if (!run->cfg->quiet) {
+    printf("\n");
+  }
   gnx_cmd_render(run->report, run->out, run->cfg->quiet, &run->exit_code, &st);
   int late_stop = !stopped && gnx_stop;
   if (st.failed || late_stop) {
@@ -872,8 +879,8 @@ static void gnx__render(struct gnx_run_state *run) {
                         json_pack("{s:I, s:I, s:s, s:b}", "charts", (json_int_t)st.charts,
                                   "charts_failed", (json_int_t)st.failed, "first_failure",
                                   st.why, "interrupted", late_stop));
-    (void)gnx__report_close(run);
   }
+  return gnx__report_close(run);
 }
 
 /* The final report and every output derived from it; the exit status. */
@@ -882,18 +889,14 @@ static int gnx__run_finish(struct gnx_run_state *run) {
   size_t cells = json_array_size(json_object_get(run->report, GNX_F_RESULTS));
   if (run->exit_code == 2 && !run->wrote) {
     /* a usage error before anything was measured: leave nothing behind */
-    if (run->created) {
-      (void)rmdir(run->out);
-    }
-  } else if (gnx__report_close(run) == 0) {
+    gnx_dir_unmake(run->out, run->created);
+  } else if (gnx__render_close(run) == 0) {
     if (!cfg->out) {
       gnx__point_latest(run->run_id);
     }
     if (!cfg->quiet) {
-      printf("\nreport: %s/report.json%s\n", run->out,
-             gnx_stop ? " (incomplete: interrupted)" : "");
+      printf("report: %s/report.json%s\n", run->out, gnx_stop ? " (incomplete: interrupted)" : "");
     }
-    gnx__render(run); /* by the code `gnxbench report DIR` runs */
   }
   if (gnx_stop) {
     fprintf(stderr, "gnxbench: interrupted by %s; the report holds what was measured\n",
