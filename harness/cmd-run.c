@@ -455,6 +455,7 @@ struct gnx_run_state {
   json_t *report;
   int exit_code, wrote;
   int write_failed; /* the report could not be written (said once) */
+  int stopped;      /* the signal the final report records (0: none) */
   double t0;        /* when measuring began (monotonic) */
   char error[GNX_WHY_MAX + 64]; /* the first error that stopped a group */
   /* the groups, in order: workload index and size (one size for a
@@ -808,7 +809,7 @@ static int gnx__group_run(struct gnx_run_state *run, size_t gi) {
  * recorded), incomplete (interrupted, or stopped early), or complete. */
 static const char *gnx__final_status(const struct gnx_run_state *run) {
   size_t cells = json_array_size(json_object_get(run->report, GNX_F_RESULTS));
-  if (gnx_stop) {
+  if (run->stopped) {
     return "incomplete";
   }
   if (run->error[0] && cells == 0) {
@@ -817,9 +818,13 @@ static const char *gnx__final_status(const struct gnx_run_state *run) {
   return run->error[0] || run->exit_code == 2 ? "incomplete" : "complete";
 }
 
+/* The final status, from the signal state as it is now: the exit status
+ * is decided by the same snapshot (run->stopped), so a signal that comes
+ * after the last report was written cannot make them disagree. */
 static void gnx__report_mark(struct gnx_run_state *run) {
+  run->stopped = gnx_stop;
   json_object_set_new(run->report, GNX_F_STATUS, json_string(gnx__final_status(run)));
-  json_object_set_new(run->report, GNX_F_INTERRUPTED, json_boolean(gnx_stop != 0));
+  json_object_set_new(run->report, GNX_F_INTERRUPTED, json_boolean(run->stopped != 0));
   if (run->error[0]) {
     json_object_set_new(run->report, GNX_F_ERROR, json_string(run->error));
   }
@@ -895,12 +900,15 @@ static int gnx__run_finish(struct gnx_run_state *run) {
       gnx__point_latest(run->run_id);
     }
     if (!cfg->quiet) {
-      printf("report: %s/report.json%s\n", run->out, gnx_stop ? " (incomplete: interrupted)" : "");
+      printf("report: %s/report.json%s\n", run->out,
+             run->stopped ? " (incomplete: interrupted)" : "");
     }
+  } else {
+    run->stopped = gnx_stop; /* no report (or none written): the signal as it is */
   }
-  if (gnx_stop) {
+  if (run->stopped) {
     fprintf(stderr, "gnxbench: interrupted by %s; the report holds what was measured\n",
-            gnx_stop == SIGTERM ? "SIGTERM" : "SIGINT");
+            run->stopped == SIGTERM ? "SIGTERM" : "SIGINT");
     return 130;
   }
   if (run->exit_code == 1 && !cfg->quiet && cells > 0 && !run->write_failed) {
