@@ -4,43 +4,53 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "gnx/dir.h"
 
-static int gnx__mkdir_p(const char *path) {
+/* mkdir -p; *made counts the directories it created (the deepest ones). */
+static int gnx__mkdir_p(const char *path, int *made) {
   char buf[PATH_MAX];
   if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
     return -ENAMETOOLONG;
   }
-  for (char *p = buf + 1; *p; p++) {
-    if (*p == '/') {
+  for (char *p = buf + 1;; p++) {
+    if (*p == '/' || *p == '\0') {
+      char c = *p;
       *p = '\0';
-      if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
+      if (mkdir(buf, 0755) == 0) {
+        (*made)++;
+      } else if (errno != EEXIST) {
         return -errno;
       }
-      *p = '/';
+      *p = c;
+      if (!c) {
+        return 0;
+      }
     }
   }
-  return mkdir(buf, 0755) < 0 && errno != EEXIST ? -errno : 0;
 }
 
 int gnx_dir_writable(const char *dir, int parents, int *created) {
   struct stat st;
-  int existed = stat(dir, &st) == 0;
+  int made = 0;
   if (created) {
     *created = 0;
   }
   if (!*dir) {
     return -ENOENT;
   }
-  int rc = existed ? 0 : parents ? gnx__mkdir_p(dir) : mkdir(dir, 0755) < 0 ? -errno : 0;
+  int rc = stat(dir, &st) == 0 ? 0
+           : parents         ? gnx__mkdir_p(dir, &made)
+           : mkdir(dir, 0755) < 0 ? -errno
+                                  : (made = 1, 0);
+  if (created) {
+    *created = made;
+  }
   if (rc < 0) {
     return rc;
-  }
-  if (created) {
-    *created = !existed;
   }
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
     return -ENOTDIR;
@@ -56,4 +66,23 @@ int gnx_dir_writable(const char *dir, int parents, int *created) {
   close(fd);
   unlink(probe);
   return 0;
+}
+
+void gnx_dir_unmake(const char *dir, int created) {
+  char buf[PATH_MAX];
+  snprintf(buf, sizeof buf, "%s", dir);
+  for (int i = 0; i < created; i++) {
+    size_t l = strlen(buf);
+    while (l > 1 && buf[l - 1] == '/') {
+      buf[--l] = '\0';
+    }
+    if (rmdir(buf) < 0) {
+      return;
+    }
+    char *slash = strrchr(buf, '/');
+    if (!slash) {
+      return;
+    }
+    *slash = '\0';
+  }
 }

@@ -208,6 +208,7 @@ static int gnx__rerun_config(struct gnx__rerun *r, const json_t *baseline, char 
     json_array_append_new(r->words, json_string(extra[i]));
   }
   rc = rc ? rc : gnx_config_args(&r->cfg, (int)n_extra, extra, r->why, sizeof r->why);
+  r->cfg.replace = 1; /* the rerun's --out is the gate's scratch (.ci/run reuses build/gate) */
   return rc ? rc : gnx_config_finish(&r->cfg, r->why, sizeof r->why);
 }
 

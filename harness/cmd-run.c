@@ -451,10 +451,11 @@ struct gnx_run_state {
   const struct gnx_pin_plan *plan;
   const struct gnx_machine *machine; /* the constants the models use */
   char run_id[64], out[PATH_MAX], report_path[PATH_MAX + 16];
-  int created; /* out was made by this run */
+  int created; /* directories of out this run made (gnx_dir_writable) */
   json_t *report;
   int exit_code, wrote;
   int write_failed; /* the report could not be written (said once) */
+  int stopped;      /* the signal the final report records (0: none) */
   double t0;        /* when measuring began (monotonic) */
   char error[GNX_WHY_MAX + 64]; /* the first error that stopped a group */
   /* the groups, in order: workload index and size (one size for a
@@ -808,7 +809,7 @@ static int gnx__group_run(struct gnx_run_state *run, size_t gi) {
  * recorded), incomplete (interrupted, or stopped early), or complete. */
 static const char *gnx__final_status(const struct gnx_run_state *run) {
   size_t cells = json_array_size(json_object_get(run->report, GNX_F_RESULTS));
-  if (gnx_stop) {
+  if (run->stopped) {
     return "incomplete";
   }
   if (run->error[0] && cells == 0) {
@@ -817,9 +818,13 @@ static const char *gnx__final_status(const struct gnx_run_state *run) {
   return run->error[0] || run->exit_code == 2 ? "incomplete" : "complete";
 }
 
+/* The final status, from the signal state as it is now: the exit status
+ * is decided by the same snapshot (run->stopped), so a signal that comes
+ * after the last report was written cannot make them disagree. */
 static void gnx__report_mark(struct gnx_run_state *run) {
+  run->stopped = gnx_stop;
   json_object_set_new(run->report, GNX_F_STATUS, json_string(gnx__final_status(run)));
-  json_object_set_new(run->report, GNX_F_INTERRUPTED, json_boolean(gnx_stop != 0));
+  json_object_set_new(run->report, GNX_F_INTERRUPTED, json_boolean(run->stopped != 0));
   if (run->error[0]) {
     json_object_set_new(run->report, GNX_F_ERROR, json_string(run->error));
   }
@@ -858,13 +863,20 @@ static int gnx__report_close(struct gnx_run_state *run) {
   return rc;
 }
 
-/* Every derived output. Charts that were not drawn (gnuplot failed, or
- * was killed with the process group by a signal) are recorded in the
- * report, and a signal while they were drawn marks it interrupted, so
- * that the exit status and the report tell the same story. */
-static void gnx__render(struct gnx_run_state *run) {
+/* Every derived output, drawn from the final report before it is written:
+ * until it is on disk the last checkpoint (running) stands, so a run
+ * killed while drawing (SIGKILL) does not leave a report claiming to be
+ * complete. Charts that were not drawn (gnuplot failed, or was killed with
+ * the process group by a signal) are recorded in the report, and a signal
+ * while they were drawn marks it interrupted: the exit status and the
+ * report tell the same story. Returns what gnx__report_close returns. */
+static int gnx__render_close(struct gnx_run_state *run) {
   int stopped = gnx_stop != 0;
   struct gnx_render_status st;
+  gnx__report_mark(run);
+  if (!run->cfg->quiet) {
+    printf("\n");
+  }
   gnx_cmd_render(run->report, run->out, run->cfg->quiet, &run->exit_code, &st);
   int late_stop = !stopped && gnx_stop;
   if (st.failed || late_stop) {
@@ -872,8 +884,8 @@ static void gnx__render(struct gnx_run_state *run) {
                         json_pack("{s:I, s:I, s:s, s:b}", "charts", (json_int_t)st.charts,
                                   "charts_failed", (json_int_t)st.failed, "first_failure",
                                   st.why, "interrupted", late_stop));
-    (void)gnx__report_close(run);
   }
+  return gnx__report_close(run);
 }
 
 /* The final report and every output derived from it; the exit status. */
@@ -882,22 +894,21 @@ static int gnx__run_finish(struct gnx_run_state *run) {
   size_t cells = json_array_size(json_object_get(run->report, GNX_F_RESULTS));
   if (run->exit_code == 2 && !run->wrote) {
     /* a usage error before anything was measured: leave nothing behind */
-    if (run->created) {
-      (void)rmdir(run->out);
-    }
-  } else if (gnx__report_close(run) == 0) {
+    gnx_dir_unmake(run->out, run->created);
+  } else if (gnx__render_close(run) == 0) {
     if (!cfg->out) {
       gnx__point_latest(run->run_id);
     }
     if (!cfg->quiet) {
-      printf("\nreport: %s/report.json%s\n", run->out,
-             gnx_stop ? " (incomplete: interrupted)" : "");
+      printf("report: %s/report.json%s\n", run->out,
+             run->stopped ? " (incomplete: interrupted)" : "");
     }
-    gnx__render(run); /* by the code `gnxbench report DIR` runs */
+  } else {
+    run->stopped = gnx_stop; /* no report (or none written): the signal as it is */
   }
-  if (gnx_stop) {
+  if (run->stopped) {
     fprintf(stderr, "gnxbench: interrupted by %s; the report holds what was measured\n",
-            gnx_stop == SIGTERM ? "SIGTERM" : "SIGINT");
+            run->stopped == SIGTERM ? "SIGTERM" : "SIGINT");
     return 130;
   }
   if (run->exit_code == 1 && !cfg->quiet && cells > 0 && !run->write_failed) {

@@ -38,16 +38,35 @@ static int gnx__write_all(const char *buf, size_t n, void *data) {
   return 0;
 }
 
+/* The file being written: unnamed (O_TMPFILE) where the file system
+ * allows, so that a SIGKILL while it is written leaves nothing behind; it
+ * gets the temporary name beside the report only once complete, just
+ * before the rename. */
+static int gnx__open_tmp(const char *dir, const char *tmp, int *anon) {
+  int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  *anon = fd >= 0;
+  return fd >= 0 ? fd : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+static int gnx__name_tmp(int fd, const char *tmp) {
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  (void)unlink(tmp); /* one left by a killed run of the same pid */
+  return linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
+}
+
 int gnx_report_write(const json_t *report, const char *path, char *why, size_t len) {
   /* the temporary file lies beside the report, so the rename is atomic */
-  char tmp[4096];
+  char tmp[4096], dir[4096];
   const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
   if (snprintf(tmp, sizeof tmp, "%.*s.%s.%d.tmp", (int)(base - path), path, base, (int)getpid()) >=
       (int)sizeof tmp) {
     snprintf(why, len, "cannot write %s: %s", path, strerror(ENAMETOOLONG));
     return -ENAMETOOLONG;
   }
-  struct gnx__out o = {open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), 0};
+  snprintf(dir, sizeof dir, "%.*s", base > path ? (int)(base - path) : 1, base > path ? path : ".");
+  int anon;
+  struct gnx__out o = {gnx__open_tmp(dir, tmp, &anon), 0};
   if (o.fd < 0) {
     int e = errno;
     snprintf(why, len, "cannot write %s: %s", path, strerror(e));
@@ -62,6 +81,11 @@ int gnx_report_write(const json_t *report, const char *path, char *why, size_t l
   if (!o.err && fsync(o.fd) < 0) {
     o.err = errno;
   }
+  int named = !anon;
+  if (!o.err && anon) {
+    o.err = -gnx__name_tmp(o.fd, tmp);
+    named = !o.err;
+  }
   if (close(o.fd) < 0 && !o.err) {
     o.err = errno;
   }
@@ -69,7 +93,9 @@ int gnx_report_write(const json_t *report, const char *path, char *why, size_t l
     o.err = errno;
   }
   if (o.err) {
-    unlink(tmp);
+    if (named) {
+      unlink(tmp);
+    }
     snprintf(why, len, "cannot write %s: %s", path, strerror(o.err));
     return -o.err;
   }
