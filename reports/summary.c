@@ -597,7 +597,8 @@ int gnx_summary_write(const struct gnx_analysis *a, const char *dir,
     fprintf(f, "%s%s", i ? ", " : "", json_string_value(v));
   }
   fprintf(f, ". Every engine's result is compared with serial's; speedups are medians of "
-             "per-repetition ratios against serial.\n\n");
+             "per-repetition ratios against serial. report.html holds this report with every "
+             "chart inline.\n\n");
   const char *status = gnx_jstr(report, GNX_F_STATUS, "?");
   if (strcmp(status, "complete") != 0) {
     fprintf(f, "> **This run is %s**%s: the tables hold what was measured.\n\n", status,
@@ -691,6 +692,9 @@ int gnx_report_render(const json_t *report, const char *dir, struct gnx_render_s
   }
   if (rc == 0) {
     rc = gnx_summary_write(&a, dir, st, why, len);
+  }
+  if (rc == 0) {
+    rc = gnx_html_write(&a, dir, st, why, len);
   }
   gnx_analysis_free(&a);
   return rc;
