@@ -12,7 +12,7 @@
 
 # Debian packages: build tools, libraries (-dev), and run-time tools.
 DEBS := cmake make gcc pkg-config libjansson-dev libhwloc-dev libpapi-dev libuv1-dev \
-        libopenblas-dev gnuplot-nox python3 python3-jsonschema man-db zsh
+        libopenblas-dev gnuplot-nox python3 python3-jsonschema man-db zsh chromium
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BENCH_ARGS ?= --engines all --sizes 25k,50k,100k
 BUILD := build/dev
