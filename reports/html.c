@@ -20,7 +20,7 @@
 #include "reports/charts.h"
 #include "reports/schema.h"
 
-#define GNX_HTML_SVG_MAX (64u << 20) /* larger charts are linked, not pasted */
+#define GNX_HTML_SVG_MAX (64u << 20) /* larger charts are named, not pasted */
 
 struct gnx__page {
   FILE *f;
@@ -170,6 +170,11 @@ static void gnx__figure(struct gnx__page *pg, const char *base, const char *capt
     char prefix[32];
     snprintf(prefix, sizeof prefix, "c%u-", ++pg->figures);
     gnx__svg_paste(pg->f, svg, prefix, caption);
+  } else if (access(path, R_OK) == 0) {
+    fputs("<p class=\"note\">", pg->f);
+    gnx__put(pg->f, 0, "%s.svg is too large to paste into this page; open it beside the page.",
+             base);
+    fputs("</p>\n", pg->f);
   } else {
     fputs("<p class=\"note\">Not drawn: ", pg->f);
     gnx__put(pg->f, 0, "%s.svg is missing (%s). Its data and script lie beside this page: %s.dat, "
