@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* harness/cmd-report.c: `gnxbench report DIR`: regenerate every output
- * derived from DIR/report.json (summary.md, speedup.csv, Gantt charts) and
+ * derived from DIR/report.json (summary.md, report.html, speedup.csv, charts) and
  * print the tables. The same renderer runs at the end of `gnxbench run`,
  * so the files come out identical. */
 #include <limits.h>
@@ -94,7 +94,7 @@ void gnx_cmd_render(const json_t *report, const char *dir, int quiet, int *exit_
             st.traces_unreadable, st.traces_unreadable == 1 ? "" : "s", st.trace_why);
   }
   if (!quiet) {
-    printf("summary: %s/summary.md (and speedup.csv, %u chart%s)\n", dir, st.charts,
+    printf("summary: %s/summary.md (and report.html, speedup.csv, %u chart%s)\n", dir, st.charts,
            st.charts == 1 ? "" : "s");
   }
 }

@@ -19,7 +19,7 @@ static int gnx__run(int argc, char **argv) { return gnx_cmd_run(argc, argv, gnx_
 const struct gnx_command gnx_commands[] = {
     {"run", gnx__run, "[run] [options]", "run workloads under engines, write a report"},
     {"report", gnx_cmd_report, "report DIR",
-     "regenerate summary.md, speedup.csv and the charts\nof a run from DIR/report.json"},
+     "regenerate summary.md, report.html, speedup.csv and\nthe charts of a run from DIR/report.json"},
     {"recommend", gnx_cmd_recommend, "recommend DIR",
      "which engine to choose per workload and size, why,\nand what to try next"},
     {"compare", gnx_cmd_compare, "compare A B [C ...] [--chart FILE.png|DIR]",

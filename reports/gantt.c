@@ -29,6 +29,7 @@
 
 #include "gnx/err.h"
 #include "reports/analysis.h"
+#include "reports/charts.h"
 #include "reports/profile.h"
 #include "reports/report.h"
 
@@ -246,18 +247,6 @@ static int gnx__row_bin(const struct gnx_tthread *th, unsigned row, double xmax,
   return rc;
 }
 
-static void gnx__gp_str(FILE *f, const char *s) {
-  /* a double-quoted gnuplot string: escape what gnuplot would interpret */
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"' || *s == '\\') {
-      fputc('\\', f);
-    }
-    fputc(*s == '\n' ? ' ' : *s, f);
-  }
-  fputc('"', f);
-}
-
 /* Run `gnuplot gp` in dir. Returns 0, -ENOENT when gnuplot is not on PATH,
  * or GNX_EGNUPLOT with gnuplot's first error line in why. */
 int gnx_gnuplot_run(const char *dir, const char *gp, char *why, size_t len) {
@@ -329,6 +318,9 @@ int gnx_gantt_write(const char *dir, const struct gnx_cell_an *c, const struct g
   char base[256], path[4096];
   snprintf(base, sizeof base, "gantt-%s-%llu-%s", c->workload, (unsigned long long)c->size,
            c->engine);
+  if (!gnx_chart_name_ok(base, st)) {
+    return 0;
+  }
   double wall_ms = isnan(c->rep_wall_s) ? 0 : c->rep_wall_s * 1e3;
   double xmax = fmax(t->t_end / 1e3, wall_ms);
   if (!(xmax > 0)) {
@@ -474,7 +466,7 @@ int gnx_gantt_write(const char *dir, const struct gnx_cell_an *c, const struct g
           base, base, base);
   fprintf(f, "datafile = '%s.dat'\n", base);
   fprintf(f, "set title ");
-  gnx__gp_str(f, title);
+  gnx_gp_quote(f, title);
   fprintf(f, "\nset xlabel 'time since the start barrier (ms)'\n");
   fprintf(f, "set xrange [0:%.4f]\n", xmax);
   fprintf(f, "set yrange [%.1f:-0.6]\n", rows - 0.4);
@@ -486,7 +478,7 @@ int gnx_gantt_write(const char *dir, const struct gnx_cell_an *c, const struct g
     } else {
       snprintf(label, sizeof label, "%s", t->threads[r].name);
     }
-    gnx__gp_str(f, label);
+    gnx_gp_quote(f, label);
     fprintf(f, " %u%s", r, r + 1 < rows ? ", " : "");
   }
   fprintf(f, ")\n");
@@ -528,20 +520,6 @@ int gnx_gantt_write(const char *dir, const struct gnx_cell_an *c, const struct g
     snprintf(why, len, "cannot write %s", path);
     return -EIO;
   }
-  if (st->gnuplot_missing) {
-    return 0;
-  }
-  char gp[300], gwhy[600];
-  snprintf(gp, sizeof gp, "%s.gp", base);
-  int grc = gnx_gnuplot_run(dir, gp, gwhy, sizeof gwhy);
-  if (grc == -ENOENT) {
-    st->gnuplot_missing = 1;
-  } else if (grc < 0) {
-    if (!st->failed++) {
-      snprintf(st->why, sizeof st->why, "%.400s", gwhy);
-    }
-  } else {
-    st->charts++;
-  }
+  gnx_chart_draw(dir, base, st);
   return 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reports/charts.h"
 #include "reports/gatefmt.h"
 
 typedef void (*gnx__body_fn)(FILE *f, const struct gnx_gate_result *r,
@@ -74,20 +75,6 @@ static int gnx__write(const char *path, gnx__body_fn body, const struct gnx_gate
   return 0;
 }
 
-/* s with XML's five special characters escaped (attribute or text). */
-static void gnx__xml(FILE *f, const char *s) {
-  for (; *s; s++) {
-    switch (*s) {
-    case '&': fputs("&amp;", f); break;
-    case '<': fputs("&lt;", f); break;
-    case '>': fputs("&gt;", f); break;
-    case '"': fputs("&quot;", f); break;
-    case '\'': fputs("&apos;", f); break;
-    default: fputc(*s, f);
-    }
-  }
-}
-
 /* What a reader of a failed or skipped test needs: the figures and why. */
 static void gnx__cell_detail(char *dst, size_t len, const struct gnx_gate_cell *g) {
   struct gnx_gate_text t;
@@ -100,9 +87,9 @@ static void gnx__junit_case(FILE *f, const struct gnx_gate_cell *g) {
   char detail[512];
   gnx__cell_detail(detail, sizeof detail, g);
   fprintf(f, "    <testcase classname=\"");
-  gnx__xml(f, g->workload);
+  gnx_markup_escape(f, g->workload);
   fprintf(f, ".%llu\" name=\"", (unsigned long long)g->size);
-  gnx__xml(f, g->engine);
+  gnx_markup_escape(f, g->engine);
   fprintf(f, "\" time=\"0\"");
   if (g->verdict == GNX_GATE_PASS) {
     fprintf(f, "/>\n");
@@ -110,10 +97,10 @@ static void gnx__junit_case(FILE *f, const struct gnx_gate_cell *g) {
   }
   const char *tag = g->verdict == GNX_GATE_REGRESSED ? "failure" : "skipped";
   fprintf(f, ">\n      <%s message=\"", tag);
-  gnx__xml(f, g->verdict == GNX_GATE_REGRESSED ? g->why : detail);
+  gnx_markup_escape(f, g->verdict == GNX_GATE_REGRESSED ? g->why : detail);
   if (g->verdict == GNX_GATE_REGRESSED) {
     fprintf(f, "\" type=\"regressed\">");
-    gnx__xml(f, detail);
+    gnx_markup_escape(f, detail);
     fprintf(f, "</failure>\n");
   } else {
     fprintf(f, "\"/>\n");
@@ -135,7 +122,7 @@ static void gnx__junit_body(FILE *f, const struct gnx_gate_result *r,
     gnx__junit_case(f, &r->cells[i]);
   }
   fprintf(f, "    <system-out>"); /* after the test cases, as the JUnit schema orders them */
-  gnx__xml(f, line);
+  gnx_markup_escape(f, line);
   fprintf(f, "</system-out>\n");
   fprintf(f, "  </testsuite>\n</testsuites>\n");
 }

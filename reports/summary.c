@@ -15,6 +15,7 @@
 #include "gnx/err.h"
 #include "core/strbuf.h"
 #include "reports/analysis.h"
+#include "reports/charts.h"
 #include "reports/report.h"
 #include "reports/schema.h"
 
@@ -69,24 +70,26 @@ static void gnx__interval(char *buf, size_t len, const struct gnx_est *e) {
 
 /* ---- recommendation ------------------------------------------------------ */
 
+void gnx_reco_choice(const struct gnx_reco *r, char *buf, size_t len) {
+  struct gnx_sb sb;
+  gnx_sb_init(&sb, buf, len);
+  gnx_sb_printf(&sb, "%s", r->best ? r->best->engine : "none");
+  for (unsigned t = 0; r->best && t < r->n_tied; t++) {
+    gnx_sb_printf(&sb, "%s%s", t + 1 == r->n_tied ? " or " : ", ", r->tied[t]->engine);
+  }
+  if (r->best && r->n_tied) {
+    gnx_sb_printf(&sb, r->equivalent ? " (equivalent within 5 %%)" : " (a tie)");
+  }
+}
+
 void gnx_reco_write(FILE *f, const struct gnx_analysis *a, int markdown) {
   struct gnx__group g[256];
   size_t ng = gnx__groups(a, g, 256);
   for (size_t k = 0; k < ng; k++) {
     struct gnx_reco r;
     gnx_reco_make(a, g[k].workload, g[k].size, &r);
-    const char *choice = r.best ? r.best->engine : "none";
-    char head[256];
-    if (r.best && r.n_tied) {
-      struct gnx_sb sb;
-      gnx_sb_init(&sb, head, sizeof head);
-      gnx_sb_printf(&sb, "%s", r.best->engine);
-      for (unsigned t = 0; t < r.n_tied; t++) {
-        gnx_sb_printf(&sb, "%s%s", t + 1 == r.n_tied ? " or " : ", ", r.tied[t]->engine);
-      }
-      gnx_sb_printf(&sb, r.equivalent ? " (equivalent within 5 %%)" : " (a tie)");
-      choice = head;
-    }
+    char choice[256];
+    gnx_reco_choice(&r, choice, sizeof choice);
     if (markdown) {
       fprintf(f, "- **%s, n=%llu: %s.** %s.  \n  Next: %s.\n", g[k].workload,
               (unsigned long long)g[k].size, choice, r.why, r.next);
@@ -382,6 +385,84 @@ static void gnx__worker_table(FILE *f, const struct gnx_cell_an *c) {
   fprintf(f, "\n");
 }
 
+void gnx_row_text_make(const struct gnx_cell_an *c, struct gnx_row_text *t) {
+  gnx__interval(t->wall, sizeof t->wall, &c->wall);
+  snprintf(t->speedup, sizeof t->speedup, "-");
+  if (!isnan(c->speedup.median)) {
+    snprintf(t->speedup, sizeof t->speedup, "%.2fx [%.2f, %.2f]", c->speedup.median,
+             c->speedup.lo, c->speedup.hi);
+  }
+  gnx_fmt_time(t->startup, sizeof t->startup, c->startup_s);
+  gnx_fmt_time(t->bound, sizeof t->bound, c->bound_s);
+  gnx_fmt_pct(t->eff, sizeof t->eff, c->efficiency);
+  gnx_fmt_pct(t->wait, sizeof t->wait, c->wait_share);
+  t->alarm = !c->verified && strcmp(c->status, "ok") == 0;
+  t->verified = c->verified ? "yes" : t->alarm ? "NO" : c->status;
+  gnx__pred_text(t->pred, sizeof t->pred, c);
+  gnx_fmt_time(t->cpu, sizeof t->cpu, gnx__cpu_s(c));
+  double kb = gnx_cell_rep_median(c->cell, NULL, GNX_F_MAXRSS_KB);
+  snprintf(t->rss, sizeof t->rss, "-");
+  if (!isnan(kb)) {
+    snprintf(t->rss, sizeof t->rss, "%.1f MB", kb / 1024);
+  }
+  if (c->efficiency > 1.005) {
+    size_t n = strlen(t->eff);
+    snprintf(t->eff + n, sizeof t->eff - n, " (beaten: see its verdict)");
+  }
+  t->bottleneck = gnx__bottleneck(c);
+}
+
+void gnx_verdict_line(const struct gnx_cell_an *c, char *buf, size_t len) {
+  struct gnx_sb sb;
+  gnx_sb_init(&sb, buf, len);
+  gnx_sb_printf(&sb, "(%s): %s.", gnx_shape_name(c->shape), c->verdict);
+  if (c->bound_why[0]) {
+    char bd[32];
+    gnx_fmt_time(bd, sizeof bd, c->bound_s);
+    gnx_sb_printf(&sb, " Bound %s = %s.", bd, c->bound_why);
+  }
+  const char *err = gnx_jstr(c->cell, GNX_F_ERROR, NULL);
+  if (err) {
+    gnx_sb_printf(&sb, " Error: %s.", err);
+  }
+}
+
+/* A chart's Markdown image link, after its heading (NULL: none), when
+ * gnuplot drew its PNG. */
+static void gnx__chart_link(FILE *f, const char *dir, const char *base, const char *alt,
+                            const char *heading) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s.png", dir, base);
+  if (access(path, R_OK) == 0) {
+    fprintf(f, "%s![%s](%s.png)\n\n", heading ? heading : "", alt, base);
+  }
+}
+
+/* Right under the recommendation: the speedup of each workload by size. */
+static void gnx__speedup_links(FILE *f, const struct gnx_analysis *a, const char *dir) {
+  for (size_t i = 0; i < a->n; i++) {
+    if (!gnx_cell_opens(a, i, 0)) {
+      continue;
+    }
+    char base[160], alt[200];
+    snprintf(base, sizeof base, "speedup-%s", a->cells[i].workload);
+    snprintf(alt, sizeof alt, "speedup against size: %s", a->cells[i].workload);
+    gnx__chart_link(f, dir, base, alt, NULL);
+  }
+}
+
+/* Beside a group's table: its engines' time, split by what the workers did. */
+static void gnx__breakdown_link(FILE *f, const struct gnx__group *g, const char *dir) {
+  char base[200], alt[200];
+  snprintf(base, sizeof base, "breakdown-%s-%llu", g->workload, (unsigned long long)g->size);
+  snprintf(alt, sizeof alt, "where the time went: %s, n=%llu", g->workload,
+           (unsigned long long)g->size);
+  gnx__chart_link(f, dir, base, alt,
+                  "**Where the time went** (each engine's workers x wall in the median "
+                  "repetition: exec green, starved orange, blocked blue, lock purple, copy brown, "
+                  "done grey, untraced white):\n\n");
+}
+
 static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const struct gnx__group *g,
                                const char *dir) {
   fprintf(f, "## %s, n=%llu (%llu items)\n\n", g->workload, (unsigned long long)g->size,
@@ -395,29 +476,11 @@ static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const stru
     if (strcmp(c->workload, g->workload) != 0 || c->size != g->size) {
       continue;
     }
-    char wall[96], sp[64] = "-", su[32], bd[32], ef[64], wt[16];
-    gnx__interval(wall, sizeof wall, &c->wall);
-    if (!isnan(c->speedup.median)) {
-      snprintf(sp, sizeof sp, "%.2fx [%.2f, %.2f]", c->speedup.median, c->speedup.lo,
-               c->speedup.hi);
-    }
-    gnx_fmt_time(su, sizeof su, c->startup_s);
-    gnx_fmt_time(bd, sizeof bd, c->bound_s);
-    gnx_fmt_pct(ef, sizeof ef, c->efficiency);
-    gnx_fmt_pct(wt, sizeof wt, c->wait_share);
-    const char *ver = c->verified ? "yes" : strcmp(c->status, "ok") ? c->status : "**NO**";
-    char pr[64], cpu[32], rss[32] = "-";
-    gnx__pred_text(pr, sizeof pr, c);
-    gnx_fmt_time(cpu, sizeof cpu, gnx__cpu_s(c));
-    double kb = gnx_cell_rep_median(c->cell, NULL, GNX_F_MAXRSS_KB);
-    if (!isnan(kb)) {
-      snprintf(rss, sizeof rss, "%.1f MB", kb / 1024);
-    }
-    if (c->efficiency > 1.005) {
-      snprintf(ef + strlen(ef), sizeof ef - strlen(ef), " (beaten: see its verdict)");
-    }
-    fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c->engine, wall,
-            sp, su, bd, ef, pr, cpu, rss, gnx__bottleneck(c), wt, ver);
+    struct gnx_row_text t;
+    gnx_row_text_make(c, &t);
+    fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s%s%s |\n", c->engine,
+            t.wall, t.speedup, t.startup, t.bound, t.eff, t.pred, t.cpu, t.rss, t.bottleneck,
+            t.wait, t.alarm ? "**" : "", t.verified, t.alarm ? "**" : "");
   }
   char note[512];
   gnx_interval_note(note, sizeof note, a, g->workload, g->size);
@@ -435,6 +498,7 @@ static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const stru
     }
   }
   fprintf(f, "\n");
+  gnx__breakdown_link(f, g, dir);
   gnx__tuning_list(f, a, g);
   fprintf(f, "**Verdicts** (the bottleneck and its evidence, from the median repetition):\n\n");
   for (size_t i = 0; i < a->n; i++) {
@@ -442,17 +506,9 @@ static void gnx__group_section(FILE *f, const struct gnx_analysis *a, const stru
     if (strcmp(c->workload, g->workload) != 0 || c->size != g->size) {
       continue;
     }
-    fprintf(f, "- **%s** (%s): %s.", c->engine, gnx_shape_name(c->shape), c->verdict);
-    if (c->bound_why[0]) {
-      char bd[32];
-      gnx_fmt_time(bd, sizeof bd, c->bound_s);
-      fprintf(f, " Bound %s = %s.", bd, c->bound_why);
-    }
-    const char *err = gnx_jstr(c->cell, GNX_F_ERROR, NULL);
-    if (err) {
-      fprintf(f, " Error: %s.", err);
-    }
-    fprintf(f, "\n");
+    char line[1536];
+    gnx_verdict_line(c, line, sizeof line);
+    fprintf(f, "- **%s** %s\n", c->engine, line);
   }
   fprintf(f, "\n");
   gnx_counters_md_table(f, a, g->workload, g->size);
@@ -541,7 +597,8 @@ int gnx_summary_write(const struct gnx_analysis *a, const char *dir,
     fprintf(f, "%s%s", i ? ", " : "", json_string_value(v));
   }
   fprintf(f, ". Every engine's result is compared with serial's; speedups are medians of "
-             "per-repetition ratios against serial.\n\n");
+             "per-repetition ratios against serial. report.html holds this report with every "
+             "chart inline.\n\n");
   const char *status = gnx_jstr(report, GNX_F_STATUS, "?");
   if (strcmp(status, "complete") != 0) {
     fprintf(f, "> **This run is %s**%s: the tables hold what was measured.\n\n", status,
@@ -551,6 +608,7 @@ int gnx_summary_write(const struct gnx_analysis *a, const char *dir,
   fprintf(f, "## Recommendation\n\n");
   gnx_reco_write(f, a, 1);
   fprintf(f, "\n");
+  gnx__speedup_links(f, a, dir);
 
   gnx__context(f, report);
 
@@ -624,9 +682,19 @@ int gnx_report_render(const json_t *report, const char *dir, struct gnx_render_s
     }
     return rc;
   }
-  rc = gnx_csv_write(&a, dir, why, len);
+  /* the charts first: summary.md and report.html link what was drawn */
+  rc = gnx_speedup_charts_write(&a, dir, st, why, len);
+  if (rc == 0) {
+    rc = gnx_breakdown_charts_write(&a, dir, st, why, len);
+  }
+  if (rc == 0) {
+    rc = gnx_csv_write(&a, dir, why, len);
+  }
   if (rc == 0) {
     rc = gnx_summary_write(&a, dir, st, why, len);
+  }
+  if (rc == 0) {
+    rc = gnx_html_write(&a, dir, st, why, len);
   }
   gnx_analysis_free(&a);
   return rc;
