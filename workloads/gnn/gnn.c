@@ -13,13 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #ifdef GNX_HAVE_BLAS
 #include <cblas.h>
 #endif
 
+#include "gnx/dir.h"
 #include "gnx/err.h"
 #include "gnx/workload.h"
 #include "gnn/gnn.h"
@@ -718,6 +717,16 @@ static int gnn_setup(const struct gnx_params *p, void **shared, struct gnx_workl
   const char *features = gnx_param_str(p, "features");
   const char *save = gnx_param_str(p, "save-output");
 
+  /* fail now, naming the directory, not after the run at the sink, and
+   * before the graph and the features are made */
+  rc = save ? gnx_dir_writable(save, 0, NULL) : 0;
+  if (rc < 0) {
+    snprintf(why, GNX_WHY_MAX, "--save-output %.160s: cannot write there: %s (give a writable "
+                               "directory)",
+             save, strerror(-rc));
+    goto fail;
+  }
+  sh->save_dir = save ? strdup(save) : NULL;
   if (graph) { /* --graph sets n; the --sizes value is not used for it */
     rc = gnn_graph_load(graph, &sh->g, why, GNX_WHY_MAX);
   } else if (p->n == 0 || p->n > GNN_MAX_NODES) {
@@ -768,17 +777,6 @@ static int gnn_setup(const struct gnx_params *p, void **shared, struct gnx_workl
                        sqrt(6.0 / (double)(sh->f + sh->h)));
   sh->w2 = gnn_uniform(seed ^ 0xA54FF53A5F1D36F1ull, sh->h, sh->c,
                        sqrt(6.0 / (double)(sh->h + sh->c)));
-  if (save) { /* fail now, not after the run: create DIR, require a writable one */
-    struct stat stt;
-    if ((mkdir(save, 0777) < 0 && errno != EEXIST) || stat(save, &stt) < 0 ||
-        (!S_ISDIR(stt.st_mode) && (errno = ENOTDIR)) || access(save, W_OK) < 0) {
-      rc = -errno;
-      snprintf(why, GNX_WHY_MAX, "--save-output %s: %s (give a writable directory)", save,
-               strerror(errno));
-      goto fail;
-    }
-    sh->save_dir = strdup(save);
-  }
   if (!sh->x || !sh->w1 || !sh->w2 || (save && !sh->save_dir)) {
     snprintf(why, GNX_WHY_MAX, "out of memory for the %llu x %llu features and the weights",
              (unsigned long long)sh->n, (unsigned long long)sh->f);
