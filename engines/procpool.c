@@ -260,7 +260,7 @@ static int pp_consume_shm(struct pp_ctx *c) {
       return rc;
     }
     /* The sink reads the slot in place: no copy on this side. */
-    struct gnx_buf view = {(uint8_t *)data, len, len};
+    struct gnx_buf view = {(uint8_t *)data, len, 0}; /* cap 0: not ours to free */
     rc = gnx_run_deliver(c->run, &c->sinkw, i, &view, 0);
     gnx_ring_release(c->ring, i);
     if (rc < 0) {
@@ -485,6 +485,11 @@ static int pp_prepare(struct pp_ctx *c) {
   if (rc < 0) {
     return gnx_run_fail(run, rc, "procpool: cannot map a ring of %u x %zu bytes: %s", c->slots,
                         slot_bytes, gnx_strerror(rc));
+  }
+  /* Spin before sleeping only when every process has a CPU, as the model
+   * assumes: otherwise the waiting parent spins on the CPU a worker needs. */
+  if (c->n + 1 > run->cpus) {
+    gnx_ring_set_spin(c->ring, 0);
   }
   rc = gnx_worker_init(&c->sinkw, run, 0, "sink", c->wl->n_stages, c->wl->n_stages);
   for (unsigned k = 1; rc == 0 && k <= c->n; k++) {

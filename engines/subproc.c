@@ -126,7 +126,7 @@ static int subproc_consume(struct subproc *sp, struct gnx_worker *sink) {
                       sp);
     if (rc == 0) {
       /* The sink reads the item in place: no copy out of the ring. */
-      struct gnx_buf view = {(uint8_t *)data, len, len};
+      struct gnx_buf view = {(uint8_t *)data, len, 0}; /* cap 0: not ours to free */
       rc = gnx_run_deliver(run, sink, i, &view, 0);
       gnx_ring_release(sp->ring, i);
     }

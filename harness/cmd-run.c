@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/bufcache.h"
 #include "core/counters.h"
 #include "core/pin.h"
 #include "core/stats.h"
@@ -333,6 +334,7 @@ static void gnx__group_free(struct gnx_group *g) {
   if (g->shared) {
     g->wl->teardown(g->shared);
   }
+  gnx_buf_cache_drop(); /* the next group's items have other sizes */
   gnx_params_free(&g->wparams);
   for (size_t e = 0; e < g->cfg->n_engines; e++) {
     gnx_params_free(&g->eparams[e]);

@@ -42,7 +42,10 @@ int gnx_buf_copy(struct gnx_buf *dst, const struct gnx_buf *src);
 /* Swap two buffers (no copy). */
 void gnx_buf_swap(struct gnx_buf *a, struct gnx_buf *b);
 
-/* Free the allocation and reset to GNX_BUF_INIT. */
+/* Free the allocation and reset to GNX_BUF_INIT. A large buffer's memory
+ * is kept for the next large buffer of this process (core/buf.c says why).
+ * A buffer is the process's own: large ones are not inherited by a forked
+ * child, which must neither use nor free a buffer it inherited with bytes. */
 void gnx_buf_free(struct gnx_buf *b);
 
 #ifdef __cplusplus

