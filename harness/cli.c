@@ -468,6 +468,28 @@ static int gnx__resolve(struct gnx_run_config *cfg, const char *flag, const char
   return parse(cfg, buf, why, len);
 }
 
+/* A fault that cannot fire tests nothing: it fires only in a forked worker,
+ * and worker 0 is the sink, in the harness process. (One that could fire
+ * but did not is found after the run: config.fault.fired_runs.) */
+static int gnx__fault_check(const struct gnx_run_config *cfg, char *why, size_t len) {
+  if (!cfg->fault.enabled) {
+    return 0;
+  }
+  if (cfg->fault.worker == 0) {
+    snprintf(why, len, "--fault worker=0: worker 0 is the sink, in the harness process, where "
+                       "faults never fire; forked workers are numbered from 1");
+    return GNX_EUSAGE;
+  }
+  for (size_t i = 0; i < cfg->n_engines; i++) {
+    if (cfg->engines[i]->flags & GNX_ENGINE_F_FORKS) {
+      return 0;
+    }
+  }
+  snprintf(why, len, "--fault: no engine of this run forks its workers (faults fire only in "
+                     "forked workers); add one that does, e.g. --engines procpool");
+  return GNX_EUSAGE;
+}
+
 int gnx_config_finish(struct gnx_run_config *cfg, char *why, size_t len) {
   int rc = gnx__resolve(cfg, "engines", cfg->engines_arg ? cfg->engines_arg : "all",
                         gnx__parse_engines, why, len);
@@ -492,6 +514,10 @@ int gnx_config_finish(struct gnx_run_config *cfg, char *why, size_t len) {
       rc = GNX_EUSAGE;
     }
   }
+  if (rc < 0) {
+    return rc;
+  }
+  rc = gnx__fault_check(cfg, why, len);
   if (rc < 0) {
     return rc;
   }

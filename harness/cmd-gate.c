@@ -212,11 +212,58 @@ static int gnx__rerun_config(struct gnx__rerun *r, const json_t *baseline, char 
   return rc ? rc : gnx_config_finish(&r->cfg, r->why, sizeof r->why);
 }
 
+/* Whether the rerun measures every baseline cell it is to judge (those
+ * the user's -- --engines/--workloads keep): another size or workload is
+ * no comparison. Returns 0, or GNX_EUSAGE with why, before anything runs. */
+static int gnx__rerun_covers(const struct gnx_run_config *cfg, const json_t *baseline,
+                             char **extra, size_t n_extra, char *why, size_t len) {
+  const char *engines = gnx__extra_value("--engines", extra, n_extra);
+  const char *workloads = gnx__extra_value("--workloads", extra, n_extra);
+  const json_t *cells = json_object_get(baseline, GNX_F_RESULTS);
+  size_t judged = 0;
+  for (size_t i = 0; i < json_array_size(cells); i++) {
+    const json_t *c = json_array_get(cells, i);
+    const char *e = gnx_jstr(c, GNX_F_ENGINE, ""), *w = gnx_jstr(c, GNX_F_WORKLOAD, "");
+    uint64_t size = (uint64_t)gnx_jint(c, GNX_F_SIZE, 0);
+    if (!gnx__in_list(engines, e) || !gnx__in_list(workloads, w)) {
+      continue;
+    }
+    judged += strcmp(e, "serial") != 0;
+    int have_w = 0, have_s = 0;
+    for (size_t k = 0; k < cfg->n_workloads; k++) {
+      have_w |= strcmp(cfg->workloads[k]->name, w) == 0;
+    }
+    for (size_t k = 0; k < cfg->n_sizes; k++) {
+      have_s |= cfg->sizes[k] == size;
+    }
+    if (!have_w || !have_s) {
+      snprintf(why, len,
+               "the rerun would not measure the baseline's %s at %llu: another configuration "
+               "says nothing about a regression; drop the -- option that changes it, or record "
+               "a baseline of the new configuration with --update-baseline",
+               w, (unsigned long long)size);
+      return GNX_EUSAGE;
+    }
+  }
+  if (!judged) {
+    snprintf(why, len, "the -- --engines/--workloads given leave none of the baseline's cells to "
+                       "judge (a parallel engine on the baseline's workloads)");
+    return GNX_EUSAGE;
+  }
+  return 0;
+}
+
 /* Run the baseline's configuration (or only the extra options when there
  * is no baseline) into out; returns the run's exit status. */
 static int gnx__rerun(const json_t *baseline, char **extra, size_t n_extra, const char *out) {
   struct gnx__rerun r;
   int rc = gnx__rerun_config(&r, baseline, extra, n_extra, out);
+  if (rc == 0 && baseline && gnx__rerun_covers(&r.cfg, baseline, extra, n_extra, r.why,
+                                               sizeof r.why) < 0) {
+    fprintf(stderr, "gnxbench: gate: unusable baseline: %s\n", r.why);
+    json_decref(r.words);
+    return 2;
+  }
   if (rc) {
     if (rc < 0 && baseline) {
       /* an option the baseline recorded that this build refuses: the
@@ -231,6 +278,8 @@ static int gnx__rerun(const json_t *baseline, char **extra, size_t n_extra, cons
     json_decref(r.words);
     return rc < 0 ? 2 : 0;
   }
+  printf("gate: running the %s configuration into %s\n", baseline ? "baseline's" : "given", out);
+  fflush(stdout);
   return gnx_run_main(&r.cfg, r.words);
 }
 
@@ -404,9 +453,6 @@ int gnx_cmd_gate(int argc, char **argv) {
       strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
       snprintf(out, sizeof out, "results/gate-%s-%d", stamp, (int)getpid());
     }
-    printf("gate: running the %s configuration into %s\n", baseline ? "baseline's" : "given",
-           out);
-    fflush(stdout);
     double busy0 = gnx__cpu_busy_s(), own0 = gnx__own_cpu_s();
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -449,6 +495,12 @@ int gnx_cmd_gate(int argc, char **argv) {
           !gnx__in_list(workloads, gnx_jstr(c, GNX_F_WORKLOAD, NULL))) {
         json_array_remove(cells, i);
       }
+    }
+    if (gnx_gate_check_match(baseline, report, why, sizeof why) < 0) {
+      fprintf(stderr, "gnxbench: gate: unusable baseline %s: %s\n", baseline_path, why);
+      json_decref(baseline);
+      json_decref(report);
+      return 2;
     }
     struct gnx_gate_result res;
     if (gnx_gate_judge(baseline, report, &o, &res) < 0) {

@@ -118,6 +118,7 @@ int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_
   getrusage(RUSAGE_CHILDREN, &c1);
 
   res->rc = rc;
+  res->fault_fired = res->trace.status && res->trace.status->fault_fired;
   snprintf(res->errmsg, sizeof res->errmsg, "%s", gnx_run_errmsg(&run));
   res->wall_ns = core.t_end > core.t_start ? core.t_end - core.t_start : 0;
   res->startup_ns = core.t_start > core.t_begin ? core.t_start - core.t_begin : 0;

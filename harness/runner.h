@@ -23,6 +23,7 @@ struct gnx_run_result {
   int counters_on;
   int64_t sw[4];
   int sw_src[4];
+  int fault_fired;        /* the --fault fired in this run */
   json_t *summary;        /* owned; NULL on failure */
   struct gnx_trace trace; /* owned: every worker's spans */
 };

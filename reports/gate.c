@@ -89,6 +89,32 @@ int gnx_gate_check_baseline(const json_t *report, char *why, size_t len) {
   return 0;
 }
 
+int gnx_gate_check_match(const json_t *baseline, const json_t *report, char *why, size_t len) {
+  const json_t *res = json_object_get(baseline, GNX_F_RESULTS);
+  size_t missing = 0;
+  const json_t *first = NULL;
+  for (size_t i = 0; i < json_array_size(res); i++) {
+    const json_t *bc = json_array_get(res, i);
+    const char *wl = gnx_jstr(bc, GNX_F_WORKLOAD, NULL);
+    const char *engine = gnx_jstr(bc, GNX_F_ENGINE, NULL);
+    if (wl && engine && !gnx_report_cell(report, wl, gnx_jint(bc, GNX_F_SIZE, 0), engine)) {
+      first = first ? first : bc;
+      missing++;
+    }
+  }
+  if (!missing) {
+    return 0;
+  }
+  snprintf(why, len,
+           "the new report has no %s %lld %s cell (%zu of the baseline's %zu cells missing): it "
+           "measured another configuration, which says nothing about a regression; rerun the "
+           "baseline's workloads, sizes and engines, or record a baseline of this configuration "
+           "with --update-baseline",
+           gnx_jstr(first, GNX_F_WORKLOAD, "?"), (long long)gnx_jint(first, GNX_F_SIZE, 0),
+           gnx_jstr(first, GNX_F_ENGINE, "?"), missing, json_array_size(res));
+  return GNX_EUSAGE;
+}
+
 int gnx_gate_judge(const json_t *baseline, const json_t *report, const struct gnx_gate_opts *o,
                    struct gnx_gate_result *out) {
   memset(out, 0, sizeof *out);

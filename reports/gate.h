@@ -53,6 +53,11 @@ int gnx_gate_check_baseline(const json_t *report, char *why, size_t len);
  * A cell missing from report, without a speedup, or that did not verify
  * is regressed.
  * Returns 0 or -ENOMEM. */
+/* 0 when the new report measured every cell of the baseline; otherwise
+ * GNX_EUSAGE with why: another workload, size or engine set is not a
+ * regression but an unusable comparison (exit 2). */
+int gnx_gate_check_match(const json_t *baseline, const json_t *report, char *why, size_t len);
+
 int gnx_gate_judge(const json_t *baseline, const json_t *report, const struct gnx_gate_opts *o,
                    struct gnx_gate_result *out);
 void gnx_gate_result_free(struct gnx_gate_result *r);

@@ -146,6 +146,12 @@ struct gnx_render_status {
 int gnx_report_render(const json_t *report, const char *dir, struct gnx_render_status *st,
                       char *why, size_t len);
 
+/* summary.md and report.html again, from a report whose status changed
+ * after gnx_report_render (a signal while the charts were drawn), so that
+ * they say what report.json says; the charts and their status st stay. */
+int gnx_report_render_text(const json_t *report, const char *dir,
+                           const struct gnx_render_status *st, char *why, size_t len);
+
 /* The recommendation, per workload and size, as plain text (what
  * `gnxbench recommend` shows; summary.md has the same sentences). */
 int gnx_recommend_print(FILE *f, const json_t *report, char *why, size_t len);

@@ -700,6 +700,21 @@ int gnx_report_render(const json_t *report, const char *dir, struct gnx_render_s
   return rc;
 }
 
+int gnx_report_render_text(const json_t *report, const char *dir,
+                           const struct gnx_render_status *st, char *why, size_t len) {
+  struct gnx_analysis a;
+  int rc = gnx_analysis_build(report, dir, NULL, NULL, &a, why, len);
+  if (rc < 0) {
+    return rc;
+  }
+  rc = gnx_summary_write(&a, dir, st, why, len);
+  if (rc == 0) {
+    rc = gnx_html_write(&a, dir, st, why, len);
+  }
+  gnx_analysis_free(&a);
+  return rc;
+}
+
 int gnx_recommend_print(FILE *f, const json_t *report, char *why, size_t len) {
   struct gnx_analysis a;
   int rc = gnx_analysis_build(report, NULL, NULL, NULL, &a, why, len);

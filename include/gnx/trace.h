@@ -74,6 +74,7 @@ struct gnx_trace_worker {
 struct gnx_trace_status {
   int claimed; /* 1 once a failure took the record */
   int rc;      /* its code, published after msg */
+  int fault_fired; /* a --fault fired in a forked worker of this run */
   char msg[GNX_TRACE_MSG_MAX];
 };
 

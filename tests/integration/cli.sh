@@ -99,6 +99,14 @@ quick_bad_fault_spec() {
   expect_usage_error "--fault: 'worker=x' is not" --fault worker=x --workloads null --sizes 10
 }
 
+# Faults fire only in forked workers: one that cannot fire is refused.
+quick_fault_that_cannot_fire() {
+  expect_usage_error "--fault worker=0: worker 0 is the sink" --engines procpool \
+    --fault worker=0,item=0,mode=abort --workloads null --sizes 10
+  expect_usage_error "--fault: no engine of this run forks its workers" --engines threads \
+    --fault worker=1,item=0,mode=abort --workloads null --sizes 10
+}
+
 quick_unwritable_out() {
   expect_usage_error "--out /proc/gnx-nope: cannot create" --workloads null --sizes 10 --out /proc/gnx-nope
   touch afile
@@ -200,6 +208,23 @@ quick_double_signal_leaves_a_truthful_report() {
   [ "$rc" -eq 130 ] || fail "three signals: exit $rc"
   [ "$(json_get o3/report.json "r['status']")" = incomplete ] || fail "three signals: not incomplete"
   [ -z "$(tagged_pids)" ] || fail "processes left: $(tagged_pids)"
+}
+
+# A signal while the charts are drawn (a gnuplot that signals its parent):
+# exit 130, and report.json, summary.md and report.html all say interrupted.
+quick_signal_while_charts_are_drawn() {
+  mkdir -p fakebin
+  printf '#!/bin/sh\nkill -TERM "$PPID"\nexit 0\n' >fakebin/gnuplot
+  chmod +x fakebin/gnuplot
+  PATH="$WORK/fakebin:$PATH" "$GNX" --engines serial --workloads null --sizes 50 --reps 1 \
+    --warmup 0 --out o --quiet >/dev/null 2>err.txt
+  local rc=$?
+  [ "$rc" -eq 130 ] || fail "exit $rc: $(cat err.txt)"
+  validate o/report.json
+  [ "$(json_get o/report.json "r['status'], r['interrupted'], r['render']['interrupted']")" = \
+    "incomplete True True" ] || fail "report: $(json_get o/report.json "r['status'], r.get('render')")"
+  grep -q "This run is incomplete\*\* (interrupted)" o/summary.md || fail "summary.md does not say so"
+  grep -q "incomplete" o/report.html || fail "report.html does not say so"
 }
 
 quick_null_report_is_valid() {

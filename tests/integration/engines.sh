@@ -53,6 +53,23 @@ quick_procpool_worker_killed() {
   no_leftovers
 }
 
+# A fault that could fire but did not (an item no worker reached) tested
+# nothing: the run says so, exits 1, and the report records it.
+quick_fault_that_never_fired() {
+  need_engines procpool
+  run_gnx --engines procpool --workloads etl --sizes 2000 --reps 1 --warmup 0 \
+    --workers 2 --fault worker=1,item=999,mode=kill --out o
+  [ "$RC" -eq 1 ] || fail "exited $RC, expected 1: $(cat "$ERR")"
+  grep -q "^gnxbench: --fault worker=1,item=999 never fired" "$ERR" || fail "not said: $(cat "$ERR")"
+  grep -q "some runs failed" "$ERR" && fail "blames failed runs: $(cat "$ERR")"
+  validate o/report.json
+  [ "$(json_get o/report.json "r['config']['fault']['fired_runs']")" = 0 ] || fail "fired_runs is not 0"
+  json_get o/report.json "r['error']" | grep -q "never fired" || fail "the report's error does not say it"
+  run_gnx --engines procpool --workloads etl --sizes 20k --work 16 --reps 2 --warmup 0 \
+    --workers 2 --fault worker=1,item=0,mode=kill --out o2
+  [ "$(json_get o2/report.json "r['config']['fault']['fired_runs']")" -ge 1 ] || fail "a fired fault not counted"
+}
+
 quick_subproc_worker_aborts() {
   need_engines subproc
   SHM_BEFORE=$(shm_snapshot)

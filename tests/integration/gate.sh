@@ -83,6 +83,22 @@ quick_gate_bad_baselines() {
   expect_usage_error "unknown argument '--bogus'" gate --baseline good.json --bogus
 }
 
+# Another size, workload or engine set is no comparison: exit 2 (unusable),
+# not REGRESSED, and a rerun that would measure it does not start.
+quick_gate_config_mismatch() {
+  make_base
+  craft base/report.json good.json 1 0.04
+  "$GNX" --engines serial,threads --workloads null --sizes 300 --reps 3 --warmup 0 --quiet \
+    --out other >/dev/null 2>&1 || fail "the other run failed"
+  expect_usage_error "unusable baseline good.json: the new report has no null 200 serial cell" \
+    gate --baseline good.json --report other/report.json
+  expect_usage_error "unusable baseline: the rerun would not measure the baseline's null at 200" \
+    gate --baseline good.json --out rerun -- --sizes 300
+  [ ! -e rerun ] || fail "the refused rerun ran"
+  expect_usage_error "unusable baseline: the -- --engines/--workloads given leave none" \
+    gate --baseline good.json --out rerun -- --engines serial
+}
+
 # check_junit FILE VERDICT...: FILE parses as JUnit XML with one testsuite
 # "gnxbench gate" and, per VERDICT (pass, failure, skipped), one testcase
 # null.200/threads; a failure's text holds the figures.
