@@ -23,13 +23,23 @@ int gnx_outfile_open(struct gnx_outfile *o, const char *dir, const char *name, c
   return 0;
 }
 
-int gnx_outfile_commit(struct gnx_outfile *o, char *why, size_t len) {
-  int werr = ferror(o->f);
+int gnx_file_close(FILE *f) {
+  int had = ferror(f);
   errno = 0;
-  int cerr = fclose(o->f);
+  int e = fflush(f) != 0 ? errno : 0;
+  errno = 0;
+  if (fclose(f) != 0 && !e) {
+    e = errno;
+  }
+  return e ? -e : had ? -EIO : 0;
+}
+
+int gnx_outfile_commit(struct gnx_outfile *o, char *why, size_t len) {
+  int rc = gnx_file_close(o->f);
   o->f = NULL;
-  if (cerr != 0 || werr || rename(o->tmp, o->path) < 0) {
-    int e = errno ? errno : EIO;
+  errno = 0;
+  if (rc < 0 || rename(o->tmp, o->path) < 0) {
+    int e = rc < 0 ? -rc : errno ? errno : EIO;
     unlink(o->tmp);
     snprintf(why, len, "cannot write %s: %s", o->path, strerror(e));
     return -e;

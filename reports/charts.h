@@ -29,6 +29,11 @@ int gnx_outfile_open(struct gnx_outfile *o, const char *dir, const char *name, c
                      size_t len);
 /* Close, check for write errors, rename; on failure the temporary file is
  * removed. Returns 0 or -errno with why. */
+/* Flush and close f: 0, or the negative errno of the write that failed
+ * (stdio's error flag keeps none; the final flush says it again: ENOSPC,
+ * not EIO), -EIO when no call says. */
+int gnx_file_close(FILE *f);
+
 int gnx_outfile_commit(struct gnx_outfile *o, char *why, size_t len);
 
 /* Whether a chart's base name is safe to write into its script unquoted

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "reports/charts.h"
 #include "reports/report.h"
 
 static void gnx__json_str(FILE *f, const char *s) {
@@ -354,10 +355,8 @@ int gnx_chrome_write(const char *path, const struct gnx_trace *t, const char *co
   int rc0 = gnx__queue_counters(f, t, stage_names, n_names, t0, main_pid);
   rc0 = rc0 < 0 ? rc0 : gnx__flows(f, t, t0);
   fprintf(f, "\n]}\n");
-  int rc = rc0 < 0 ? rc0 : ferror(f) ? -EIO : 0;
-  if (fclose(f) != 0 && rc == 0) {
-    rc = -errno;
-  }
+  int rc1 = gnx_file_close(f);
+  int rc = rc0 < 0 ? rc0 : rc1;
   if (rc < 0) {
     snprintf(why, len, "cannot write %s: %s", path, strerror(-rc));
     unlink(path);

@@ -2,6 +2,7 @@
 /* reports/compare.c: reports side by side (see compare.h): the speedup of
  * every (workload, size, engine) in each report, tested against the first
  * report's, geometric means per engine, and the chart across reports. */
+#include "reports/charts.h"
 #include "reports/compare.h"
 
 #include <errno.h>
@@ -250,10 +251,7 @@ static int gnx__chart_file(const char *dir, const char *base, const char *ext,
     gnx__gp_str(f, out);
     fprintf(f, "\nreplot\n");
   }
-  int rc = ferror(f) ? -EIO : 0;
-  if (fclose(f) != 0 && rc == 0) {
-    rc = -errno;
-  }
+  int rc = gnx_file_close(f);
   if (rc < 0) {
     snprintf(why, len, "cannot write %s: %s", path, strerror(-rc));
   }

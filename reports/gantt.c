@@ -428,10 +428,10 @@ int gnx_gantt_write(const char *dir, const struct gnx_cell_an *c, const struct g
     nlabels++;
   }
   free(boxes.v);
-  int werr = ferror(f);
-  if (fclose(f) != 0 || werr) {
-    snprintf(why, len, "cannot write %s", path);
-    return -EIO;
+  rc = gnx_file_close(f);
+  if (rc < 0) {
+    snprintf(why, len, "cannot write %s: %s", path, strerror(-rc));
+    return rc;
   }
 
   /* the script */
@@ -515,10 +515,10 @@ int gnx_gantt_write(const char *dir, const struct gnx_cell_an *c, const struct g
              "set output '%s.svg'\nreplot\nunset output\n",
           GNX_GANTT_WIDTH, height, base);
   (void)nlabels;
-  werr = ferror(f);
-  if (fclose(f) != 0 || werr) {
-    snprintf(why, len, "cannot write %s", path);
-    return -EIO;
+  rc = gnx_file_close(f);
+  if (rc < 0) {
+    snprintf(why, len, "cannot write %s: %s", path, strerror(-rc));
+    return rc;
   }
   gnx_chart_draw(dir, base, st);
   return 0;

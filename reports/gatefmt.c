@@ -61,10 +61,7 @@ static int gnx__write(const char *path, gnx__body_fn body, const struct gnx_gate
     return gnx__fail(why, len, path, errno);
   }
   body(f, r, o);
-  int err = ferror(f) ? EIO : 0;
-  if (fclose(f) != 0 && !err) {
-    err = errno;
-  }
+  int err = -gnx_file_close(f);
   if (!err && rename(tmp, path) < 0) {
     err = errno;
   }
