@@ -288,7 +288,8 @@ PY
   local args
   for args in "--graph sparse-ids.txt:ids this sparse" "--graph nul.txt:line 1 holds a NUL byte" \
               "--graph long.txt:line 1 is longer than 4096 bytes" \
-              "--graph tiny.txt --features huge.npy:shape \(3, 11111111111\) needs|truncated"; do
+              "--graph tiny.txt --features huge.npy:shape \(3, 11111111111\) needs|truncated" \
+              "--sizes 1g:size 1000000000: gnn would need about [0-9.]+ GB .* use a size up to"; do
     local pat=${args#*:}
     # shellcheck disable=SC2086 # the words are meant to be split
     expect_usage_error "$pat" --workloads gnn --engines serial ${args%%:*}

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef GNX_HAVE_BLAS
 #include <cblas.h>
@@ -682,6 +683,26 @@ static float *gnn_uniform(uint64_t t, size_t rows, size_t cols, double scale) {
   return m;
 }
 
+/* Whether a generated graph of n nodes would not fit in this machine's
+ * memory: then the size is the input's fault (exit 2, naming the limit),
+ * said before gigabytes are asked for. Peak bytes per node: the R-MAT edge
+ * list (2 x D ids) and the adjacency (up to 2 x D ids) while it is built,
+ * X (F floats), and the check's reference (F + H + C floats). */
+static int gnn_too_big(uint64_t n, const struct gnn_shared *sh, uint64_t d, char *why) {
+  double per_node = 16.0 * (double)d + 24 + 4.0 * (double)(2 * sh->f + sh->h + sh->c);
+  double need = per_node * (double)n;
+  double have = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+  if (!(have > 0) || need <= have) {
+    return 0;
+  }
+  snprintf(why, GNX_WHY_MAX,
+           "size %llu: gnn would need about %.1f GB (the graph while it is built, n x F "
+           "features, the check's reference) and this machine has %.1f GB; use a size up to "
+           "%llu",
+           (unsigned long long)n, need / 1e9, have / 1e9, (unsigned long long)(have / per_node));
+  return 1;
+}
+
 static int gnn_setup(const struct gnx_params *p, void **shared, struct gnx_workload_info *info,
                      char *why) {
 #ifdef GNX_HAVE_BLAS
@@ -723,6 +744,8 @@ static int gnn_setup(const struct gnx_params *p, void **shared, struct gnx_workl
   } else if (p->n == 0 || p->n > GNN_MAX_NODES) {
     snprintf(why, GNX_WHY_MAX, "size %llu: gnn needs 1 to %llu nodes", (unsigned long long)p->n,
              (unsigned long long)GNN_MAX_NODES);
+    rc = GNX_EUSAGE;
+  } else if (gnn_too_big(p->n, sh, gnx_param_u64(p, "avg-degree"), why)) {
     rc = GNX_EUSAGE;
   } else {
     rc = gnn_graph_rmat(p->n, seed, gnx_param_u64(p, "avg-degree"), &sh->g);
