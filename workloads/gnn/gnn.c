@@ -174,26 +174,39 @@ static inline void gnn_st(float *p, gnn_v4 v) { memcpy(p, &v, sizeof v); }
 /* agg() of the spec for one node: dst = (src[self] + sum of src[nb[j]]) /
  * (1 + cnt), over rows of `width` floats. The order (self, then neighbours
  * ascending) is fixed, so every engine gets the same bits. Columns go in
- * blocks of 16 held in four registers across all the neighbour rows. */
+ * blocks of 32 held in eight registers across all the neighbour rows: each
+ * pass over the neighbours then takes two cache lines of every row, and a
+ * row's misses overlap (blocks of 16 took 8 passes of one line each; the
+ * plain comparator, bench/plain/gnn.c, showed the difference). */
 static void gnn_agg_row(float *restrict dst, const float *restrict src, size_t width,
                         size_t self, const uint32_t *nb, uint32_t cnt) {
   const float inv = 1.0f / (float)(cnt + 1);
   const gnn_v4 vinv = {inv, inv, inv, inv};
   size_t c = 0;
+  for (; c + 32 <= width; c += 32) {
+    const float *s = src + self * width + c;
+    gnn_v4 a0 = gnn_ld(s), a1 = gnn_ld(s + 4), a2 = gnn_ld(s + 8), a3 = gnn_ld(s + 12);
+    gnn_v4 a4 = gnn_ld(s + 16), a5 = gnn_ld(s + 20), a6 = gnn_ld(s + 24), a7 = gnn_ld(s + 28);
+    for (uint32_t j = 0; j < cnt; j++) {
+      const float *r = src + (size_t)nb[j] * width + c;
+      a0 += gnn_ld(r), a1 += gnn_ld(r + 4), a2 += gnn_ld(r + 8), a3 += gnn_ld(r + 12);
+      a4 += gnn_ld(r + 16), a5 += gnn_ld(r + 20), a6 += gnn_ld(r + 24), a7 += gnn_ld(r + 28);
+    }
+    float *d = dst + c;
+    gnn_st(d, a0 * vinv), gnn_st(d + 4, a1 * vinv), gnn_st(d + 8, a2 * vinv);
+    gnn_st(d + 12, a3 * vinv), gnn_st(d + 16, a4 * vinv), gnn_st(d + 20, a5 * vinv);
+    gnn_st(d + 24, a6 * vinv), gnn_st(d + 28, a7 * vinv);
+  }
   for (; c + 16 <= width; c += 16) {
     const float *s = src + self * width + c;
     gnn_v4 a0 = gnn_ld(s), a1 = gnn_ld(s + 4), a2 = gnn_ld(s + 8), a3 = gnn_ld(s + 12);
     for (uint32_t j = 0; j < cnt; j++) {
       const float *r = src + (size_t)nb[j] * width + c;
-      a0 += gnn_ld(r);
-      a1 += gnn_ld(r + 4);
-      a2 += gnn_ld(r + 8);
-      a3 += gnn_ld(r + 12);
+      a0 += gnn_ld(r), a1 += gnn_ld(r + 4), a2 += gnn_ld(r + 8), a3 += gnn_ld(r + 12);
     }
-    gnn_st(dst + c, a0 * vinv);
-    gnn_st(dst + c + 4, a1 * vinv);
-    gnn_st(dst + c + 8, a2 * vinv);
-    gnn_st(dst + c + 12, a3 * vinv);
+    float *d = dst + c;
+    gnn_st(d, a0 * vinv), gnn_st(d + 4, a1 * vinv), gnn_st(d + 8, a2 * vinv);
+    gnn_st(d + 12, a3 * vinv);
   }
   for (; c < width; c++) {
     float acc = src[self * width + c];
