@@ -151,6 +151,9 @@ struct gnx_group {
   struct gnx_order order;
   int failed[GNX_CLI_MAX];
   char failmsg[GNX_CLI_MAX][320];
+  /* the cell as words a fresh process re-creates it from (gnx_run.cell_argv) */
+  const char *cell_argv[2 * GNX_CLI_KV_MAX + 8];
+  char cell_size[24], cell_fault[96], cell_pool[4096];
 };
 
 static void gnx__progress(const struct gnx_run_config *cfg, const char *fmt, ...)
@@ -199,6 +202,7 @@ static int gnx__run_one(struct gnx_group *g, size_t e, size_t r, int keep) {
   struct gnx_run_result res;
   fflush(NULL); /* forked workers must not inherit unflushed output */
   const struct gnx_params *params = g->run_params[e] ? g->run_params[e] : &g->eparams[e];
+  gnx_runner_set_cell(g->cell_argv);
   double t0 = gnx__now_s();
   int rc = gnx_runner_exec(cfg->engines[e], params, g->wl, g->shared, &g->info, &cfg->fault,
                            &gnx_stop, gnx_cpus_allowed(), &res);
@@ -655,6 +659,35 @@ static void gnx__prep_free(struct gnx_run_state *run) {
   }
 }
 
+/* The words `gnxbench rank` re-creates this group's cell from: the
+ * workload, the size, the fault, and the workload options typed (the
+ * defaults are the same binary's). */
+static void gnx__cell_words(struct gnx_group *g, const struct gnx_fault *f) {
+  size_t n = 0;
+  snprintf(g->cell_size, sizeof g->cell_size, "%llu", (unsigned long long)g->size);
+  g->cell_argv[n++] = "--workload";
+  g->cell_argv[n++] = g->wl->name;
+  g->cell_argv[n++] = "--size";
+  g->cell_argv[n++] = g->cell_size;
+  if (f->enabled) {
+    snprintf(g->cell_fault, sizeof g->cell_fault, "worker=%d,item=%llu,mode=%s", f->worker,
+             (unsigned long long)f->item, f->sig == SIGKILL ? "kill" : "abort");
+    g->cell_argv[n++] = "--fault";
+    g->cell_argv[n++] = g->cell_fault;
+  }
+  size_t used = 0, max = sizeof g->cell_argv / sizeof g->cell_argv[0] - 1;
+  for (size_t i = 0; i < g->wparams.count && n < max; i++) {
+    const struct gnx_param *p = &g->wparams.v[i];
+    size_t room = sizeof g->cell_pool - used;
+    int len = p->given ? snprintf(g->cell_pool + used, room, "--%s=%s", p->opt->name, p->value) : -1;
+    if (len >= 0 && (size_t)len < room) {
+      g->cell_argv[n++] = g->cell_pool + used;
+      used += (size_t)len + 1;
+    }
+  }
+  g->cell_argv[n] = NULL;
+}
+
 /* Build a group's options and take its workload's shared data: the
  * pre-setup's for the workload's first group, else made now (not timed).
  * Returns 0, or -1 with run->exit_code set and the reason said. */
@@ -691,6 +724,7 @@ static int gnx__group_setup(struct gnx_run_state *run, struct gnx_group *g, size
   g->info = p.info;
   g->wparams = p.wparams;
   g->size = p.info.size ? p.info.size : g->size; /* e.g. the graph's node count */
+  gnx__cell_words(g, &cfg->fault);
   gnx_plan_init(&g->model, g->wl, g->info.items, (double)g->info.sink_wait_ns / 1e9,
                 run->machine, gnx_cpus_allowed());
   return 0;

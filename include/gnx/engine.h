@@ -62,6 +62,13 @@ struct gnx_run {
   const struct gnx_counters *counters;
   const struct gnx_pin_plan *pin;
   struct gnx_run_core *core;             /* the core's bookkeeping: opaque */
+  /* This cell as words a fresh gnxbench process re-creates it from:
+   * "--workload W --size N [--fault SPEC] [--OPTION VALUE]..." (the
+   * workload options typed), NULL-terminated; NULL where the runner has
+   * none (unit tests). An engine whose workers an outside launcher starts
+   * (mpi: mpirun) runs `gnxbench rank ENGINE WORDS... [its own options]`
+   * there, and the harness calls that engine's rank() in each process. */
+  const char *const *cell_argv;
 };
 
 struct gnx_engine {
@@ -86,6 +93,13 @@ struct gnx_engine {
    * are "auto". An engine without a model is measured as configured. */
   gnx_model_fn model;
   const struct gnx_knob *knobs;
+  /* Optional: the body of one worker process started by an outside
+   * launcher (see cell_argv), in `gnxbench rank`. The run has the
+   * workload set up, its own trace and failure record, no sink (no
+   * gnx_run_deliver, no gnx_run_started), no counters, no pinning, and
+   * main_pid 0 (so --fault fires here). Returns 0 or a negative code; the
+   * process exits 0 or 1. */
+  int (*rank)(struct gnx_run *run);
 };
 
 #define GNX_ENGINE_F_FORKS 1u /* workers are processes */
