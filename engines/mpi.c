@@ -195,7 +195,11 @@ struct mpi_rank {
   struct gnx_buf a, b, msg;
 };
 
-static int64_t mpi_rank_ns(void) { return (int64_t)gnx_now_ns(); }
+/* Tests only (GNX_MPI_TEST_SKEW_NS): rank r's clock reads (r + 1) x this
+ * ahead, as another host's would, so that the offsets have work to do. */
+static int64_t mpi_skew_ns;
+
+static int64_t mpi_rank_ns(void) { return (int64_t)gnx_now_ns() + mpi_skew_ns; }
 
 /* Sleep a growing slice between tests; reset by the caller. */
 static void mpi_backoff(uint64_t *ns) {
@@ -577,6 +581,10 @@ static int mpi_pack_trace(struct mpi_rank *m, struct gnx_buf *b) {
   h.wctr[1] = (ru.ru_nvcsw - m->ru0.ru_nvcsw) + (ru.ru_nivcsw - m->ru0.ru_nivcsw);
   h.wctr[3] = (ru.ru_minflt - m->ru0.ru_minflt) + (ru.ru_majflt - m->ru0.ru_majflt);
   gethostname(h.host, sizeof h.host - 1);
+  for (uint32_t i = 0; i < tw->len; i++) {
+    tw->spans[i].t0 += (uint64_t)mpi_skew_ns;
+    tw->spans[i].t1 += (uint64_t)mpi_skew_ns;
+  }
   gnx_buf_clear(b);
   if (gnx_buf_append(b, &h, sizeof h) < 0 ||
       gnx_buf_append(b, tw->spans, (size_t)tw->len * sizeof tw->spans[0]) < 0) {
@@ -618,10 +626,26 @@ static int mpi_rank_start(struct mpi_rank *m) {
       rc = mpi_sync_harness(m);
     }
   }
+  /* every rank's pid, so that a death is told by pid (mpirun may say 0) */
+  int32_t pid = (int32_t)getpid(), *pids = calloc((size_t)m->size, sizeof *pids);
+  MPI_Gather(&pid, 1, MPI_INT32_T, pids, 1, MPI_INT32_T, 0, MPI_COMM_WORLD);
   MPI_Barrier(MPI_COMM_WORLD);
-  if (rc == 0 && m->rank == 0) {
-    rc = mpi_send_frame(m->fd, MPI_F_STARTED, 0, 0, &m->st, sizeof m->st);
+  struct gnx_buf b = GNX_BUF_INIT;
+  if (rc == 0 && m->rank == 0 && (gnx_buf_append(&b, &m->st, sizeof m->st) < 0 || !pids ||
+                                  gnx_buf_append(&b, pids, (size_t)m->size * 4) < 0)) {
+    rc = gnx_run_fail(m->run, -ENOMEM, "mpi rank 0: out of memory");
   }
+  if (rc == 0 && m->rank == 0) {
+    rc = mpi_send_frame(m->fd, MPI_F_STARTED, 0, 0, b.data, b.len);
+  }
+  /* no rank runs before the harness has stamped the start: its go */
+  uint64_t go;
+  if (rc == 0 && m->rank == 0 && mpi_read_all(m->fd, &go, sizeof go) < 0) {
+    rc = gnx_run_fail(m->run, -EPIPE, "mpi rank 0: the harness went away before the start");
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  gnx_buf_free(&b);
+  free(pids);
   return rc;
 }
 
@@ -635,6 +659,8 @@ static int mpi_rank(struct gnx_run *run) {
   m.st.init_ns = gnx_now_ns() - t0;
   MPI_Comm_rank(MPI_COMM_WORLD, &m.rank);
   MPI_Comm_size(MPI_COMM_WORLD, &m.size);
+  const char *skew = getenv("GNX_MPI_TEST_SKEW_NS");
+  mpi_skew_ns = skew ? strtoll(skew, NULL, 10) * (m.rank + 1) : 0;
   m.window = mpi_window_of(run->params, (unsigned)m.size);
   int rc = m.size < 2 ? gnx_run_fail(run, GNX_EUSAGE, "mpi: needs at least 2 ranks") : 0;
   if (rc == 0) {
@@ -697,12 +723,12 @@ static int mpi_job_parse(struct mpi_job *j) {
     return gnx_run_fail(run, GNX_EUSAGE, "mpi: --ranks %u is too many: the trace has room for %u",
                         j->ranks, room ? room - 1 : 0);
   }
-  if (j->hosts && access(j->hosts, R_OK) < 0) {
-    return gnx_run_fail(run, GNX_EUSAGE, "mpi: --hosts %s: cannot read it (%s); give an Open MPI "
-                        "hostfile, one 'HOST slots=N' per line", j->hosts, strerror(errno));
-  }
-  ssize_t n = readlink("/proc/self/exe", j->exe, sizeof j->exe - 1);
-  if (n <= 0 || !run->cell_argv) {
+  /* GNX_MPI_EXE: the gnxbench the ranks run, where this process is
+   * another program (the unit tests) */
+  const char *exe = getenv("GNX_MPI_EXE");
+  ssize_t n = exe ? (ssize_t)snprintf(j->exe, sizeof j->exe, "%s", exe)
+                  : readlink("/proc/self/exe", j->exe, sizeof j->exe - 1);
+  if (n <= 0 || (size_t)n >= sizeof j->exe || !run->cell_argv) {
     return gnx_run_fail(run, GNX_EUSAGE, "mpi: runs only from the gnxbench command (it starts "
                         "gnxbench itself on every rank)");
   }
@@ -925,12 +951,16 @@ static int mpi_explain(struct mpi_job *j, const char *when) {
   if (at && sscanf(at, "process rank %d with PID %d on node %127s exited on signal %d", &rank,
                    &pid, node, &sig) == 4) {
     const char *ab = sigabbrev_np(sig);
+    if (pid <= 0 && rank >= 0 && (unsigned)rank < j->ranks) {
+      pid = j->rw[rank].tw->pid; /* Open MPI 4.1 prints PID 0 here */
+    }
     return gnx_run_fail(j->run, GNX_EWORKER, "mpi: rank %d (pid %d on %s) was killed by signal "
                         "%d (SIG%s) %s; mpirun ended the job", rank, pid, node, sig,
                         ab ? ab : "?", when);
   }
   int ended = mpi_mpirun_ended(j, &status);
-  return gnx_run_fail(j->run, GNX_EWORKER, "mpi: the job ended %s (mpirun %s %d): %s", when,
+  return gnx_run_fail(j->run, GNX_EWORKER, "mpi: the job ended %s (mpirun %s %d), its last "
+                      "words: %s; check --mpirun and --mpi-args", when,
                       ended && WIFSIGNALED(status) ? "killed by signal" : "status",
                       ended ? (WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status)) : -1,
                       line);
@@ -1064,9 +1094,20 @@ static int mpi_startup(struct mpi_job *j) {
       uint64_t now = gnx_now_ns();
       struct iovec iov = {&now, sizeof now};
       rc = mpi_write_all(j->fd, &iov, 1);
-    } else if (rc == 0 && f.type == MPI_F_STARTED && f.len == sizeof(struct mpi_started)) {
+    } else if (rc == 0 && f.type == MPI_F_STARTED &&
+               f.len == sizeof(struct mpi_started) + 4 * j->ranks) {
       gnx_run_started(j->run);
+      uint64_t now = gnx_now_ns();
+      struct iovec go = {&now, sizeof now};
+      rc = mpi_write_all(j->fd, &go, 1);
       const struct mpi_started *s = (const void *)j->body.data;
+      const int32_t *pids = (const void *)(s + 1);
+      for (unsigned k = 0; k < j->ranks; k++) {
+        j->rw[k].tw->pid = pids[k];
+      }
+      if (rc < 0) {
+        return gnx_run_fail(j->run, rc, "mpi: rank 0 went away at the start");
+      }
       if (j->verbose) {
         fprintf(stderr, "mpi: MPI_Init %.1f ms on rank 0; smallest round trip %.1f us between "
                 "ranks, %.1f us to the harness\n", s->init_ns / 1e6, s->rtt_ns / 1e3,
@@ -1225,8 +1266,43 @@ static int mpi_run(struct gnx_run *run) {
   return rc;
 }
 
+/* Whether `name` runs: a path, or a name found in PATH. */
+static int mpi_runnable(const char *name) {
+  if (strchr(name, '/')) {
+    return access(name, X_OK) == 0;
+  }
+  const char *path = getenv("PATH");
+  char dir[4096];
+  for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+    size_t l = strcspn(p, ":");
+    snprintf(dir, sizeof dir, "%.*s/%s", (int)l, p, name);
+    if (l && access(dir, X_OK) == 0) {
+      return 1;
+    }
+    p += l + (p[l] == ':');
+  }
+  return 0;
+}
+
+static int mpi_check(const struct gnx_params *params, char *why) {
+  const char *mpirun = gnx_param_str(params, "mpirun");
+  const char *hosts = gnx_param_str(params, "hosts");
+  if (mpirun && !mpi_runnable(mpirun)) {
+    snprintf(why, GNX_WHY_MAX, "--mpirun %.80s: not found or not executable; install Open MPI "
+             "(apt-get install openmpi-bin) or give --mpirun PATH", mpirun);
+    return GNX_EUSAGE;
+  }
+  if (hosts && access(hosts, R_OK) < 0) {
+    snprintf(why, GNX_WHY_MAX, "--hosts %.80s: cannot read it (%s); give an Open MPI hostfile, "
+             "one 'HOST slots=N' per line", hosts, strerror(errno));
+    return GNX_EUSAGE;
+  }
+  return 0;
+}
+
 #define MPI_RUN mpi_run
 #define MPI_RANK mpi_rank
+#define MPI_CHECK mpi_check
 #define MPI_UNAVAILABLE NULL
 
 #else /* !GNX_HAVE_MPI */
@@ -1238,6 +1314,7 @@ static int mpi_run(struct gnx_run *run) {
 
 #define MPI_RUN mpi_run
 #define MPI_RANK NULL
+#define MPI_CHECK NULL
 #define MPI_UNAVAILABLE "built without Open MPI (install openmpi-bin libopenmpi-dev and rebuild)"
 
 #endif
@@ -1253,4 +1330,5 @@ const struct gnx_engine gnx_engine_mpi = {
     .model = mpi_model,
     .unavailable = MPI_UNAVAILABLE,
     .rank = MPI_RANK,
+    .check = MPI_CHECK,
 };

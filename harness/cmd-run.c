@@ -103,6 +103,19 @@ static int gnx__check_options_apply(const struct gnx_run_config *cfg, char *why,
       return GNX_EUSAGE;
     }
   }
+  for (size_t i = 0; i < cfg->n_engines; i++) {
+    const struct gnx_engine *e = cfg->engines[i];
+    struct gnx_params p;
+    char ewhy[GNX_WHY_MAX] = "";
+    if (e->check && gnx_params_build(e->options, 0, cfg->kv, cfg->n_kv, &p) == 0) {
+      int rc = e->check(&p, ewhy);
+      gnx_params_free(&p);
+      if (rc < 0) {
+        snprintf(why, len, "%s", ewhy);
+        return GNX_EUSAGE;
+      }
+    }
+  }
   if (cfg->fault.enabled) {
     int forks = 0;
     for (size_t i = 0; i < cfg->n_engines; i++) {

@@ -100,6 +100,10 @@ struct gnx_engine {
    * main_pid 0 (so --fault fires here). Returns 0 or a negative code; the
    * process exits 0 or 1. */
   int (*rank)(struct gnx_run *run);
+  /* Optional: check the options against this machine before anything runs
+   * (a launcher that is not installed). Returns 0, or GNX_EUSAGE with one
+   * line naming the problem and the fix in why (GNX_WHY_MAX bytes). */
+  int (*check)(const struct gnx_params *params, char *why);
 };
 
 #define GNX_ENGINE_F_FORKS 1u /* workers are processes */
