@@ -16,9 +16,9 @@
 #include "harness/registry.h"
 #include "harness/runner.h"
 
+/* Never set: SIGTERM keeps its default action here, so that mpirun ends
+ * a job at once (a rank that caught it would wait for mpirun's SIGKILL). */
 static volatile sig_atomic_t gnx__rank_stop;
-
-static void gnx__rank_on_signal(int sig) { gnx__rank_stop = sig; }
 
 struct gnx_rank_args {
   const struct gnx_engine *e;
@@ -126,11 +126,6 @@ int gnx_cmd_rank(int argc, char **argv) {
     fprintf(stderr, "gnxbench rank: %s (this command is started by an engine, not typed)\n", why);
     return 2;
   }
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = gnx__rank_on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
   struct gnx_params wp, ep;
   if (gnx_params_build(a.wl->options, a.size, a.kv, a.n_kv, &wp) < 0) {
     return 1;
