@@ -122,7 +122,7 @@ static int gnx__check_options_apply(const struct gnx_run_config *cfg, char *why,
       forks |= (cfg->engines[i]->flags & GNX_ENGINE_F_FORKS) != 0;
     }
     if (!forks) {
-      snprintf(why, len, "--fault applies only to engines that fork workers (procpool, subproc); "
+      snprintf(why, len, "--fault applies only to engines that fork workers (procpool, subproc, mpi); "
                          "none is selected");
       return GNX_EUSAGE;
     }
