@@ -522,8 +522,13 @@ static int mpi_worker_failed(struct mpi_rank *m, int rc) {
 }
 
 static int mpi_worker_send(struct mpi_rank *m, uint64_t item, MPI_Request *rq) {
+  unsigned last = m->run->wl->n_stages - 1;
   uint64_t t0 = gnx_now_ns();
-  int rc = *rq != MPI_REQUEST_NULL ? mpi_wait(m, rq) : 0; /* the last send is done with msg */
+  int rc = 0;
+  if (*rq != MPI_REQUEST_NULL) { /* the last send must be done with msg: the relay is behind */
+    rc = mpi_wait(m, rq);
+    t0 = gnx_worker_waited(&m->w, GNX_SPAN_WAIT_OUT, last, item, t0);
+  }
   if (rc == 0 && gnx_buf_reserve(&m->msg, m->a.len + 8) < 0) {
     rc = gnx_run_fail(m->run, -ENOMEM, "mpi rank %d: out of memory", m->rank);
   }
@@ -532,7 +537,7 @@ static int mpi_worker_send(struct mpi_rank *m, uint64_t item, MPI_Request *rq) {
     memcpy(m->msg.data + 8, m->a.data, m->a.len);
     MPI_Isend(m->msg.data, (int)(m->a.len + 8), MPI_BYTE, 0, MPI_TAG_RESULT, MPI_COMM_WORLD, rq);
   }
-  gnx_worker_waited(&m->w, GNX_SPAN_COPY, m->run->wl->n_stages - 1, item, t0);
+  gnx_worker_waited(&m->w, GNX_SPAN_COPY, last, item, t0);
   return rc;
 }
 
