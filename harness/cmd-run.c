@@ -564,6 +564,19 @@ static int gnx__out_dir(struct gnx_run_state *run, char *why, size_t len) {
   return gnx__prepare_out(run->out, run->cfg->replace, &run->created, why, len);
 }
 
+/* What `all` left out and why: said once the inputs are known good, so
+ * that a usage error stays one line. */
+static void gnx__say_skipped(const struct gnx_run_config *cfg) {
+  for (size_t i = 0; !cfg->quiet && i < cfg->n_skipped; i++) {
+    const struct gnx_engine *e = gnx_engine_find(cfg->skipped_engines[i]);
+    fprintf(stderr, "gnxbench: note: engine %s is skipped: %s\n", e->name, e->unavailable);
+  }
+  for (size_t i = 0; !cfg->quiet && i < cfg->n_skipped_workloads; i++) {
+    const struct gnx_workload *w = gnx_workload_find(cfg->skipped_workloads[i]);
+    fprintf(stderr, "gnxbench: note: workload %s is skipped: %s\n", w->name, w->unavailable);
+  }
+}
+
 /* The report before anything is measured: what was asked, on what. */
 static json_t *gnx__report_new(const struct gnx_run_state *run, json_t *command_line) {
   const struct gnx_run_config *cfg = run->cfg;
@@ -576,18 +589,12 @@ static json_t *gnx__report_new(const struct gnx_run_state *run, json_t *command_
     const struct gnx_engine *e = gnx_engine_find(cfg->skipped_engines[i]);
     json_array_append_new(
         skipped, json_pack("{s:s, s:s}", GNX_F_ENGINE, e->name, GNX_F_REASON, e->unavailable));
-    if (!cfg->quiet) {
-      fprintf(stderr, "gnxbench: note: engine %s is skipped: %s\n", e->name, e->unavailable);
-    }
   }
   json_t *skipped_wl = json_array();
   for (size_t i = 0; i < cfg->n_skipped_workloads; i++) {
     const struct gnx_workload *w = gnx_workload_find(cfg->skipped_workloads[i]);
     json_array_append_new(skipped_wl, json_pack("{s:s, s:s}", "workload", w->name, GNX_F_REASON,
                                                 w->unavailable));
-    if (!cfg->quiet) {
-      fprintf(stderr, "gnxbench: note: workload %s is skipped: %s\n", w->name, w->unavailable);
-    }
   }
   for (size_t i = 0; i < cfg->n_workloads; i++) {
     json_array_append_new(workloads, json_string(cfg->workloads[i]->name));
@@ -994,6 +1001,7 @@ int gnx_run_main(const struct gnx_run_config *cfg, json_t *command_line) {
   gnx__plan_groups(&run);
   run.t0 = gnx__now_s();
   if (gnx__presetup(&run) == 0) {
+    gnx__say_skipped(cfg);
     for (size_t gi = 0; gi < run.n_groups && !gnx_stop && run.exit_code != 2; gi++) {
       if (gnx__group_run(&run, gi) < 0) { /* the workload's other sizes are skipped */
         while (gi + 1 < run.n_groups && run.groups[gi + 1].w == run.groups[gi].w) {
