@@ -679,9 +679,11 @@ static int mpi_rank(struct gnx_run *run) {
     rc = m.rank == 0 ? mpi_relay(&m) : mpi_worker(&m);
   }
   if (rc < 0) {
-    if (m.rank == 0 && m.fd >= 0 && gnx_run_failed(run)) {
-      const char *msg = run->trace->status->msg;
+    const char *msg = gnx_run_failed(run) ? run->trace->status->msg : "";
+    if (m.rank == 0 && m.fd >= 0 && *msg) {
       (void)mpi_send_frame(m.fd, MPI_F_FAIL, 0, 0, msg, strlen(msg));
+    } else if (*msg) { /* no harness to tell: mpirun's output carries it */
+      fprintf(stderr, "gnxbench rank %d: %s\n", m.rank, msg);
     }
     MPI_Abort(MPI_COMM_WORLD, 1); /* ends every rank; mpirun says which failed */
   }
@@ -800,6 +802,7 @@ static char **mpi_argv(struct mpi_job *j, char **pool) {
   } else {
     v[n++] = "--bind-to";
     v[n++] = "core";
+    v[n++] = "--report-bindings"; /* into mpirun's output: GNX_MPI_VERBOSE shows it */
   }
   const char *xs[] = {"-x", "GNX_MPI_ADDR", "-x", "GNX_MPI_TOKEN"};
   for (size_t i = 0; i < 4; i++) {
@@ -918,28 +921,33 @@ static int mpi_mpirun_ended(struct mpi_job *j, int *status) {
   return 1;
 }
 
-/* The line of mpirun's output that says most: the one naming a rank's
- * death, else the last one that is not a rule of dashes. */
+/* How much a line of mpirun's output says: a rank's death (what mpi_explain
+ * parses), then a rank's own words, then an abort, then anything but a
+ * rule of dashes. */
+static int mpi_line_score(const char *l) {
+  return strstr(l, "exited on signal")             ? 4
+         : strncmp(l, "gnxbench rank", 13) == 0    ? 3
+         : strstr(l, "MPI_ABORT was invoked")      ? 2
+         : *l && *l != '-'                         ? 1
+                                                   : 0;
+}
+
+/* The line of mpirun's output that says most (the first of the best kind,
+ * the last of plain ones). */
 static void mpi_last_words(struct mpi_job *j, char *out, size_t len) {
   char text[MPI_TAIL + 1];
   memcpy(text, j->tail, j->tail_len);
   text[j->tail_len] = '\0';
-  const char *best = NULL;
+  int best = 0;
   char *save = NULL;
   snprintf(out, len, "(nothing)");
   for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-    while (*l == ' ') {
-      l++;
+    l += strspn(l, " ");
+    int score = mpi_line_score(l);
+    if (score > best || (score == 1 && best == 1)) {
+      best = score;
+      snprintf(out, len, "%s", l);
     }
-    if (strstr(l, "exited on signal") || strstr(l, "MPI_ABORT was invoked")) {
-      best = l;
-    }
-    if (*l && *l != '-' && !strstr(best ? best : "", "exited on signal")) {
-      snprintf(out, len, "%s", best ? best : l);
-    }
-  }
-  if (best) {
-    snprintf(out, len, "%s", best);
   }
 }
 
@@ -1017,7 +1025,7 @@ static int mpi_wait_readable(struct mpi_job *j, int fd, int startup) {
     if (rc == 0 && startup && gnx_now_ns() > j->deadline) {
       char line[512];
       mpi_last_words(j, line, sizeof line);
-      rc = gnx_run_fail(j->run, GNX_EWORKER, "mpi: the ranks did not reach the start barrier "
+      rc = gnx_run_fail(j->run, -ETIMEDOUT, "mpi: the ranks did not reach the start barrier "
                         "within --mpi-timeout (mpirun's last words: %s); check --mpirun, --hosts "
                         "and that every host has this gnxbench at the same path", line);
     }

@@ -86,6 +86,23 @@ quick_mpi_mpirun_hangs() {
   no_leftovers
 }
 
+# A broken launch: rank 0 cannot reach the harness (a wrapper points it at
+# a closed port). The cell fails with the rank's own words, at once.
+quick_mpi_rank0_cannot_connect() {
+  need_mpirun
+  printf '#!/bin/sh\nGNX_MPI_ADDR=127.0.0.1:1 exec mpirun "$@"\n' >badaddr.sh
+  chmod +x badaddr.sh
+  SHM_BEFORE=$(shm_snapshot)
+  run_gnx --engines serial,mpi --workloads etl --sizes 1k --work 16 --reps 1 --warmup 0 \
+    --mpirun ./badaddr.sh --out o
+  [ "$RC" -eq 1 ] || fail "exited $RC, expected 1: $(cat "$ERR")"
+  grep -q "gnxbench rank 0: mpi rank 0: cannot connect to the harness at 127.0.0.1:1" "$OUT" ||
+    fail "no message from rank 0: $(cat "$OUT")"
+  grep -qE "^  serial .* yes$" "$OUT" || fail "the serial cell was lost: $(cat "$OUT")"
+  validate o/report.json
+  no_leftovers
+}
+
 # Every rank's clock is skewed (rank r by (r + 1) x 3 s, as on other hosts):
 # after the offsets, all spans of the run lie inside its wall on the
 # harness's clock (a little before the start: the harness stamps it when
