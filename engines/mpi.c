@@ -62,8 +62,8 @@ static const struct gnx_option mpi_options[] = {
     {"hosts", GNX_OPT_STR, NULL,
      "mpi: an Open MPI hostfile, to place ranks on several machines (README: across hosts)", 0,
      0, 0},
-    {"mpirun", GNX_OPT_STR, "mpirun", "mpi: the mpirun that starts the job (a name in PATH, or a path)",
-     0, 0, 0},
+    {"mpirun", GNX_OPT_STR, "mpirun",
+     "mpi: the mpirun that starts the job (a name in PATH, or a path)", 0, 0, 0},
     {"mpi-args", GNX_OPT_STR, NULL,
      "mpi: more mpirun options, split at spaces, after gnxbench's own (e.g. \"--mca btl "
      "tcp,self\")",
@@ -770,6 +770,23 @@ static int mpi_listen(struct mpi_job *j) {
   return 0;
 }
 
+/* Where the ranks go: the hostfile's slots, or this machine's CPUs. */
+static size_t mpi_argv_place(const struct mpi_job *j, char **v, size_t n) {
+  if (j->hosts) {
+    v[n++] = "--hostfile";
+    v[n++] = (char *)j->hosts;
+  } else if (j->ranks > j->run->cpus) { /* more ranks than CPUs: never claim slots it lacks */
+    v[n++] = "--oversubscribe";
+    v[n++] = "--bind-to";
+    v[n++] = "none";
+  } else {
+    v[n++] = "--bind-to";
+    v[n++] = "core";
+    v[n++] = "--report-bindings"; /* into mpirun's output: GNX_MPI_VERBOSE shows it */
+  }
+  return n;
+}
+
 /* mpirun's command line: gnxbench's options, then --mpi-args (Open MPI
  * lets a later option win), then this binary in rank mode. *pool holds the
  * split --mpi-args. */
@@ -792,18 +809,7 @@ static char **mpi_argv(struct mpi_job *j, char **pool) {
   v[n++] = (char *)gnx_param_str(j->run->params, "mpirun");
   v[n++] = "-np";
   v[n++] = np;
-  if (j->hosts) {
-    v[n++] = "--hostfile";
-    v[n++] = (char *)j->hosts;
-  } else if (j->ranks > j->run->cpus) { /* more ranks than CPUs: never claim slots it lacks */
-    v[n++] = "--oversubscribe";
-    v[n++] = "--bind-to";
-    v[n++] = "none";
-  } else {
-    v[n++] = "--bind-to";
-    v[n++] = "core";
-    v[n++] = "--report-bindings"; /* into mpirun's output: GNX_MPI_VERBOSE shows it */
-  }
+  n = mpi_argv_place(j, v, n);
   const char *xs[] = {"-x", "GNX_MPI_ADDR", "-x", "GNX_MPI_TOKEN"};
   for (size_t i = 0; i < 4; i++) {
     v[n++] = (char *)xs[i];

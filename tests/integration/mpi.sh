@@ -105,8 +105,7 @@ quick_mpi_rank0_cannot_connect() {
 
 # Every rank's clock is skewed (rank r by (r + 1) x 3 s, as on other hosts):
 # after the offsets, all spans of the run lie inside its wall on the
-# harness's clock (a little before the start: the harness stamps it when
-# rank 0's word of the barrier arrives).
+# harness's clock (within 5 ms: an offset is exact to half a round trip).
 quick_mpi_clock_offsets() {
   need_mpirun
   GNX_MPI_TEST_SKEW_NS=3000000000 run_gnx --engines serial,mpi --workloads etl --sizes 20k \
