@@ -50,6 +50,8 @@ quick_mpi_rank_killed() {
   need_mpirun
   need_engines threads
   SHM_BEFORE=$(shm_snapshot)
+  export TMPDIR="$WORK/tmp" # Open MPI's files of the killed job go with gnxbench's directory
+  mkdir "$TMPDIR"
   run_gnx --engines mpi,threads --workloads etl --sizes 20k --work 16 --reps 1 --warmup 0 \
     --ranks 3 --fault worker=1,item=4,mode=kill --out o
   [ "$RC" -eq 1 ] || fail "exited $RC, expected 1: $(cat "$ERR")"
@@ -60,6 +62,7 @@ quick_mpi_rank_killed() {
   [ "$(json_get o/report.json "[c['status'] for c in r['results'] if c['engine']=='mpi'][0]")" = failed ] ||
     fail "mpi not marked failed in the report"
   no_leftovers
+  [ -z "$(ls -A "$TMPDIR")" ] || fail "Open MPI's files left in TMPDIR: $(ls -A "$TMPDIR")"
 }
 
 quick_mpi_missing_mpirun() {
