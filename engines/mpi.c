@@ -622,7 +622,6 @@ static int mpi_rank_setup(struct mpi_rank *m) {
   if (rc == 0) {
     rc = gnx_worker_enter(&m->w);
   }
-  getrusage(RUSAGE_SELF, &m->ru0);
   m->off = calloc((size_t)m->size, sizeof *m->off);
   m->st.rtt_ns = UINT64_MAX;
   if (rc == 0 && !m->off) {
@@ -664,6 +663,7 @@ static int mpi_rank_start(struct mpi_rank *m) {
     rc = gnx_run_fail(m->run, -EPIPE, "mpi rank 0: the harness went away before the start");
   }
   MPI_Barrier(MPI_COMM_WORLD);
+  getrusage(RUSAGE_SELF, &m->ru0); /* the counters cover the run, not the start-up */
   gnx_buf_free(&b);
   free(pids);
   return rc;
