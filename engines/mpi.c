@@ -1341,10 +1341,11 @@ static int mpi_run(struct gnx_run *run) {
                       .verbose = getenv("GNX_MPI_VERBOSE") != NULL};
   int rc = mpi_job_parse(&j);
   rc = rc ? rc : mpi_register(&j);
-  rc = rc ? rc : gnx_worker_enter(&j.sink);
   rc = rc ? rc : mpi_listen(&j);
   rc = rc ? rc : mpi_tmp_make(&j);
   rc = rc ? rc : mpi_launch(&j);
+  /* after the fork: mpirun and its ranks must not inherit the sink's pin */
+  rc = rc ? rc : gnx_worker_enter(&j.sink);
   rc = rc ? rc : mpi_startup(&j);
   rc = rc ? rc : mpi_consume(&j);
   rc = rc ? rc : mpi_finish(&j);
