@@ -15,7 +15,8 @@
 # Debian packages: build tools, libraries (-dev), run-time tools, and the
 # browser the trace-viewer test renders speedscope in.
 DEBS := cmake make gcc pkg-config libjansson-dev libhwloc-dev libpapi-dev libuv1-dev \
-        libopenblas-dev libtbb-dev g++ gnuplot-nox python3 python3-jsonschema man-db zsh chromium time clang
+        libopenblas-dev libtbb-dev g++ openmpi-bin libopenmpi-dev gnuplot-nox python3 \
+        python3-jsonschema man-db zsh chromium time clang
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BENCH_ARGS ?= --engines all --sizes 25k,50k,100k
 BUILD := build/dev

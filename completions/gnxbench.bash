@@ -33,8 +33,9 @@ _gnxbench_value() {
     --dispatch) COMPREPLY=($(compgen -W "item stage" -- "$cur")) ;;
     --pin) COMPREPLY=($(compgen -W "none compact scatter" -- "$cur")) ;;
     --out | --save-output) COMPREPLY=($(compgen -d -- "$cur")) ;;
-    --graph | --features | --baseline | --report | --junit | --markdown | --chart)
+    --graph | --features | --baseline | --report | --junit | --markdown | --chart | --hosts)
       COMPREPLY=($(compgen -f -- "$cur")) ;;
+    --mpirun) COMPREPLY=($(compgen -c -- "$cur")) ;;
     --quiet | --replace | --update-baseline | --help | --version | --) return 1 ;;
     --*) COMPREPLY=() ;; # a number or a spec: nothing to offer
     *) return 1 ;;

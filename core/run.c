@@ -34,6 +34,12 @@ int gnx_run_fail(struct gnx_run *run, int rc, const char *fmt, ...) {
   return rc;
 }
 
+void gnx_run_fault_seen(struct gnx_run *run) {
+  if (run->trace && run->trace->status) {
+    run->trace->status->fault_fired = 1;
+  }
+}
+
 int gnx_run_failed(const struct gnx_run *run) {
   return __atomic_load_n(&run->trace->status->rc, __ATOMIC_ACQUIRE);
 }

@@ -34,6 +34,7 @@
 
 #include "common/options.h"
 #include "common/ring.h"
+#include "common/iov.h"
 #include "gnx/engine.h"
 
 #define PP_POLL_MS 2            /* parent: longest sleep before checking children and stop */
@@ -108,15 +109,7 @@ static int pp_write_frame(struct pp_ctx *c, struct gnx_worker *w, int fd, uint64
       *t_copy = gnx_worker_waited(w, GNX_SPAN_WAIT_OUT, c->wl->n_stages - 1, item, t0);
       continue;
     }
-    while (cnt > 0 && (size_t)n >= iov->iov_len) {
-      n -= (ssize_t)iov->iov_len;
-      iov++;
-      cnt--;
-    }
-    if (cnt > 0) {
-      iov->iov_base = (char *)iov->iov_base + n;
-      iov->iov_len -= (size_t)n;
-    }
+    gnx_iov_advance(&iov, &cnt, (size_t)n);
   }
   return 0;
 }

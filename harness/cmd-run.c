@@ -104,13 +104,26 @@ static int gnx__check_options_apply(const struct gnx_run_config *cfg, char *why,
       return GNX_EUSAGE;
     }
   }
+  for (size_t i = 0; i < cfg->n_engines; i++) {
+    const struct gnx_engine *e = cfg->engines[i];
+    struct gnx_params p;
+    char ewhy[GNX_WHY_MAX] = "";
+    if (e->check && gnx_params_build(e->options, 0, cfg->kv, cfg->n_kv, &p) == 0) {
+      int rc = e->check(&p, ewhy);
+      gnx_params_free(&p);
+      if (rc < 0) {
+        snprintf(why, len, "%s", ewhy);
+        return GNX_EUSAGE;
+      }
+    }
+  }
   if (cfg->fault.enabled) {
     int forks = 0;
     for (size_t i = 0; i < cfg->n_engines; i++) {
       forks |= (cfg->engines[i]->flags & GNX_ENGINE_F_FORKS) != 0;
     }
     if (!forks) {
-      snprintf(why, len, "--fault applies only to engines that fork workers (procpool, subproc); "
+      snprintf(why, len, "--fault applies only to engines that fork workers (procpool, subproc, mpi); "
                          "none is selected");
       return GNX_EUSAGE;
     }
@@ -153,6 +166,9 @@ struct gnx_group {
   int failed[GNX_CLI_MAX];
   char failmsg[GNX_CLI_MAX][320];
   size_t *faults_fired; /* the run's count of runs where --fault fired */
+  /* the cell as words a fresh process re-creates it from (gnx_run.cell_argv) */
+  const char *cell_argv[2 * GNX_CLI_KV_MAX + 8];
+  char cell_size[24], cell_fault[96], cell_pool[4096];
 };
 
 static void gnx__progress(const struct gnx_run_config *cfg, const char *fmt, ...)
@@ -201,6 +217,7 @@ static int gnx__run_one(struct gnx_group *g, size_t e, size_t r, int keep) {
   struct gnx_run_result res;
   fflush(NULL); /* forked workers must not inherit unflushed output */
   const struct gnx_params *params = g->run_params[e] ? g->run_params[e] : &g->eparams[e];
+  gnx_runner_set_cell(g->cell_argv);
   double t0 = gnx__now_s();
   int rc = gnx_runner_exec(cfg->engines[e], params, g->wl, g->shared, &g->info, &cfg->fault,
                            &gnx_stop, gnx_cpus_allowed(), &res);
@@ -553,6 +570,19 @@ static int gnx__out_dir(struct gnx_run_state *run, char *why, size_t len) {
   return gnx__prepare_out(run->out, run->cfg->replace, &run->created, why, len);
 }
 
+/* What `all` left out and why: said once the inputs are known good, so
+ * that a usage error stays one line. */
+static void gnx__say_skipped(const struct gnx_run_config *cfg) {
+  for (size_t i = 0; !cfg->quiet && i < cfg->n_skipped; i++) {
+    const struct gnx_engine *e = gnx_engine_find(cfg->skipped_engines[i]);
+    fprintf(stderr, "gnxbench: note: engine %s is skipped: %s\n", e->name, e->unavailable);
+  }
+  for (size_t i = 0; !cfg->quiet && i < cfg->n_skipped_workloads; i++) {
+    const struct gnx_workload *w = gnx_workload_find(cfg->skipped_workloads[i]);
+    fprintf(stderr, "gnxbench: note: workload %s is skipped: %s\n", w->name, w->unavailable);
+  }
+}
+
 /* The report before anything is measured: what was asked, on what. */
 static json_t *gnx__report_new(const struct gnx_run_state *run, json_t *command_line) {
   const struct gnx_run_config *cfg = run->cfg;
@@ -565,18 +595,12 @@ static json_t *gnx__report_new(const struct gnx_run_state *run, json_t *command_
     const struct gnx_engine *e = gnx_engine_find(cfg->skipped_engines[i]);
     json_array_append_new(
         skipped, json_pack("{s:s, s:s}", GNX_F_ENGINE, e->name, GNX_F_REASON, e->unavailable));
-    if (!cfg->quiet) {
-      fprintf(stderr, "gnxbench: note: engine %s is skipped: %s\n", e->name, e->unavailable);
-    }
   }
   json_t *skipped_wl = json_array();
   for (size_t i = 0; i < cfg->n_skipped_workloads; i++) {
     const struct gnx_workload *w = gnx_workload_find(cfg->skipped_workloads[i]);
     json_array_append_new(skipped_wl, json_pack("{s:s, s:s}", "workload", w->name, GNX_F_REASON,
                                                 w->unavailable));
-    if (!cfg->quiet) {
-      fprintf(stderr, "gnxbench: note: workload %s is skipped: %s\n", w->name, w->unavailable);
-    }
   }
   for (size_t i = 0; i < cfg->n_workloads; i++) {
     json_array_append_new(workloads, json_string(cfg->workloads[i]->name));
@@ -667,6 +691,35 @@ static void gnx__prep_free(struct gnx_run_state *run) {
   }
 }
 
+/* The words `gnxbench rank` re-creates this group's cell from: the
+ * workload, the size, the fault, and the workload options typed (the
+ * defaults are the same binary's). */
+static void gnx__cell_words(struct gnx_group *g, const struct gnx_fault *f) {
+  size_t n = 0;
+  snprintf(g->cell_size, sizeof g->cell_size, "%llu", (unsigned long long)g->size);
+  g->cell_argv[n++] = "--workload";
+  g->cell_argv[n++] = g->wl->name;
+  g->cell_argv[n++] = "--size";
+  g->cell_argv[n++] = g->cell_size;
+  if (f->enabled) {
+    snprintf(g->cell_fault, sizeof g->cell_fault, "worker=%d,item=%llu,mode=%s", f->worker,
+             (unsigned long long)f->item, f->sig == SIGKILL ? "kill" : "abort");
+    g->cell_argv[n++] = "--fault";
+    g->cell_argv[n++] = g->cell_fault;
+  }
+  size_t used = 0, max = sizeof g->cell_argv / sizeof g->cell_argv[0] - 1;
+  for (size_t i = 0; i < g->wparams.count && n < max; i++) {
+    const struct gnx_param *p = &g->wparams.v[i];
+    size_t room = sizeof g->cell_pool - used;
+    int len = p->given ? snprintf(g->cell_pool + used, room, "--%s=%s", p->opt->name, p->value) : -1;
+    if (len >= 0 && (size_t)len < room) {
+      g->cell_argv[n++] = g->cell_pool + used;
+      used += (size_t)len + 1;
+    }
+  }
+  g->cell_argv[n] = NULL;
+}
+
 /* Build a group's options and take its workload's shared data: the
  * pre-setup's for the workload's first group, else made now (not timed).
  * Returns 0, or -1 with run->exit_code set and the reason said. */
@@ -703,6 +756,7 @@ static int gnx__group_setup(struct gnx_run_state *run, struct gnx_group *g, size
   g->info = p.info;
   g->wparams = p.wparams;
   g->size = p.info.size ? p.info.size : g->size; /* e.g. the graph's node count */
+  gnx__cell_words(g, &cfg->fault);
   gnx_plan_init(&g->model, g->wl, g->info.items, (double)g->info.sink_wait_ns / 1e9,
                 run->machine, gnx_cpus_allowed());
   return 0;
@@ -996,6 +1050,7 @@ int gnx_run_main(const struct gnx_run_config *cfg, json_t *command_line) {
   gnx__plan_groups(&run);
   run.t0 = gnx__now_s();
   if (gnx__presetup(&run) == 0) {
+    gnx__say_skipped(cfg);
     for (size_t gi = 0; gi < run.n_groups && !gnx_stop && run.exit_code != 2; gi++) {
       if (gnx__group_run(&run, gi) < 0) { /* the workload's other sizes are skipped */
         while (gi + 1 < run.n_groups && run.groups[gi + 1].w == run.groups[gi].w) {

@@ -22,6 +22,9 @@ int gnx_cmd_recommend(int argc, char **argv);
 int gnx_cmd_compare(int argc, char **argv);
 int gnx_cmd_gate(int argc, char **argv);
 int gnx_cmd_predict(int argc, char **argv);
+/* Hidden (not in gnx_commands): one worker process of an engine started by
+ * an outside launcher (harness/cmd-rank.c). */
+int gnx_cmd_rank(int argc, char **argv);
 
 /* A subcommand: its name, what runs it (argv: its arguments), and its
  * lines in the usage. */

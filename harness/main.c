@@ -66,6 +66,9 @@ int main(int argc, char **argv) {
   gnx__argv = argv;
   int rc;
   const struct gnx_command *c = gnx__command(argc >= 2 ? argv[1] : NULL);
+  if (argc >= 2 && strcmp(argv[1], "rank") == 0) {
+    return gnx_cmd_rank(argc - 2, argv + 2); /* hidden: started by mpirun, not typed */
+  }
   if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
     printf("gnxbench %s (%s, %s build)\n", GNX_VERSION, GNX_GIT_REV, GNX_BUILD_TYPE);
     rc = 0;

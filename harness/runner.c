@@ -58,6 +58,10 @@ static const struct gnx_counters *gnx__counters;
 static int gnx__trace_off;
 
 void gnx_runner_set_trace(int off) { gnx__trace_off = off; }
+
+static const char *const *gnx__cell_argv;
+
+void gnx_runner_set_cell(const char *const *argv) { gnx__cell_argv = argv; }
 static const struct gnx_pin_plan *gnx__pin;
 
 void gnx_runner_set_probe(const struct gnx_counters *c, const struct gnx_pin_plan *pin) {
@@ -99,6 +103,7 @@ int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_
       .main_pid = getpid(),
       .counters = gnx__counters,
       .pin = gnx__pin,
+      .cell_argv = gnx__cell_argv,
   };
   struct gnx_run_core core;
   struct gnx_run_ctr ctr;

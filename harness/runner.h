@@ -48,6 +48,11 @@ void gnx_runner_set_probe(const struct gnx_counters *c, const struct gnx_pin_pla
  * trace is the profile every engine is tuned and predicted from. */
 void gnx_runner_set_trace(int off);
 
+/* The words that re-create the cell of every later gnx_runner_exec in a
+ * fresh process (gnx_run.cell_argv; NULL: none). They must stay valid
+ * while runs happen. */
+void gnx_runner_set_cell(const char *const *argv);
+
 /* CPUs this process may run on (sched_getaffinity). */
 unsigned gnx_cpus_allowed(void);
 

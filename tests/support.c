@@ -55,6 +55,30 @@ int gnx_test_run_stop(const char *wl_name, const char *eng_name, uint64_t n,
     gnx_params_free(&wp);
     return out->rc = -ENOMEM;
   }
+  /* the cell's words, for engines that start gnxbench on their workers
+   * (mpi, with GNX_MPI_EXE naming the binary: CTest sets it) */
+  char size[24], fault_spec[96], words[64][96];
+  const char *cell[2 * 64 + 8];
+  size_t nc = 0;
+  snprintf(size, sizeof size, "%llu", (unsigned long long)n);
+  cell[nc++] = "--workload";
+  cell[nc++] = wl_name;
+  cell[nc++] = "--size";
+  cell[nc++] = size;
+  if (fault && fault->enabled) {
+    snprintf(fault_spec, sizeof fault_spec, "worker=%d,item=%llu,mode=%s", fault->worker,
+             (unsigned long long)fault->item, fault->sig == SIGKILL ? "kill" : "abort");
+    cell[nc++] = "--fault";
+    cell[nc++] = fault_spec;
+  }
+  for (size_t i = 0; i < wp.count; i++) {
+    if (wp.v[i].given) {
+      snprintf(words[i], sizeof words[i], "--%s=%s", wp.v[i].opt->name, wp.v[i].value);
+      cell[nc++] = words[i];
+    }
+  }
+  cell[nc] = NULL;
+  gnx_runner_set_cell(cell);
   void *shared = NULL;
   struct gnx_workload_info info = {0};
   char why[GNX_WHY_MAX] = "";
@@ -81,6 +105,7 @@ int gnx_test_run_stop(const char *wl_name, const char *eng_name, uint64_t n,
     gnx_run_result_free(&res);
     wl->teardown(shared);
   }
+  gnx_runner_set_cell(NULL);
   gnx_params_free(&wp);
   gnx_params_free(&ep);
   return out->rc = rc;

@@ -62,6 +62,13 @@ struct gnx_run {
   const struct gnx_counters *counters;
   const struct gnx_pin_plan *pin;
   struct gnx_run_core *core;             /* the core's bookkeeping: opaque */
+  /* This cell as words a fresh gnxbench process re-creates it from:
+   * "--workload W --size N [--fault SPEC] [--OPTION VALUE]..." (the
+   * workload options typed), NULL-terminated; NULL where the runner has
+   * none (unit tests). An engine whose workers an outside launcher starts
+   * (mpi: mpirun) runs `gnxbench rank ENGINE WORDS... [its own options]`
+   * there, and the harness calls that engine's rank() in each process. */
+  const char *const *cell_argv;
 };
 
 struct gnx_engine {
@@ -86,6 +93,17 @@ struct gnx_engine {
    * are "auto". An engine without a model is measured as configured. */
   gnx_model_fn model;
   const struct gnx_knob *knobs;
+  /* Optional: the body of one worker process started by an outside
+   * launcher (see cell_argv), in `gnxbench rank`. The run has the
+   * workload set up, its own trace and failure record, no sink (no
+   * gnx_run_deliver, no gnx_run_started), no counters, no pinning, and
+   * main_pid 0 (so --fault fires here). Returns 0 or a negative code; the
+   * process exits 0 or 1. */
+  int (*rank)(struct gnx_run *run);
+  /* Optional: check the options against this machine before anything runs
+   * (a launcher that is not installed). Returns 0, or GNX_EUSAGE with one
+   * line naming the problem and the fix in why (GNX_WHY_MAX bytes). */
+  int (*check)(const struct gnx_params *params, char *why);
 };
 
 #define GNX_ENGINE_F_FORKS 1u /* workers are processes */
@@ -102,6 +120,11 @@ void gnx_run_started(struct gnx_run *run);
  * rc, so `return gnx_run_fail(run, rc, ...)` reads naturally. */
 int gnx_run_fail(struct gnx_run *run, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The --fault fired in a worker whose own record this process cannot read
+ * (a rank an outside launcher started, which died of the fault's signal).
+ * A forked worker's firing is recorded by the core itself. */
+void gnx_run_fault_seen(struct gnx_run *run);
 
 /* The code of the run's first failure, or 0. */
 int gnx_run_failed(const struct gnx_run *run);

@@ -159,15 +159,16 @@ quick_etl_save_output_checked_first() {
 quick_run_failing_before_first_cell() {
   (ulimit -v 1500000; "$GNX" --version >/dev/null 2>&1) ||
     skip "gnxbench cannot start under ulimit -v (a sanitizer build reserves more)"
-  (ulimit -v 1500000; "$GNX" --engines serial --workloads gnn --sizes 100m --reps 1 --out f \
+  # 10m fits this machine's memory (the estimate passes) but not the limit
+  (ulimit -v 1500000; "$GNX" --engines serial --workloads gnn --sizes 10m --reps 1 --out f \
     >out.txt 2>err.txt)
   local rc=$?
   [ "$rc" -eq 1 ] || fail "exit $rc, expected 1: $(cat err.txt)"
   [ "$(wc -l <err.txt)" -eq 1 ] || fail "expected one stderr line: $(cat err.txt)"
-  grep -q "^gnxbench: gnn: .*R-MAT graph of 100000000 nodes" err.txt || fail "stderr: $(cat err.txt)"
+  grep -q "^gnxbench: gnn: .*R-MAT graph of 10000000 nodes" err.txt || fail "stderr: $(cat err.txt)"
   [ "$(json_get f/report.json "r['status'], len(r['results'])")" = "failed 0" ] ||
     fail "report: $(json_get f/report.json "r['status'], r.get('error')")"
-  json_get f/report.json "r['error']" | grep -q "R-MAT graph of 100000000 nodes" ||
+  json_get f/report.json "r['error']" | grep -q "R-MAT graph of 10000000 nodes" ||
     fail "the report does not record the error"
   validate f/report.json
 }

@@ -5,27 +5,6 @@
 # measured.
 . "$(dirname "$0")/lib.sh"
 
-need_engines() {
-  "$GNX" list >"$WORK/list.txt" 2>&1
-  for e in "$@"; do
-    grep -qE "^  $e " "$WORK/list.txt" || skip "engine $e is not built"
-    if grep -A1 -E "^  $e " "$WORK/list.txt" | grep -q "NOT AVAILABLE"; then skip "engine $e is not available"; fi
-  done
-}
-
-shm_snapshot() { ls /dev/shm 2>/dev/null | sort; }
-
-# no_leftovers: no process whose parent is gone or that still runs our binary,
-# and /dev/shm as it was before.
-no_leftovers() {
-  sleep 0.3
-  local left
-  left=$(tagged_pids)
-  [ -z "$left" ] || fail "processes left behind: $left"
-
-  [ "$(shm_snapshot)" = "$SHM_BEFORE" ] || fail "/dev/shm changed: $(shm_snapshot)"
-}
-
 quick_all_engines_verified() {
   need_engines serial
   run_gnx --engines all --workloads etl --sizes 1,999,2500 --work 16 --reps 2 --warmup 0 --out o
@@ -137,5 +116,6 @@ quick_sigint_threads() { interrupt threads INT; }
 quick_sigint_procpool() { interrupt procpool INT; }
 quick_sigterm_subproc() { interrupt subproc TERM; }
 quick_sigint_async() { interrupt async INT; }
+quick_sigint_mpi() { need_mpirun; interrupt mpi INT; }
 
 run_case "$1"

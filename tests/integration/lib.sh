@@ -66,6 +66,40 @@ validate() {
   [ "$rc" -eq 0 ] || fail "$1 does not match the schema"
 }
 
+# need_engines E...: skip unless every engine is built and available.
+need_engines() {
+  "$GNX" list >"$WORK/list.txt" 2>&1
+  for e in "$@"; do
+    grep -qE "^  $e " "$WORK/list.txt" || skip "engine $e is not built"
+    if grep -A1 -E "^  $e " "$WORK/list.txt" | grep -q "NOT AVAILABLE"; then skip "engine $e is not available"; fi
+  done
+}
+
+shm_snapshot() { ls /dev/shm 2>/dev/null | sort; }
+
+# no_leftovers: no process whose parent is gone or that still runs our binary,
+# and /dev/shm as it was before.
+no_leftovers() {
+  sleep 0.3
+  local left
+  left=$(tagged_pids)
+  [ -z "$left" ] || fail "processes left behind: $left"
+
+  [ "$(shm_snapshot)" = "$SHM_BEFORE" ] || fail "/dev/shm changed: $(shm_snapshot)"
+}
+
+# need_workload W: skip unless the workload is built with what it needs.
+need_workload() {
+  "$GNX" list >"$WORK/list.txt" 2>&1
+  if grep -A2 -E "^  $1 " "$WORK/list.txt" | grep -q "NOT AVAILABLE"; then skip "workload $1 is not available"; fi
+}
+
+# need_mpirun: skip unless the mpi engine is built and mpirun is installed.
+need_mpirun() {
+  need_engines mpi
+  command -v mpirun >/dev/null || skip "mpirun is not installed (apt-get install openmpi-bin)"
+}
+
 # jq-free JSON queries through python: json_get FILE EXPR (python expression on r)
 json_get() {
   /usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"
