@@ -22,6 +22,7 @@ int gnx_cmd_recommend(int argc, char **argv);
 int gnx_cmd_compare(int argc, char **argv);
 int gnx_cmd_gate(int argc, char **argv);
 int gnx_cmd_predict(int argc, char **argv);
+int gnx_cmd_scenario(int argc, char **argv);
 
 /* A subcommand: its name, what runs it (argv: its arguments), and its
  * lines in the usage. */

@@ -47,6 +47,12 @@ void gnx_runner_set_probe(const struct gnx_counters *c, const struct gnx_pin_pla
  * trace is the profile every engine is tuned and predicted from. */
 void gnx_runner_set_trace(int off);
 
+/* What every later run in this process carries besides its engine's
+ * work: the stages that hold the per-process lock (bit s: stage s, bit
+ * n_stages: the sink; 0: none; core/gil.h), and the foreground consumer's
+ * CPU per item at the sink (0: none). */
+void gnx_runner_set_load(uint64_t gil_mask, uint64_t consumer_ns);
+
 /* CPUs this process may run on (sched_getaffinity). */
 unsigned gnx_cpus_allowed(void);
 
