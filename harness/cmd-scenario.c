@@ -301,7 +301,13 @@ static int gnx__scen_report(struct gnx_scen *s, json_t *command_line, int rc) {
     fprintf(stderr, "gnxbench: %s\n", why);
     rc = 1;
   } else {
-    gnx_cmd_render(report, s->out, 1, &rc, NULL);
+    /* drawn from the report as the file holds it (10 digits), so that
+     * `gnxbench report DIR` writes the same bytes */
+    char *text = json_dumps(report, JSON_REAL_PRECISION(10));
+    json_t *saved = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    gnx_cmd_render(saved ? saved : report, s->out, 1, &rc, NULL);
+    json_decref(saved);
     printf("%s\nreport: %s/summary.md\n", gnx_jstr(section, "verdict", ""), s->out);
   }
   json_decref(report);

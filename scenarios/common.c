@@ -99,6 +99,22 @@ int gnx_scen_refuse(const struct gnx_scen *s, const char *const *own, char *why,
   return 0;
 }
 
+int gnx_scen_u64_list(const char *spec, uint64_t *out, size_t max, uint64_t lo, uint64_t hi) {
+  char buf[256], *save = NULL;
+  size_t n = 0;
+  if (!spec || snprintf(buf, sizeof buf, "%s", spec) >= (int)sizeof buf || !*buf ||
+      buf[strlen(buf) - 1] == ',') {
+    return -1;
+  }
+  for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    if (n == max || gnx_parse_u64(t, &out[n]) < 0 || out[n] < lo || out[n] > hi) {
+      return -1;
+    }
+    n++;
+  }
+  return (int)n;
+}
+
 int gnx_scen_passed(const struct gnx_scen *s, const char *name) {
   char flag[80];
   snprintf(flag, sizeof flag, "--%s ", name);

@@ -104,22 +104,6 @@ struct hs_priv {
   struct gnx_scen_consumer c[HS_STEPS][HS_ENGINES];
 };
 
-/* --consumer-us: a list of microseconds. Returns the count or -1. */
-static int hs_steps_parse(const char *spec, uint64_t *us, size_t max) {
-  char buf[256], *save = NULL;
-  size_t n = 0;
-  if (snprintf(buf, sizeof buf, "%s", spec) >= (int)sizeof buf || !*buf) {
-    return -1;
-  }
-  for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-    if (n == max || gnx_parse_u64(t, &us[n]) < 0 || us[n] > GNX_CONSUMER_US_MAX) {
-      return -1;
-    }
-    n++;
-  }
-  return (int)n;
-}
-
 static int hs_plan(struct gnx_scen *s, char *why, size_t len) {
   static const char *const own[] = {"engines", "consumer-us", "consumer-sleep-us", "workloads",
                                     "sizes", NULL};
@@ -127,7 +111,8 @@ static int hs_plan(struct gnx_scen *s, char *why, size_t len) {
     return GNX_EUSAGE;
   }
   uint64_t us[HS_STEPS];
-  int n = hs_steps_parse(gnx_param_str(&s->opts, "consumer-us"), us, HS_STEPS);
+  int n = gnx_scen_u64_list(gnx_param_str(&s->opts, "consumer-us"), us, HS_STEPS, 0,
+                            GNX_CONSUMER_US_MAX);
   if (n < 1) {
     snprintf(why, len, "--consumer-us: '%s' is out of range; give 1 to %d values, each 0 to %u "
                        "microseconds per item, e.g. 1000,2500",

@@ -105,6 +105,10 @@ int gnx_scen_engines(const char *const *names, int n, int *have, char *buf, size
  * (NULL-terminated: options the scenario sets itself), else 0. */
 int gnx_scen_refuse(const struct gnx_scen *s, const char *const *own, char *why, size_t len);
 
+/* A comma list of whole numbers (k, m suffixes) each in [lo, hi], at most
+ * max of them. Returns the count, or -1 when it is not such a list. */
+int gnx_scen_u64_list(const char *spec, uint64_t *out, size_t max, uint64_t lo, uint64_t hi);
+
 /* Whether the passed-through options hold --name. */
 int gnx_scen_passed(const struct gnx_scen *s, const char *name);
 
