@@ -332,7 +332,7 @@ static void sf_figures(struct gnx_scen *s, json_t *section, double n) {
 static void sf_verdict(struct gnx_scen *s, json_t *section, double n) {
   struct sf_priv *p = s->priv;
   const struct sf_obs *o = &p->obs[4][1];
-  double eo, ea, t_all = sf_speedup(s, 3, 1), t_cheap = sf_speedup(s, 1, 1);
+  double eo = NAN, ea = NAN, t_all = sf_speedup(s, 3, 1), t_cheap = sf_speedup(s, 1, 1);
   int fo = sf_follows(s, 1, n, &eo);
   int fa = p->have[2] ? sf_follows(s, 2, n, &ea) : fo;
   gnx_scen_figure(section, "threads_follows_overlap_bound", fo);
@@ -345,7 +345,8 @@ static void sf_verdict(struct gnx_scen *s, json_t *section, double n) {
            "process) while procpool, one lock per process, reached %.2fx; at s = %.2f threads "
            "measured %.2fx, following %s (%.2fx) rather than %s (%.2fx) because %s; moving the "
            "heavy stage out of the lock (s = %.2f) took threads from %.2fx to %.2fx, %.2fx "
-           "better, against the 2.5-3x predicted in the field, which %u CPUs cap at %.2fx.",
+           "better, against the 2.5-3x predicted in the field: on %u CPUs the most it could buy "
+           "from %.2fx is %.2fx.",
            t_all, 100 * (o->reps ? o->wait_share / o->reps : NAN),
            (unsigned long long)o->overlaps, (unsigned long long)o->locked_spans,
            sf_speedup(s, 3, 3), p->share[2], sf_speedup(s, 2, 1),
@@ -355,9 +356,10 @@ static void sf_verdict(struct gnx_scen *s, json_t *section, double n) {
            fo ? sf_bound_amdahl(p->share[2], n) : sf_bound_overlap(p->share[2], n),
            fo ? "unlocked work overlaps the locked work: the lock is one more resource"
               : "locked work stops the rest, which waits in the same workers",
-           p->share[1], t_all, t_cheap, t_cheap / t_all, (unsigned)n,
+           p->share[1], t_all, t_cheap, t_cheap / t_all, (unsigned)n, t_all,
            n / fmax(t_all, 1e-9));
-  (void)fa;
+  gnx_scen_figure(section, "async_follows_overlap_bound", p->have[2] ? fa : NAN);
+  gnx_scen_figure(section, "async_follows_error", p->have[2] ? ea : NAN);
   json_object_set_new(section, "verdict", json_string(v));
 }
 
