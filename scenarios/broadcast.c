@@ -407,7 +407,8 @@ static struct bc_model bc_model_of(const struct bc_priv *p, size_t z, size_t k) 
   for (size_t r = 0; r < p->n_rounds; r++) {
     const struct bc_result *b = &p->res[z][k][r][BC_BROADCAST];
     const struct bc_result *a = &p->res[z][k][r][BC_REPLICATE];
-    pr += b->build / (double)p->rounds[r] / (double)p->n_rounds;
+    /* filling the buffer costs about one more pass */
+    pr += b->build / (double)(p->rounds[r] + 1) / (double)p->n_rounds;
     got += fmin(R, fmax(1, R * b->build / a->lat_avg)) / (double)p->n_rounds;
   }
   double C = fmin(got, (double)p->cpus);
@@ -419,13 +420,14 @@ static struct bc_model bc_model_of(const struct bc_priv *p, size_t z, size_t k) 
 }
 
 static double bc_model_ms(const struct bc_model *m, uint64_t rounds, int mode) {
-  double build = m->per_round * (double)rounds;
+  double build = m->per_round * (double)(rounds + 1);
   return mode == BC_REPLICATE ? build * m->rep_factor : build + m->overhead;
 }
 
 /* Rounds from which broadcast wins in the model (INFINITY: never). */
 static double bc_model_cross(const struct bc_model *m) {
-  return m->rep_factor > 1 ? m->overhead / (m->per_round * (m->rep_factor - 1)) : INFINITY;
+  return m->rep_factor > 1 ? fmax(0, m->overhead / (m->per_round * (m->rep_factor - 1)) - 1)
+                           : INFINITY;
 }
 
 /* The smallest rounds measured where broadcast served more requests per
@@ -478,7 +480,7 @@ static void bc_table_runs(struct bc_priv *p, json_t *section) {
 
 static void bc_table_model(struct bc_priv *p, json_t *section) {
   static const char *const cols[] = {"object (bytes)", "ranks", "CPUs got (C)",
-                                     "T_build per round (ms)",
+                                     "T_build per pass (ms)",
                                      "T_serialize (ms)", "T_transfer (ms)", "T_deserialize (ms)",
                                      "crossover: model (rounds)", "crossover: measured (rounds)",
                                      NULL};
@@ -576,7 +578,8 @@ static void bc_verdict(struct bc_priv *p, json_t *section) {
       "Every rank held the same object in both modes (%s). At %llu bytes with %llu ranks on %u "
       "CPUs allowed, replicate served %.1f requests/s against broadcast's %.1f at %llu round%s (%s "
       "wins) and %.1f against %.1f at %llu rounds (%s wins): broadcast adds T_serialize + "
-      "T_transfer + T_deserialize = %.2f ms to a build of %.2f ms per round, behind a barrier; ",
+      "T_transfer + T_deserialize = %.2f ms to a build of %.2f ms per pass (the fill and each "
+      "round), behind a barrier; ",
       bc_all_same(p) ? "checksums equal" : "checksums DIFFER", (unsigned long long)p->sizes[z],
       (unsigned long long)p->ranks[0], p->cpus, p->res[z][0][r0][0].req_s,
       p->res[z][0][r0][1].req_s, (unsigned long long)p->rounds[r0], p->rounds[r0] == 1 ? "" : "s",
