@@ -76,6 +76,8 @@ _gnxbench() {
     case $cmd in
       report | recommend | predict) COMPREPLY=($(compgen -d -- "$cur")) ;;
       compare) COMPREPLY=($(compgen -f -- "$cur")) ;;
+      scenario) ((COMP_CWORD == 2)) &&
+        COMPREPLY=($(compgen -W "list $(gnxbench scenario list 2>/dev/null | cut -d' ' -f1)" -- "$cur")) ;;
     esac
     return 0
   fi

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/gil.h"
 #include "core/run.h"
 
 /* ---- the first failure --------------------------------------------------- */
@@ -125,9 +126,13 @@ int gnx_run_deliver(struct gnx_run *run, struct gnx_worker *w, uint64_t item,
   if (!waited && run->info->sink_wait_ns) {
     gnx_sleep_ns(run->info->sink_wait_ns);
   }
+  int locked = gnx_gil_take(w, wl->n_stages, item);
+  uint64_t tl = locked ? gnx_now_ns() : t0;
   int rc = wl->sink_put(core->sink, item, in);
+  gnx_spin_ns(core->consumer_ns); /* the consumer's step on what it took */
   uint64_t t1 = gnx_now_ns();
-  gnx_span_add(w->tw, t0, t1, item, (int)wl->n_stages, GNX_SPAN_EXEC);
+  gnx_gil_drop(locked);
+  gnx_span_add(w->tw, tl, t1, item, (int)wl->n_stages, GNX_SPAN_EXEC);
   if (rc < 0) {
     return gnx_run_fail(run, rc, "sink %s failed on item %llu: %s", wl->sink_name,
                         (unsigned long long)item, gnx_strerror(rc));
@@ -137,6 +142,11 @@ int gnx_run_deliver(struct gnx_run *run, struct gnx_worker *w, uint64_t item,
     core->t_end = t1;
   }
   return 0;
+}
+
+void gnx_spin_ns(uint64_t ns) {
+  for (uint64_t end = ns ? gnx_now_ns() + ns : 0; gnx_now_ns() < end;) {
+  }
 }
 
 void gnx_sleep_ns(uint64_t ns) {

@@ -17,6 +17,11 @@ struct gnx_run_core {
   uint64_t delivered;      /* items the sink has taken */
   uint64_t sink_bytes;     /* their bytes */
   long child_maxrss_kb;    /* largest peak RSS among reaped children */
+  /* Set by the runner after gnx_run_begin: bit s, stage s holds the
+   * process's lock while it runs (bit n_stages: the sink; core/gil.h);
+   * the foreground consumer's CPU per item, spun after each sink_put. */
+  uint64_t gil_mask;
+  uint64_t consumer_ns;
 };
 
 /* Attach core to run, empty its failure record, open the sink and stamp

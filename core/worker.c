@@ -11,6 +11,7 @@
 
 #include "gnx/engine.h"
 #include "core/counters.h"
+#include "core/gil.h"
 #include "core/pin.h"
 
 static int gnx__worker_add(struct gnx_worker *w, struct gnx_run *run, int index,
@@ -96,10 +97,12 @@ int gnx_worker_exec(struct gnx_worker *w, unsigned stage, uint64_t item, const s
   tw->cur_item = item > UINT32_MAX ? GNX_ITEM_NONE : (uint32_t)item;
   tw->cur_stage = (int32_t)stage;
   gnx__fault_maybe(w, item);
+  int locked = gnx_gil_take(w, stage, item);
   uint64_t t0 = gnx_now_ns();
   gnx_buf_clear(out);
   int rc = op->run(w->run->shared, w->states ? w->states[stage] : NULL, item, in, out);
   gnx_span_add(tw, t0, gnx_now_ns(), item, (int)stage, GNX_SPAN_EXEC);
+  gnx_gil_drop(locked);
   tw->cur_stage = -1;
   if (rc < 0) {
     gnx_run_fail(w->run, rc, "stage %s failed on item %llu in worker %s: %s", op->name,

@@ -71,6 +71,11 @@ void gnx_usage(FILE *f) {
              "                         0: exactly --reps; see docs/statistics.md)\n"
              "  --order fixed|random[:SEED]  the engines' order in each round (default fixed;\n"
              "                         the seed is recorded)\n"
+             "  --gil STAGE,...|all    one lock per process, held by these stages (or the sink)\n"
+             "                         for the whole of their run, as an interpreter lock is\n"
+             "  --consumer-us N        the sink's consumer spends N us of CPU per item (a\n"
+             "                         training step in the main process; 0 to 1000000)\n"
+             "  --consumer-sleep-us N  and N us off CPU per item (its GPU time)\n"
              "  plus each workload's and engine's options: see `gnxbench list`\n"
              "\n"
              "exit status: 0 all runs verified; 1 a run failed or its result differs from the\n"
@@ -255,7 +260,8 @@ int gnx_fault_parse(const char *spec, struct gnx_fault *f) {
 static const char *const gnx__builtin[] = {"quiet",  "engines", "workloads", "sizes",
                                            "reps",   "warmup",  "out",       "counters",
                                            "events", "pin",     "fault",     "trace",
-                                           "time-budget", "order",   "replace"};
+                                           "time-budget", "order",   "replace",
+                                           "gil",    "consumer-us", "consumer-sleep-us"};
 #define GNX__N_BUILTIN (sizeof gnx__builtin / sizeof gnx__builtin[0])
 
 const char *gnx_config_builtin(size_t i) { return i < GNX__N_BUILTIN ? gnx__builtin[i] : NULL; }
@@ -377,6 +383,74 @@ static int gnx__set_probe(struct gnx_run_config *cfg, const char *name, const ch
   return 0;
 }
 
+/* --gil (checked against the workloads once they are known), --consumer-us,
+ * --consumer-sleep-us: what the run carries besides the engines' work. */
+static int gnx__set_load(struct gnx_run_config *cfg, const char *name, const char *value,
+                         char *why, size_t len) {
+  if (strcmp(name, "gil") == 0) {
+    if (!*value) {
+      snprintf(why, len, "--gil: the list is empty; name stages, or all, or none");
+      return GNX_EUSAGE;
+    }
+    cfg->gil = value;
+    return 0;
+  }
+  uint64_t v;
+  if (gnx_parse_u64(value, &v) < 0 || v > GNX_CONSUMER_US_MAX) {
+    snprintf(why, len, "--%s: '%s' is out of range; give microseconds per item from 0 to %u",
+             name, value, GNX_CONSUMER_US_MAX);
+    return GNX_EUSAGE;
+  }
+  *(strcmp(name, "consumer-us") == 0 ? &cfg->consumer_us : &cfg->consumer_sleep_us) = v;
+  return 0;
+}
+
+/* The stage of wl named name (n_stages: its sink), or -1. */
+static int gnx__stage_index(const struct gnx_workload *wl, const char *name) {
+  for (unsigned s = 0; s < wl->n_stages; s++) {
+    if (strcmp(wl->stages[s].name, name) == 0) {
+      return (int)s;
+    }
+  }
+  return strcmp(wl->sink_name, name) == 0 ? (int)wl->n_stages : -1;
+}
+
+int gnx_gil_parse(const struct gnx_workload *wl, const char *spec, uint64_t *mask, char *why,
+                  size_t len) {
+  char buf[512], *items[64];
+  *mask = 0;
+  if (!spec || strcmp(spec, "none") == 0) {
+    return 0;
+  }
+  if (strcmp(spec, "all") == 0) {
+    *mask = (wl->n_stages >= 64 ? ~0ull : (1ull << wl->n_stages) - 1);
+    return 0;
+  }
+  snprintf(buf, sizeof buf, "%s", spec);
+  int n = gnx__split(buf, items, 64);
+  if (n < 0) {
+    snprintf(why, len, "--gil: empty or malformed list; name stages such as %s,%s, or all",
+             wl->stages[0].name, wl->stages[wl->n_stages - 1].name);
+    return GNX_EUSAGE;
+  }
+  for (int i = 0; i < n; i++) {
+    int s = gnx__stage_index(wl, items[i]);
+    if (s < 0 || s > 63) {
+      struct gnx_sb sb;
+      char names[256];
+      gnx_sb_init(&sb, names, sizeof names);
+      for (unsigned k = 0; k < wl->n_stages; k++) {
+        gnx_sb_printf(&sb, "%s, ", wl->stages[k].name);
+      }
+      snprintf(why, len, "--gil: workload %s has no stage '%s'; name some of %s%s, or all, or none",
+               wl->name, items[i], names, wl->sink_name);
+      return GNX_EUSAGE;
+    }
+    *mask |= 1ull << s;
+  }
+  return 0;
+}
+
 int gnx_config_set(struct gnx_run_config *cfg, const char *name, const char *value, char *why,
                    size_t len) {
   if (gnx_config_given(cfg, name)) {
@@ -406,6 +480,8 @@ int gnx_config_set(struct gnx_run_config *cfg, const char *name, const char *val
     cfg->out = value;
   } else if (b == 12 || b == 13) {
     return gnx__set_schedule(cfg, name, value, why, len);
+  } else if (b >= 15) {
+    return gnx__set_load(cfg, name, value, why, len);
   } else {
     return gnx__set_probe(cfg, name, value, why, len);
   }
@@ -513,6 +589,10 @@ int gnx_config_finish(struct gnx_run_config *cfg, char *why, size_t len) {
                o->name, o->name);
       rc = GNX_EUSAGE;
     }
+  }
+  for (size_t w = 0; rc == 0 && w < cfg->n_workloads; w++) {
+    uint64_t mask;
+    rc = gnx_gil_parse(cfg->workloads[w], cfg->gil, &mask, why, len);
   }
   if (rc < 0) {
     return rc;

@@ -48,9 +48,26 @@ struct gnx_run_config {
   double time_budget_s; /* adaptive repetitions within it; 0: exactly --reps */
   int order_random;     /* --order random[:SEED] */
   uint64_t order_seed;
+  const char *gil;      /* --gil as given (checked against each workload); NULL: none */
+  uint64_t consumer_us, consumer_sleep_us; /* the foreground consumer's step per item */
+  /* Called after each kept repetition (NULL: none): scenarios read what
+   * the report does not keep, such as every span. */
+  const struct gnx_run_hooks *hooks;
   /* until gnx_config_finish: the lists as given, NULL for the default */
   const char *engines_arg, *workloads_arg, *sizes_arg;
   unsigned given; /* bit i: built-in option i was given */
+};
+
+/* --consumer-us and --consumer-sleep-us at most: a second per item. */
+#define GNX_CONSUMER_US_MAX 1000000u
+
+struct gnx_run_result;
+struct gnx_run_hooks {
+  void *arg;
+  /* before each run of engine e (warm-ups included) */
+  void (*before)(void *arg, const struct gnx_engine *e);
+  /* after each kept repetition r of engine e, with what the runner measured */
+  void (*after)(void *arg, const struct gnx_engine *e, size_t r, const struct gnx_run_result *res);
 };
 
 /* The defaults: nothing given yet. */
@@ -75,6 +92,12 @@ int gnx_config_finish(struct gnx_run_config *cfg, char *why, size_t len);
 
 /* All three: a config from argv (after the subcommand). */
 int gnx_config_parse(int argc, char **argv, struct gnx_run_config *cfg, char *why, size_t len);
+
+/* --gil's list for workload wl: bit s for stage s, bit n_stages for its
+ * sink; "all" is every stage, "none" or NULL nothing. Returns 0 or
+ * GNX_EUSAGE with one line in why naming the stages it has. */
+int gnx_gil_parse(const struct gnx_workload *wl, const char *spec, uint64_t *mask, char *why,
+                  size_t len);
 
 /* Parse "worker=K,item=I,mode=abort|kill". Returns 0 or GNX_EUSAGE. */
 int gnx_fault_parse(const char *spec, struct gnx_fault *f);

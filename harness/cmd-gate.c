@@ -18,6 +18,7 @@
 #include "core/strbuf.h"
 #include "harness/cli.h"
 #include "harness/cmd.h"
+#include "harness/context.h"
 #include "reports/gate.h"
 #include "reports/gatefmt.h"
 #include "reports/report.h"
@@ -446,12 +447,9 @@ int gnx_cmd_gate(int argc, char **argv) {
     if (out_arg) {
       snprintf(out, sizeof out, "%s", out_arg);
     } else {
-      char stamp[32];
-      time_t now = time(NULL);
-      struct tm tm;
-      gmtime_r(&now, &tm);
-      strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-      snprintf(out, sizeof out, "results/gate-%s-%d", stamp, (int)getpid());
+      char id[96];
+      gnx_context_stamp(id, sizeof id, "gate");
+      snprintf(out, sizeof out, "results/%s", id);
     }
     double busy0 = gnx__cpu_busy_s(), own0 = gnx__own_cpu_s();
     struct timespec t0, t1;

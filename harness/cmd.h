@@ -25,6 +25,7 @@ int gnx_cmd_predict(int argc, char **argv);
 /* Hidden (not in gnx_commands): one worker process of an engine started by
  * an outside launcher (harness/cmd-rank.c). */
 int gnx_cmd_rank(int argc, char **argv);
+int gnx_cmd_scenario(int argc, char **argv);
 
 /* A subcommand: its name, what runs it (argv: its arguments), and its
  * lines in the usage. */

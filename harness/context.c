@@ -194,3 +194,12 @@ void gnx_context_print(FILE *f) {
     fprintf(f, "\n");
   }
 }
+
+void gnx_context_stamp(char *buf, size_t len, const char *kind) {
+  char stamp[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  snprintf(buf, len, "%s-%s-%d", kind, stamp, (int)getpid());
+}

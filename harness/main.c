@@ -31,6 +31,9 @@ const struct gnx_command gnx_commands[] = {
     {"predict", gnx_cmd_predict, "predict DIR [--cores LIST] [--what-if STAGE=F,...]",
      "every engine of a run tuned and predicted at other\ncore counts and under what-ifs, with a "
      "scaling chart"},
+    {"scenario", gnx_cmd_scenario, "scenario list | NAME [options]",
+     "a classic surprise reproduced and explained:\nserial-fraction, headspace, noisy-neighbour, "
+     "broadcast\n(gnxbench scenario NAME --help)"},
     {"list", gnx_cmd_list, "list",
      "engines, workloads, their options, the machine\nand what can be counted here"},
 };

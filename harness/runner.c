@@ -62,6 +62,12 @@ void gnx_runner_set_trace(int off) { gnx__trace_off = off; }
 static const char *const *gnx__cell_argv;
 
 void gnx_runner_set_cell(const char *const *argv) { gnx__cell_argv = argv; }
+static uint64_t gnx__gil_mask, gnx__consumer_ns;
+
+void gnx_runner_set_load(uint64_t gil_mask, uint64_t consumer_ns) {
+  gnx__gil_mask = gil_mask;
+  gnx__consumer_ns = consumer_ns;
+}
 static const struct gnx_pin_plan *gnx__pin;
 
 void gnx_runner_set_probe(const struct gnx_counters *c, const struct gnx_pin_plan *pin) {
@@ -114,6 +120,8 @@ int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_
   getrusage(RUSAGE_CHILDREN, &c0);
   gnx_run_ctr_start(gnx__counters, &ctr);
   rc = gnx_run_begin(&run, &core);
+  core.gil_mask = gnx__gil_mask;
+  core.consumer_ns = gnx__consumer_ns;
   if (rc == 0) {
     rc = e->run(&run);
   }

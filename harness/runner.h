@@ -52,6 +52,11 @@ void gnx_runner_set_trace(int off);
  * fresh process (gnx_run.cell_argv; NULL: none). They must stay valid
  * while runs happen. */
 void gnx_runner_set_cell(const char *const *argv);
+/* What every later run in this process carries besides its engine's
+ * work: the stages that hold the per-process lock (bit s: stage s, bit
+ * n_stages: the sink; 0: none; core/gil.h), and the foreground consumer's
+ * CPU per item at the sink (0: none). */
+void gnx_runner_set_load(uint64_t gil_mask, uint64_t consumer_ns);
 
 /* CPUs this process may run on (sched_getaffinity). */
 unsigned gnx_cpus_allowed(void);

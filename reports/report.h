@@ -151,6 +151,11 @@ int gnx_report_render(const json_t *report, const char *dir, struct gnx_render_s
  * they say what report.json says; the charts and their status st stay. */
 int gnx_report_render_text(const json_t *report, const char *dir,
                            const struct gnx_render_status *st, char *why, size_t len);
+/* A scenario's report (it has a "scenario" section; its runs lie in the
+ * folders it names): summary.md and the scenario's charts, in place of a
+ * run's outputs (scenario.c). Returns 0 or a negative code with why. */
+int gnx_scenario_render(const json_t *report, const char *dir, struct gnx_render_status *st,
+                        char *why, size_t len);
 
 /* The recommendation, per workload and size, as plain text (what
  * `gnxbench recommend` shows; summary.md has the same sentences). */

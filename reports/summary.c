@@ -673,6 +673,9 @@ static int gnx__render_hook(void *arg, const struct gnx_cell_an *c, const struct
 int gnx_report_render(const json_t *report, const char *dir, struct gnx_render_status *st,
                       char *why, size_t len) {
   memset(st, 0, sizeof *st);
+  if (json_is_object(json_object_get(report, "scenario"))) {
+    return gnx_scenario_render(report, dir, st, why, len);
+  }
   struct gnx__render r = {dir, st, ""};
   struct gnx_analysis a;
   int rc = gnx_analysis_build(report, dir, gnx__render_hook, &r, &a, why, len);

@@ -129,25 +129,16 @@ static uint64_t null_cost(const struct null_shared *sh, unsigned stage, uint64_t
   return (uint64_t)llround((double)ns * (1 + u * (double)sh->skew / 100));
 }
 
-static void null_spin(uint64_t ns) {
-  if (!ns) {
-    return;
-  }
-  uint64_t end = gnx_now_ns() + ns;
-  while (gnx_now_ns() < end) {
-  }
-}
-
 static int null_gen(const void *shared, void *state, uint64_t item, const struct gnx_buf *in,
                     struct gnx_buf *out) {
-  null_spin(null_cost(shared, 0, item));
+  gnx_spin_ns(null_cost(shared, 0, item));
   return gnx_buf_append(out, &item, sizeof item);
 }
 
 #define NULL_PASS(k)                                                                      \
   static int null_s##k(const void *shared, void *state, uint64_t item,                   \
                        const struct gnx_buf *in, struct gnx_buf *out) {                  \
-    null_spin(null_cost(shared, k, item));                                                \
+    gnx_spin_ns(null_cost(shared, k, item));                                                \
     return gnx_buf_copy(out, in);                                                         \
   }
 NULL_PASS(1)
@@ -176,7 +167,7 @@ static int null_sink_put(void *sink, uint64_t item, const struct gnx_buf *in) {
   if (item == k->fail_at) {
     return -ENOSPC; /* --sink-fail: as a full disk would */
   }
-  null_spin(null_cost(k->sh, NULL_STAGES, item));
+  gnx_spin_ns(null_cost(k->sh, NULL_STAGES, item));
   memcpy(&v, in->data, sizeof v);
   if (v != item || k->items != item) { /* out of order or wrong bytes */
     return GNX_EVERIFY;

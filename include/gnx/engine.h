@@ -223,6 +223,9 @@ void gnx_worker_exit(struct gnx_worker *w);
 /* Sleep ns, resuming after signals (never loops on another error). */
 void gnx_sleep_ns(uint64_t ns);
 
+/* Spend ns of CPU (a busy loop on the clock), as real work would. */
+void gnx_spin_ns(uint64_t ns);
+
 /* ---- The reorder window -------------------------------------------------- */
 
 /* Items arrive in any order within [next, next + cap) and leave in index

@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: MIT
+# `gnxbench scenario`: each scenario runs small and the claims its mechanism
+# makes exact hold (no two locked spans of one process overlap; every rank
+# holds the same object; the cached source feeds the consumer at least as
+# fast as serial, which runs the loader between its steps); bad input is one
+# line, exit 2, nothing written; the reports validate and `gnxbench report`
+# draws them again byte for byte. The timing claims (threads <= 1.0x serial
+# with every stage locked, procpool > 1.5x, ...) are measured by
+# bench/scenarios.sh, not here: this machine is shared.
+. "$(dirname "$0")/lib.sh"
+
+# figure DIR NAME: the scenario's figure NAME (a number, or None).
+figure() {
+  "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]+"/report.json"))["scenario"]["figures"].get(sys.argv[2]))' "$1" "$2"
+}
+
+# valid DIR: the scenario report and every variant's validate; report DIR
+# writes summary.md and the charts' data again, the same bytes.
+valid() {
+  local d=$1 f
+  "$PY" "$VALIDATE" "$SCHEMA" "$d/report.json" || fail "$d/report.json does not validate"
+  for f in "$d"/*/report.json; do
+    [ -e "$f" ] || continue
+    "$PY" "$VALIDATE" "$SCHEMA" "$f" || fail "$f does not validate"
+  done
+  md5sum "$d"/summary.md "$d"/*.dat "$d"/*.gp >before.md5
+  "$GNX" report "$d" --quiet || fail "gnxbench report $d failed"
+  md5sum -c --quiet before.md5 || fail "gnxbench report $d wrote different files"
+  grep -q '^\*\*Answer\.\*\* ' "$d/summary.md" || fail "$d/summary.md has no answer"
+}
+
+quick_list_names_every_scenario() {
+  run_gnx scenario list
+  [ "$RC" -eq 0 ] || fail "scenario list exited $RC"
+  for s in serial-fraction headspace noisy-neighbour broadcast; do
+    grep -q "^$s " "$OUT" || fail "scenario list lacks $s: $(cat "$OUT")"
+  done
+}
+
+quick_unknown_scenario_lists_them() {
+  expect_usage_error "unknown scenario 'nope'; scenarios: serial-fraction, headspace, noisy-neighbour, broadcast" \
+    scenario nope
+}
+
+quick_bad_gil_stage() {
+  expect_usage_error "--gil: workload etl has no stage 'nosuch'; name some of extract, parse, transform, aggregate, load" \
+    run --workloads etl --engines threads --sizes 1000 --gil nosuch
+  expect_usage_error "scenario serial-fraction sets --gil itself" scenario serial-fraction --gil transform
+}
+
+quick_consumer_us_out_of_range() {
+  expect_usage_error "--consumer-us: 2000000 is out of range" scenario noisy-neighbour --consumer-us 2000000
+  expect_usage_error "--consumer-us: '2000000' is out of range" run --workloads null --sizes 10 --consumer-us 2000000
+  expect_usage_error "--consumer-us: '5,x' is out of range" scenario headspace --consumer-us 5,x
+}
+
+quick_too_many_ranks() {
+  local cpus
+  cpus=$(nproc)
+  [ "$cpus" -lt 64 ] || skip "64 CPUs or more: 64 ranks are not too many here"
+  expect_usage_error "--ranks: 64 ranks are more than the $cpus CPUs .* add --oversubscribe 1" \
+    scenario broadcast --ranks 2,64
+  expect_usage_error "scenario broadcast runs no engine or workload" scenario broadcast --work 5
+}
+
+# No two exec spans of locked stages in one process overlap, from the
+# Chrome traces the variants wrote (independent of the scenario's count).
+no_locked_overlap() {
+  "$PY" - "$1" "$2" <<'EOF'
+import glob, json, sys
+d, n_stages = sys.argv[1], int(sys.argv[2])
+files = glob.glob(d + "/trace-*-threads.json") + glob.glob(d + "/trace-*-async.json")
+assert files, "no thread-engine traces in " + d
+for f in files:
+    ev = [e for e in json.load(open(f))["traceEvents"]
+          if e.get("ph") == "X" and e.get("cat") == "exec" and e.get("stage", 99) < n_stages]
+    ev.sort(key=lambda e: (e["pid"], e["ts"]))
+    end = {}
+    for e in ev:
+        if e["ts"] < end.get(e["pid"], -1) - 0.002:
+            sys.exit(f"{f}: locked spans overlap at {e['ts']} us")
+        end[e["pid"]] = max(end.get(e["pid"], -1), e["ts"] + e["dur"])
+    assert len(ev) > 0, f
+EOF
+}
+
+quick_serial_fraction_small() {
+  run_gnx scenario serial-fraction --size 3000 --batch 100 --reps 1 --out sf --quiet
+  [ "$RC" -eq 0 ] || fail "serial-fraction exited $RC: $(cat "$ERR")"
+  grep -q "threads ran at .* serial" "$OUT" || fail "no verdict: $(cat "$OUT")"
+  valid sf
+  [ "$(figure sf overlaps_threads_all)" = "0.0" ] || fail "threads overlapped locked spans"
+  no_locked_overlap sf/all 4 || fail "locked spans overlap in sf/all"
+  local s
+  s=$(figure sf s_all)
+  "$PY" -c "import sys; sys.exit(0 if float('$s') > 0.95 else 1)" || fail "s(all) = $s"
+}
+
+quick_headspace_small() {
+  run_gnx scenario headspace --size 5000 --batch 100 --consumer-us 500 --reps 1 --out hs --quiet
+  [ "$RC" -eq 0 ] || fail "headspace exited $RC: $(cat "$ERR")"
+  valid hs
+  local head serial
+  head=$(figure hs items_s_replay_500) serial=$(figure hs items_s_serial_500)
+  # replay's timed run is the consumer alone; serial runs the loader too
+  "$PY" -c "import sys; sys.exit(0 if float('$head') >= float('$serial') else 1)" ||
+    fail "headspace $head items/s below serial's $serial"
+  "$PY" -c 'import json,sys
+r = json.load(open("hs/consumer-500us/report.json"))
+bad = [c["engine"] for c in r["results"] if not c["verified"]]
+assert any(c["engine"] == "replay" for c in r["results"]), "no replay cell"
+sys.exit("not verified: %s" % bad if bad else 0)' || fail "a headspace cell did not verify"
+}
+
+quick_noisy_neighbour_small() {
+  run_gnx scenario noisy-neighbour --size 5000 --batch 100 --consumer-us 300 --consumer-sleep-us 100 \
+    --neighbours 1 --reps 1 --out nn --quiet
+  [ "$RC" -eq 0 ] || fail "noisy-neighbour exited $RC: $(cat "$ERR")"
+  valid nn
+  [ "$(figure nn items_s_out_k)" != None ] || fail "no figure for the loaded variant"
+  local left
+  left=$(tagged_pids)
+  [ -z "$left" ] || fail "processes left behind: $left"
+}
+
+quick_broadcast_small() {
+  ls /dev/shm >shm.before 2>/dev/null
+  run_gnx scenario broadcast --ranks 2 --object-sizes 64k --rounds 1,4 --requests 4 --out bc --quiet
+  [ "$RC" -eq 0 ] || fail "broadcast exited $RC: $(cat "$ERR")"
+  valid bc
+  [ "$(figure bc identical)" = "1.0" ] || fail "ranks held different objects"
+  ls /dev/shm >shm.after 2>/dev/null
+  cmp -s shm.before shm.after || fail "/dev/shm changed: $(diff shm.before shm.after)"
+  local left
+  left=$(tagged_pids)
+  [ -z "$left" ] || fail "processes left behind: $left"
+}
+
+run_case "$1"
