@@ -175,7 +175,9 @@ static uint64_t sf_overlaps(const struct gnx_trace *t, uint64_t mask, int same_p
       v[n++] = (struct sf_span){sp->t0, sp->t1, same_pid ? tw->pid : 0};
     }
   }
-  qsort(v, n, sizeof *v, sf_span_cmp);
+  if (n) { /* qsort takes no NULL array, even empty */
+    qsort(v, n, sizeof *v, sf_span_cmp);
+  }
   uint64_t over = 0, end = 0;
   for (size_t i = 0; i < n; i++) {
     if (i > 0 && v[i].key != v[i - 1].key) {
