@@ -90,6 +90,11 @@ int gnx_config_args(struct gnx_run_config *cfg, int argc, char **argv, char *why
  * given) and put serial first. Returns 0 or GNX_EUSAGE with why. */
 int gnx_config_finish(struct gnx_run_config *cfg, char *why, size_t len);
 
+/* After gnx_config_finish: every engine or workload option given belongs
+ * to a selected engine or workload, and --fault to a forking engine.
+ * Returns 0 or GNX_EUSAGE with why (harness/cmd-run.c). */
+int gnx_config_check(const struct gnx_run_config *cfg, char *why, size_t len);
+
 /* All three: a config from argv (after the subcommand). */
 int gnx_config_parse(int argc, char **argv, struct gnx_run_config *cfg, char *why, size_t len);
 

@@ -77,7 +77,7 @@ static int gnx__declares(const struct gnx_option *opts, const char *name) {
 
 /* A typed option must belong to a selected engine or workload: silently
  * ignoring --transport when procpool is not run would mislead. */
-static int gnx__check_options_apply(const struct gnx_run_config *cfg, char *why, size_t len) {
+int gnx_config_check(const struct gnx_run_config *cfg, char *why, size_t len) {
   for (size_t k = 0; k < cfg->n_kv; k++) {
     int used = 0;
     for (size_t i = 0; i < cfg->n_engines; i++) {
@@ -430,7 +430,7 @@ static void gnx__point_latest(const char *run_id) {
  * Returns 0, or a usage error with why. */
 static int gnx__probe(const struct gnx_run_config *cfg, struct gnx_counters *ctrs,
                       struct gnx_pin_plan *plan, char *why, size_t len) {
-  int rc = gnx__check_options_apply(cfg, why, len);
+  int rc = gnx_config_check(cfg, why, len);
   if (rc == 0) {
     rc = gnx_counters_init(ctrs, cfg->counters_mode, cfg->events, why, len);
   }

@@ -45,11 +45,11 @@ static void gnx__scen_list(void) {
 
 static void gnx__scen_help(const struct gnx_scenario *sc) {
   printf("usage: gnxbench scenario %s [--reps N] [--out DIR] [--quiet] [options]\n%s\n\n"
-         "  --reps N      measured repetitions of each engine in each variant (default 3)\n"
-         "  --out DIR     the scenario's directory (default results/scenario-%s-<id>)\n",
+         "  --reps N             measured repetitions of each engine in each variant (default 3)\n"
+         "  --out DIR            the scenario's directory (default results/scenario-%s-<id>)\n",
          sc->name, sc->question, sc->name);
   for (const struct gnx_option *o = sc->options; o && o->name; o++) {
-    printf("  --%-11s %s%s%s%s\n", o->name, o->help, o->def ? " (default " : "",
+    printf("  --%-18s %s%s%s%s\n", o->name, o->help, o->def ? " (default " : "",
            o->def ? o->def : "", o->def ? ")" : "");
   }
   printf("  any other --name value goes to each variant's run (see gnxbench --help)\n");

@@ -58,6 +58,9 @@ int gnx_scen_add(struct gnx_scen *s, char *why, size_t len, const char *name, co
   }
   char rwhy[512];
   int rc = gnx_config_parse(v->argc, v->argv, &v->cfg, rwhy, sizeof rwhy);
+  if (rc == 0) {
+    rc = gnx_config_check(&v->cfg, rwhy, sizeof rwhy);
+  }
   if (rc != 0) {
     snprintf(why, len, "scenario %s: %s", s->sc->name, rc > 0 ? "--help is not a run option" : rwhy);
     return GNX_EUSAGE;

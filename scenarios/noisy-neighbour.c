@@ -247,26 +247,33 @@ static void nn_verdict(struct gnx_scen *s, json_t *section) {
   gnx_scen_figure(section, "items_s_out_0", out0.items_s);
   gnx_scen_figure(section, "items_s_in_k", ink.items_s);
   gnx_scen_figure(section, "items_s_out_k", outk.items_s);
-  char v[1536];
+  char v[1536], loaded[192] = "";
+  if (p->kmax > 0) {
+    snprintf(loaded, sizeof loaded, "; with %u CPU burner%s it fell to %.0f (in, p99 %.2f ms) and "
+             "%.0f items/s (out, p99 %.2f ms)", p->kmax, p->kmax == 1 ? "" : "s", ink.items_s,
+             ink.p99_ms, outk.items_s, outk.p99_ms);
+  }
   snprintf(v, sizeof v,
            "On this machine moving the pipeline out of the consumer's process %s: with no "
            "neighbours the consumer made %.0f items/s (step p99 %.2f ms) with it in its process "
            "(%s) and %.0f items/s (p99 %.2f ms) out of it (%s), its thread switching %.0f vs "
            "%.0f times, migrating %.0f vs %.0f times and waiting %.1f vs %.1f ms in the run "
-           "queue; with %u CPU burner%s it fell to %.0f (in, p99 %.2f ms) and %.0f items/s (out, "
-           "p99 %.2f ms). %s%s",
-           how, in0.items_s, in0.p99_ms, nn_engines[i0],
-           out0.items_s, out0.p99_ms, nn_engines[o0], in0.cs, out0.cs, in0.migrations,
-           out0.migrations, in0.runq_ms, out0.runq_ms, p->kmax, p->kmax == 1 ? "" : "s",
-           ink.items_s, ink.p99_ms, outk.items_s, outk.p99_ms,
+           "queue%s. %s%s",
+           how, in0.items_s, in0.p99_ms, nn_engines[i0], out0.items_s, out0.p99_ms,
+           nn_engines[o0], in0.cs, out0.cs, in0.migrations, out0.migrations, in0.runq_ms,
+           out0.runq_ms, loaded,
            !helps ? "" : out0.runq_ms < in0.runq_ms
                    ? "Out of its process the pipeline no longer wakes and preempts the consumer's "
-                     "thread as often: it waited less for a CPU. "
+                     "thread as often: it waited less for a CPU."
                    : "Yet the consumer's run-queue wait did not fall, so the gain is the "
-                     "hand-off, not the CPU. ",
-           helps ? "" : "With no interpreter lock to share, the consumer competes with the pipeline "
-                   "only for CPUs, and the scheduler shares those alike between threads of one "
-                   "process and other processes: the neighbours, not the placement, set its pace.");
+                     "hand-off, not the CPU.",
+           helps                ? ""
+           : s->v[0].cfg.gil ? "Even with the consumer sharing --gil with its in-process "
+                                "pipeline, the placement did not set its pace here."
+                              : "With no interpreter lock to share, the consumer competes with "
+                                "the pipeline only for CPUs, and the scheduler shares those alike "
+                                "between threads of one process and other processes: the "
+                                "neighbours, not the placement, set its pace.");
   json_object_set_new(section, "verdict", json_string(v));
 }
 

@@ -63,10 +63,11 @@ static int sf_plan(struct gnx_scen *s, char *why, size_t len) {
   }
   s->priv = p;
   gnx_scen_engines(sf_engines, SF_ENGINES, p->have, p->engines, sizeof p->engines);
-  /* the profile, and threads with no lock at all: what --gil none must match */
-  return gnx_scen_add(s, why, len, "profile", "--workloads %s --sizes %llu --engines serial,threads",
+  /* the profile, and every engine with no lock at all: what --gil none
+   * must match (and every passed option is checked against the engines) */
+  return gnx_scen_add(s, why, len, "profile", "--workloads %s --sizes %llu --engines %s",
                       gnx_param_str(&s->opts, "workload"),
-                      (unsigned long long)gnx_param_u64(&s->opts, "size"));
+                      (unsigned long long)gnx_param_u64(&s->opts, "size"), p->engines);
 }
 
 /* Each stage's exec seconds in the profile (median repetition's). */
@@ -238,6 +239,13 @@ static void sf_table_speedups(struct gnx_scen *s, json_t *section, double n) {
   static const char *const cols[] = {"locked", "stages", "s", "min(n, 1/s)", "Amdahl",
                                      "serial wall (ms)", "threads", "async", "procpool", NULL};
   json_t *rows = gnx_scen_table(section, "Speedup over serial at each locked share s", cols);
+  json_t *free_row = json_pack("[s, s, n, n, n, f]", "unlocked", "(no --gil)",
+                               gnx_scen_wall(gnx_scen_cell(s, 0, "serial")) * 1e3);
+  for (int e = 1; e < SF_ENGINES; e++) {
+    double x = gnx_scen_speedup(gnx_scen_cell(s, 0, sf_engines[e]));
+    json_array_append_new(free_row, isfinite(x) ? json_real(x) : json_null());
+  }
+  json_array_append_new(rows, free_row);
   for (int k = 0; k < SF_SETS; k++) {
     json_t *row = json_pack("[s, s, f, f, f, f]", sf_sets[k], p->stages[k], p->share[k],
                             sf_bound_overlap(p->share[k], n), sf_bound_amdahl(p->share[k], n),

@@ -46,6 +46,8 @@ quick_bad_gil_stage() {
   expect_usage_error "--gil: workload etl has no stage 'nosuch'; name some of extract, parse, transform, aggregate, load" \
     run --workloads etl --engines threads --sizes 1000 --gil nosuch
   expect_usage_error "scenario serial-fraction sets --gil itself" scenario serial-fraction --gil transform
+  # an option no variant's engines or workload take is refused before any run
+  expect_usage_error "scenario headspace: --part-size applies only to gnn" scenario headspace --part-size 4
 }
 
 quick_consumer_us_out_of_range() {
