@@ -55,8 +55,9 @@ retry3() {
 }
 
 bound_check() {
-  # 9 repetitions: the medians must hold through a burst of the host's noise
-  REPS=9 run_slow_s2 serial,threads
+  # 9 repetitions: the medians must hold through a burst of the host's noise;
+  # one worker per stage, or the tuner gives s2 both cores (bound 40 ms)
+  REPS=9 run_slow_s2 serial,threads --stage-workers 1
   # 200 items x 400 us = 80 ms of s2, on its one worker: the bound
   $PY - <<'EOF'
 import csv, sys
@@ -223,8 +224,9 @@ quick_recommend_command() {
 }
 
 reco_check() {
+  # untuned (one worker per stage): the tuner would take the next step itself
   run_gnx --workloads null --engines serial,threads --sizes 200 --cost s2=400,s1=150 --reps 5 \
-          --warmup 1 --out out --quiet
+          --warmup 1 --stage-workers 1 --out out --quiet
   [ "$RC" -eq 0 ] || fail "the run exited $RC: $(cat "$ERR")"
   run_gnx recommend out
   [ "$RC" -eq 0 ] || fail "recommend exited $RC"
