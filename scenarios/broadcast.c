@@ -139,69 +139,111 @@ struct bc_cfg {
   int mode;
 };
 
+/* How a rank meets the others, on either transport: shm's hooks use the
+ * shared mapping and pthread barriers, mpi's MPI_Barrier and MPI_Bcast. */
+struct bc_io {
+  void (*barrier)(struct bc_io *io);
+  void (*bcast)(struct bc_io *io, size_t words); /* rank 0's slot into every rank's */
+  void (*release)(struct bc_io *io);             /* the slot is free again (or NULL) */
+  void (*start)(struct bc_io *io);               /* agree t_base, then a barrier */
+  uint64_t *slot;                                /* the serialized object */
+  struct bc_obs *obs;                            /* this rank's, per timed request */
+  uint64_t t_base;                               /* a rate's first arrival, this rank's clock */
+  int64_t skew;                                  /* tests: this rank's clock reads ahead by */
+  unsigned rank;
+  void *ctx;
+};
+
+static uint64_t bc_now(const struct bc_io *io) { return gnx_now_ns() + (uint64_t)io->skew; }
+
 /* Until timed request it's start: a barrier outside the timed part (back
  * to back, and every warm-up), or its arrival time (a rate). Returns the
  * request's start. */
-static uint64_t bc_arrive(struct bc_shared *sh, const struct bc_cfg *c, uint64_t it, int warm) {
+static uint64_t bc_arrive(struct bc_io *io, const struct bc_cfg *c, uint64_t it, int warm) {
   if (!c->rate || warm) {
-    pthread_barrier_wait(&sh->barrier);
-    return gnx_now_ns();
+    io->barrier(io);
+    return bc_now(io);
   }
-  uint64_t at = sh->t_base + it * 1000000000ull / c->rate, now = gnx_now_ns();
+  uint64_t at = io->t_base + it * 1000000000ull / c->rate, now = bc_now(io);
   if (now < at) {
     gnx_sleep_ns(at - now);
   }
   return at;
 }
 
-static void bc_request(struct bc_shared *sh, const struct bc_cfg *c, unsigned rank, uint64_t it,
-                       uint64_t *o, struct bc_obs *ob) {
-  uint64_t *slot = (uint64_t *)(sh + 1);
-  uint64_t t = gnx_now_ns();
-  if (c->mode == BC_REPLICATE || rank == 0) {
+static void bc_request(struct bc_io *io, const struct bc_cfg *c, uint64_t it, uint64_t *o,
+                       struct bc_obs *ob) {
+  uint64_t t = bc_now(io);
+  if (c->mode == BC_REPLICATE || io->rank == 0) {
     bc_build(o, c->words, it, c->rounds);
-    ob->build_ns = gnx_now_ns() - t;
+    ob->build_ns = bc_now(io) - t;
   }
   if (c->mode == BC_BROADCAST) {
-    if (rank == 0) {
-      t = gnx_now_ns();
-      bc_serialize(slot, o, c->words);
-      ob->t_post = gnx_now_ns();
+    if (io->rank == 0) {
+      t = bc_now(io);
+      bc_serialize(io->slot, o, c->words);
+      ob->t_post = bc_now(io);
       ob->ser_ns = ob->t_post - t;
     }
-    pthread_barrier_wait(&sh->barrier); /* the collective: everyone waits for the root */
-    ob->t_wake = gnx_now_ns();
-    if (rank != 0) {
-      ob->deser_ns = bc_deserialize(o, slot, c->words) == 0 ? gnx_now_ns() - ob->t_wake : 0;
+    io->bcast(io, c->words); /* the collective: everyone waits for the root */
+    ob->t_wake = bc_now(io);
+    if (io->rank != 0) {
+      ob->deser_ns = bc_deserialize(o, io->slot, c->words) == 0 ? bc_now(io) - ob->t_wake : 0;
     }
-    pthread_barrier_wait(&sh->barrier); /* the slot is free again */
+    if (io->release) {
+      io->release(io);
+    }
   }
 }
 
-static void bc_rank(struct bc_shared *sh, const struct bc_cfg *c, unsigned rank) {
+/* Warm-up, then the timed requests into io->obs. Returns 0 or -ENOMEM. */
+static int bc_rank_loop(struct bc_io *io, const struct bc_cfg *c) {
   uint64_t *o = malloc(c->words * sizeof *o);
   if (!o) {
-    _exit(1);
+    return -ENOMEM;
   }
   struct bc_obs warm;
   for (uint64_t it = 0; it < c->warmup; it++) {
-    bc_arrive(sh, c, 0, 1);
-    bc_request(sh, c, rank, c->requests + it, o, &warm);
+    bc_arrive(io, c, 0, 1);
+    bc_request(io, c, c->requests + it, o, &warm);
   }
-  if (rank == 0) {
-    sh->t_base = gnx_now_ns() + 1000000; /* a rate's first arrival, shortly */
-  }
-  pthread_barrier_wait(&sh->barrier);
+  io->start(io);
   for (uint64_t it = 0; it < c->requests; it++) {
-    struct bc_obs *ob = &sh->obs[rank][it];
+    struct bc_obs *ob = &io->obs[it];
     memset(ob, 0, sizeof *ob);
-    ob->t_arrive = bc_arrive(sh, c, it, 0);
-    bc_request(sh, c, rank, it, o, ob);
-    ob->t_got = gnx_now_ns();
+    ob->t_arrive = bc_arrive(io, c, it, 0);
+    bc_request(io, c, it, o, ob);
+    ob->t_got = bc_now(io);
     ob->sum = bc_sum(o, c->words);
   }
   free(o);
-  _exit(0);
+  return 0;
+}
+
+/* shm: forked ranks, one mapping, pthread barriers as the collective. */
+static void bc_shm_barrier(struct bc_io *io) {
+  pthread_barrier_wait(&((struct bc_shared *)io->ctx)->barrier);
+}
+
+static void bc_shm_bcast(struct bc_io *io, size_t words) {
+  (void)words; /* one slot for all: rank 0 wrote it there */
+  bc_shm_barrier(io);
+}
+
+static void bc_shm_start(struct bc_io *io) {
+  struct bc_shared *sh = io->ctx;
+  if (io->rank == 0) {
+    sh->t_base = gnx_now_ns() + 1000000; /* a rate's first arrival, shortly */
+  }
+  bc_shm_barrier(io);
+  io->t_base = sh->t_base;
+}
+
+static void bc_rank(struct bc_shared *sh, const struct bc_cfg *c, unsigned rank) {
+  struct bc_io io = {.barrier = bc_shm_barrier, .bcast = bc_shm_bcast,
+                     .release = bc_shm_barrier, .start = bc_shm_start,
+                     .slot = (uint64_t *)(sh + 1), .obs = sh->obs[rank], .rank = rank, .ctx = sh};
+  _exit(bc_rank_loop(&io, c) < 0);
 }
 
 /* ---- one configuration --------------------------------------------------------- */
@@ -247,22 +289,25 @@ static int bc_fork_all(struct bc_shared *sh, const struct bc_cfg *c) {
 
 static double bc_ms(double ns_sum, double n) { return n > 0 ? ns_sum / n / 1e6 : NAN; }
 
-static void bc_collect(const struct bc_shared *sh, const struct bc_cfg *c, struct bc_result *r) {
+/* The configuration's outcome from every rank's observations: rank k's
+ * request i at obs[k * stride + i], all on one clock (rank 0's). */
+static void bc_collect(const struct bc_obs *obs, size_t stride, const struct bc_cfg *c,
+                       struct bc_result *r) {
   double build = 0, ser = 0, tr = 0, de = 0, nb = 0, nd = 0;
   uint64_t first = UINT64_MAX, last = 0;
   r->lat_min = INFINITY, r->lat_max = 0, r->lat_avg = 0, r->same = 1;
   for (unsigned k = 0; k < c->ranks; k++) {
     double lat = 0;
     for (uint64_t i = 0; i < c->requests; i++) {
-      const struct bc_obs *o = &sh->obs[k][i];
+      const struct bc_obs *o = &obs[k * stride + i], *o0 = &obs[i];
       lat += (double)(o->t_got - o->t_arrive);
       first = o->t_arrive < first ? o->t_arrive : first;
       last = o->t_got > last ? o->t_got : last;
-      r->same &= o->sum == sh->obs[0][i].sum;
+      r->same &= o->sum == o0->sum;
       build += (double)o->build_ns, nb += o->build_ns > 0;
       ser += (double)o->ser_ns;
       if (k > 0 && c->mode == BC_BROADCAST) {
-        tr += (double)(o->t_wake - sh->obs[0][i].t_post), de += (double)o->deser_ns, nd++;
+        tr += (double)(o->t_wake - o0->t_post), de += (double)o->deser_ns, nd++;
       }
     }
     lat /= (double)c->requests * 1e6;
@@ -270,7 +315,7 @@ static void bc_collect(const struct bc_shared *sh, const struct bc_cfg *c, struc
     r->lat_avg += lat / c->ranks;
   }
   for (uint64_t i = 0; i < c->requests; i++) {
-    r->sums[i] = sh->obs[0][i].sum;
+    r->sums[i] = obs[i].sum;
   }
   r->req_s = last > first ? (double)c->requests / ((double)(last - first) / 1e9) : NAN;
   r->build = bc_ms(build, nb);
@@ -292,7 +337,7 @@ static int bc_one(struct bc_priv *p, const struct bc_cfg *c, struct bc_result *r
   pthread_barrierattr_destroy(&a);
   int rc = bc_fork_all(sh, c);
   if (rc == 0) {
-    bc_collect(sh, c, r);
+    bc_collect(&sh->obs[0][0], BC_MAX_REQ, c, r);
   }
   p->interrupted |= rc == 130;
   pthread_barrier_destroy(&sh->barrier);
