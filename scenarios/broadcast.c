@@ -918,8 +918,8 @@ static int bc_measure_all(struct gnx_scen *s) {
                     (unsigned long long)c.rounds);
           }
           int rc = bc_one_on(p, &c, &p->res[z][k][r][m]);
-          if (rc == 130) {
-            return 130;
+          if (rc == 130 || (rc && p->mpi)) { /* a failed job: mpirun fails the next alike */
+            return rc;
           }
           worst = rc > worst ? rc : worst;
         }
