@@ -3,17 +3,23 @@
  * itself) or broadcast (rank 0 builds it, serializes it, the others
  * receive and deserialize it)?
  *
- * R ranks are forked processes sharing one anonymous mapping (nothing
- * under /dev/shm that could leak; ranks die with the harness). Each
- * request needs the same object, S bytes hashed --rounds times, on every
- * rank. Measured as OSU's osu_bcast is: warm-up requests, a barrier
- * outside the timed part, then each rank's mean latency, min/avg/max
+ * R ranks meet over one of two transports (--transport). shm: forked
+ * processes sharing one anonymous mapping (nothing under /dev/shm that
+ * could leak; ranks die with the harness), pthread barriers as the
+ * collective. mpi: each configuration is one `mpirun -np R` job of this
+ * binary (`gnxbench scenario-rank broadcast ...`, hidden), MPI_Bcast of
+ * the serialized bytes as the collective; each rank's clock is measured
+ * against rank 0's first (ranks may be on other hosts) and rank 0 gathers
+ * every rank's observations, on its own clock, into a file of the
+ * scenario's directory. Both feed the same collection, model and verdict.
+ * Each request needs the same object, S bytes hashed --rounds times, on
+ * every rank. Measured as OSU's osu_bcast is: warm-up requests, a barrier
+ * outside the timed part, then each rank's mean latency (from the
+ * request's start on that rank to the object in hand there), min/avg/max
  * across ranks; or requests arriving at --rate per second, latency from
  * arrival. The cost model: replicate costs T_build x max(1, R/C) on C
  * CPUs; broadcast T_build + T_serialize + T_transfer + T_deserialize x
- * max(1, (R-1)/C), all from the ranks' own clocks. Broadcast on MPI
- * (MPI_Bcast) is a follow-up for when the mpi engine lands: the same
- * table, another transport. */
+ * max(1, (R-1)/C). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -328,7 +334,9 @@ static void bc_collect(const struct bc_obs *obs, size_t stride, const struct bc_
       build += (double)o->build_ns, nb += o->build_ns > 0;
       ser += (double)o->ser_ns;
       if (k > 0 && c->mode == BC_BROADCAST) {
-        tr += (double)(o->t_wake - o0->t_post), de += (double)o->deser_ns, nd++;
+        /* ranks' clocks agree only to the offsets' error: never below 0 */
+        tr += o->t_wake > o0->t_post ? (double)(o->t_wake - o0->t_post) : 0;
+        de += (double)o->deser_ns, nd++;
       }
     }
     lat /= (double)c->requests * 1e6;
@@ -398,12 +406,29 @@ static void bc_mpi_start(struct bc_io *io) {
   MPI_Barrier(MPI_COMM_WORLD);
 }
 
-/* This rank's clock against rank 0's (t_k - t_0, at the smallest of
- * BC_SYNC_ROUNDS round trips): ranks may be on other hosts, so no
- * timestamp of one rank is compared with another's until corrected. */
+/* Whether every rank is on rank 0's host, whose CLOCK_MONOTONIC they
+ * share (tests' skewed clocks are not shared). */
+static int bc_mpi_one_clock(const struct bc_io *io) {
+  char me[256] = "", root[256];
+  (void)gethostname(me, sizeof me - 1);
+  memcpy(root, me, sizeof root);
+  MPI_Bcast(root, sizeof root, MPI_CHAR, 0, MPI_COMM_WORLD);
+  int same = strcmp(me, root) == 0 && io->skew == 0, all = 0;
+  MPI_Allreduce(&same, &all, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
+  return all;
+}
+
+/* This rank's clock against rank 0's (t_k - t_0): 0 on one host, else at
+ * the smallest of BC_SYNC_ROUNDS round trips. Ranks may be on other hosts,
+ * so no timestamp of one rank is compared with another's until corrected;
+ * on one host the estimate would only add its error (a descheduled round
+ * trip on a loaded machine: milliseconds). */
 static int64_t bc_mpi_offset(const struct bc_io *io, int size) {
   int64_t off = 0;
   uint64_t best = UINT64_MAX, t;
+  if (bc_mpi_one_clock(io)) {
+    return 0;
+  }
   for (int k = 1; k < size; k++) {
     for (int r = 0; r < BC_SYNC_ROUNDS; r++) {
       uint64_t t0 = bc_now(io);
