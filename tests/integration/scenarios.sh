@@ -127,7 +127,8 @@ quick_noisy_neighbour_small() {
 
 quick_broadcast_small() {
   ls /dev/shm >shm.before 2>/dev/null
-  run_gnx scenario broadcast --ranks 2 --object-sizes 64k --rounds 1,4 --requests 4 --out bc --quiet
+  run_gnx scenario broadcast --transport shm --ranks 2 --object-sizes 64k --rounds 1,4 --requests 4 \
+    --out bc --quiet
   [ "$RC" -eq 0 ] || fail "broadcast exited $RC: $(cat "$ERR")"
   valid bc
   [ "$(figure bc identical)" = "1.0" ] || fail "ranks held different objects"
@@ -208,6 +209,12 @@ quick_broadcast_mpi_unavailable() {
   [ "$(wc -l <nm.err)" -eq 1 ] || fail "expected one line: $(cat nm.err)"
   grep -qE "^gnxbench: --transport mpi: $want$" nm.err || fail "unexpected: $(cat nm.err)"
   [ ! -e nm ] || fail "--out nm was made"
+  # auto without mpirun (or MPI): shm, named in the section and the verdict
+  mkdir -p nobin
+  PATH="$WORK/nobin" "$GNX" scenario broadcast --ranks 2 --object-sizes 64k --rounds 1 --requests 2 \
+    --out au --quiet >au.out 2>au.err || fail "auto without mpirun failed: $(cat au.err)"
+  [ "$(json_get au/report.json "r['scenario']['transport']")" = shm ] || fail "auto did not fall back to shm"
+  grep -q "^Over shm (forked processes" au.out || fail "verdict: $(cat au.out)"
   expect_usage_error "^gnxbench: --transport: 'tcp' is not auto, shm or mpi$" \
     scenario broadcast --transport tcp
 }
