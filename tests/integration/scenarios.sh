@@ -125,18 +125,29 @@ quick_noisy_neighbour_small() {
   [ -z "$left" ] || fail "processes left behind: $left"
 }
 
-quick_broadcast_small() {
-  ls /dev/shm >shm.before 2>/dev/null
-  run_gnx scenario broadcast --transport shm --ranks 2 --object-sizes 64k --rounds 1,4 --requests 4 \
-    --out bc --quiet
-  [ "$RC" -eq 0 ] || fail "broadcast exited $RC: $(cat "$ERR")"
-  valid bc
-  [ "$(figure bc identical)" = "1.0" ] || fail "ranks held different objects"
+# broadcast_ok DIR: the last run exited 0, its report validates and every
+# rank held the same object.
+broadcast_ok() {
+  [ "$RC" -eq 0 ] || fail "broadcast into $1 exited $RC: $(cat "$ERR")"
+  valid "$1"
+  [ "$(figure "$1" identical)" = "1.0" ] || fail "ranks held different objects in $1"
+}
+
+# nothing_left: /dev/shm as shm.before listed it, and no process of ours.
+nothing_left() {
   ls /dev/shm >shm.after 2>/dev/null
   cmp -s shm.before shm.after || fail "/dev/shm changed: $(diff shm.before shm.after)"
   local left
   left=$(tagged_pids)
   [ -z "$left" ] || fail "processes left behind: $left"
+}
+
+quick_broadcast_small() {
+  ls /dev/shm >shm.before 2>/dev/null
+  run_gnx scenario broadcast --transport shm --ranks 2 --object-sizes 64k --rounds 1,4 --requests 4 \
+    --out bc --quiet
+  broadcast_ok bc
+  nothing_left
 }
 
 # same_table A B: the runs tables of two broadcast reports have the same
@@ -163,20 +174,14 @@ quick_broadcast_mpi_small() {
   mkdir -p "$TMPDIR"
   ls /dev/shm >shm.before 2>/dev/null
   run_gnx scenario broadcast --transport mpi $small --out bm
-  [ "$RC" -eq 0 ] || fail "broadcast over mpi exited $RC: $(cat "$ERR")"
+  broadcast_ok bm
   grep -q "^Over mpi (mpirun, MPI_Bcast), every rank" "$OUT" || fail "no mpi verdict: $(cat "$OUT")"
-  valid bm
-  [ "$(figure bm identical)" = "1.0" ] || fail "ranks held different objects over mpi"
   run_gnx scenario broadcast --transport shm $small --out bs
-  [ "$RC" -eq 0 ] || fail "broadcast over shm exited $RC: $(cat "$ERR")"
+  broadcast_ok bs
   same_table bs bm || fail "the mpi run's table differs in shape from the shm run's"
   [ ! -e bm/mpi-obs.bin ] || fail "rank 0's observations left in bm"
   [ -z "$(ls -A "$TMPDIR")" ] || fail "Open MPI's files left in TMPDIR: $(ls -A "$TMPDIR")"
-  ls /dev/shm >shm.after 2>/dev/null
-  cmp -s shm.before shm.after || fail "/dev/shm changed: $(diff shm.before shm.after)"
-  local left
-  left=$(tagged_pids)
-  [ -z "$left" ] || fail "processes left behind: $left"
+  nothing_left
 }
 
 # Ranks whose clocks disagree by a second (as other hosts' might): the
@@ -186,12 +191,11 @@ quick_broadcast_mpi_skewed_clocks() {
   need_mpirun
   GNX_BC_TEST_SKEW_NS=1000000000 run_gnx scenario broadcast --transport mpi --ranks 2 \
     --object-sizes 64k --rounds 1 --requests 4 --rate 1000 --out sk --quiet
-  [ "$RC" -eq 0 ] || fail "broadcast over mpi exited $RC: $(cat "$ERR")"
+  broadcast_ok sk
   "$PY" -c 'import json,sys
 t = json.load(open("sk/report.json"))["scenario"]["tables"][1]
 tr = t["rows"][0][t["columns"].index("T_transfer (ms)")]
 sys.exit(0 if 0 <= tr < 100 else "T_transfer %s ms: the clocks were not corrected" % tr)' || fail "skew"
-  [ "$(figure sk identical)" = "1.0" ] || fail "ranks held different objects"
 }
 
 quick_broadcast_mpi_unavailable() {
@@ -223,6 +227,7 @@ quick_broadcast_mpi_unavailable() {
 # --mpi-timeout, not a hang, and nothing left running.
 quick_broadcast_mpi_hung_mpirun() {
   need_mpirun
+  ls /dev/shm >shm.before 2>/dev/null
   mkdir -p fake
   printf '#!/bin/sh\necho "starting, never ready"\nexec sleep 60\n' >fake/mpirun
   chmod +x fake/mpirun
@@ -232,14 +237,13 @@ quick_broadcast_mpi_hung_mpirun() {
   [ "$(grep -c 'not ready within --mpi-timeout 1 s' "$ERR")" -eq 1 ] ||
     fail "expected one timeout line: $(cat "$ERR")"
   grep -q "last words: starting, never ready" "$ERR" || fail "mpirun's words not quoted: $(cat "$ERR")"
-  local left
-  left=$(tagged_pids)
-  [ -z "$left" ] || fail "processes left behind: $left"
+  nothing_left
 }
 
 # SIGINT during a job: exit 130, mpirun and every rank gone.
 quick_broadcast_mpi_sigint() {
   need_mpirun
+  ls /dev/shm >shm.before 2>/dev/null
   "$GNX" scenario broadcast --transport mpi --ranks 2 --object-sizes 2m --rounds 100 \
     --requests 1000 --out int --quiet >int.out 2>int.err &
   local pid=$! i
@@ -253,9 +257,7 @@ quick_broadcast_mpi_sigint() {
   local rc=$?
   [ "$rc" -eq 130 ] || fail "interrupted: exit $rc, expected 130: $(cat int.err)"
   sleep 0.3
-  local left
-  left=$(tagged_pids)
-  [ -z "$left" ] || fail "processes left behind: $left"
+  nothing_left
 }
 
 run_case "$1"
