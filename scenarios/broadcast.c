@@ -89,6 +89,7 @@ struct bc_result {
   double req_s;
   double build, ser, transfer, deser; /* ms, means */
   int same;                           /* every rank held the same object */
+  int measured;                       /* collected: the job or the ranks succeeded */
   uint64_t sums[BC_MAX_REQ];          /* rank 0's checksums */
 };
 
@@ -351,6 +352,7 @@ static void bc_collect(const struct bc_obs *obs, size_t stride, const struct bc_
   r->ser = c->mode == BC_BROADCAST ? bc_ms(ser, (double)c->requests) : 0;
   r->transfer = c->mode == BC_BROADCAST ? bc_ms(tr, nd) : 0;
   r->deser = c->mode == BC_BROADCAST ? bc_ms(de, nd) : 0;
+  r->measured = 1;
 }
 
 static int bc_one(struct bc_priv *p, const struct bc_cfg *c, struct bc_result *r) {
@@ -964,6 +966,8 @@ static int bc_measure(struct gnx_scen *s) {
   int rc = bc_measure_all(s);
   if (p->mpi) {
     bc_mpi_leave(p, old);
+    rc = bc_stop ? 130 : rc; /* one between jobs, or after the last, stops it too */
+    p->interrupted |= rc == 130;
   }
   return rc;
 #else
@@ -1213,15 +1217,37 @@ static void bc_config(struct bc_priv *p, json_t *section) {
                                 (json_int_t)2, GNX_F_SKIPPED_ENGINES, "serial_added", 0));
 }
 
+/* Configurations not measured (a rank or the job failed, or a stop). */
+static int bc_unmeasured(const struct bc_priv *p) {
+  int n = 0;
+  for (size_t z = 0; z < p->n_sizes; z++) {
+    for (size_t k = 0; k < p->n_ranks; k++) {
+      for (size_t r = 0; r < p->n_rounds; r++) {
+        n += !p->res[z][k][r][0].measured + !p->res[z][k][r][1].measured;
+      }
+    }
+  }
+  return n;
+}
+
 static void bc_conclude(struct gnx_scen *s, json_t *section) {
   struct bc_priv *p = s->priv;
+  int missing = bc_unmeasured(p);
   bc_config(p, section);
   json_object_set_new(section, "transport", json_string(bc_transports[p->mpi]));
   bc_table_runs(p, section);
   bc_table_model(p, section);
   bc_charts(p, section);
-  bc_figures(p, section);
-  bc_verdict(p, section);
+  if (missing) { /* no verdict, no figures from configurations never measured */
+    char v[256];
+    snprintf(v, sizeof v, "Over %s, %d of %zu configurations were not measured (a rank or the job "
+                          "failed, as gnxbench said): no verdict; run it again.",
+             bc_transports[p->mpi], missing, 2 * p->n_sizes * p->n_ranks * p->n_rounds);
+    json_object_set_new(section, "verdict", json_string(v));
+  } else {
+    bc_figures(p, section);
+    bc_verdict(p, section);
+  }
   json_object_set_new(section, "original",
                       json_string("Rank 0 built an object (an expensive hash of a large buffer), "
                                   "pickled it and broadcast it to every rank instead of every "

@@ -237,6 +237,7 @@ quick_broadcast_mpi_hung_mpirun() {
   [ "$(grep -c 'not ready within --mpi-timeout 1 s' "$ERR")" -eq 1 ] ||
     fail "expected one timeout line: $(cat "$ERR")"
   grep -q "last words: starting, never ready" "$ERR" || fail "mpirun's words not quoted: $(cat "$ERR")"
+  grep -q "^Over mpi, 4 of 4 configurations were not measured" "$OUT" || fail "a verdict: $(cat "$OUT")"
   nothing_left
 }
 
