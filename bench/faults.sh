@@ -239,13 +239,14 @@ PY
 class_bad_inputs() {
   local d=$WORK/bad i=0 args tag shm0 rc
   make_bad_files "$d"
-  local run="--engines serial --workloads"
+  local run="--engines serial --workloads" base=$PWD/results/baselines/ci.json
   local inputs=(
     "--sizes abc" "--sizes 0" "--sizes 2g" "--sizes ''" "--sizes 1.5k" "--sizes 25k,,50k"
     "--sizes --reps 1" "--reps 0" "--reps x" "--reps 1001" "--warmup -1" "--warmup 5000"
     "--engines bogus" "--engines serial,,threads" "--engines serial,serial" "--workloads nope"
     "--out ''" "--out /proc" "--out $d/afile" "--out $d/afile/sub" "--fault worker=x"
     "--fault worker=1" "--fault worker=1,item=2" "--fault worker=1,item=2,mode=boom"
+    "$run etl --fault worker=1,item=1,mode=kill" "--engines procpool --fault worker=0,item=1,mode=kill"
     "--pin a,b" "--pin ''" "--pin 99999" "--counters lots" "--events ," "--trace maybe"
     "--time-budget -1" "--time-budget 1e9" "--time-budget x" "--order sideways"
     "--order random:x" "--quiet=1" "--frobnicate 1" "stray" "--reps 2 --reps 3"
@@ -267,15 +268,17 @@ class_bad_inputs() {
     "$run gnn --graph $d/tiny.txt --features $d/magic.npy"
     "$run etl --save-output $d/afile/x" "$run gnn --save-output $d/afile/x --sizes 100"
     "$run null,etl --save-output /proc/x"
-    "compare $d/broken.json results/baselines/ci.json" "compare /nonexistent.json results/baselines/ci.json"
-    "report $d/nowhere" "gate --baseline $d/broken.json --report results/baselines/ci.json"
+    "compare $d/broken.json $base" "compare /nonexistent.json $base"
+    "report $d/nowhere" "gate --baseline $d/broken.json --report $base"
+    "gate --baseline $base -- --sizes 7000" "gate --baseline $base -- --engines serial,async"
+    "$run gnn --sizes 1g"
   )
   local r
   for r in crash size engine negwall hugewall dup nocontext tracepath speedup; do
     inputs+=("report $d/$r" "recommend $d/$r" "predict $d/$r"
-             "compare results/baselines/ci.json $d/$r/report.json"
-             "gate --baseline results/baselines/ci.json --report $d/$r/report.json"
-             "gate --baseline $d/$r/report.json --report results/baselines/ci.json")
+             "compare $base $d/$r/report.json"
+             "gate --baseline $base --report $d/$r/report.json"
+             "gate --baseline $d/$r/report.json --report $base")
   done
   mkdir -p "$WORK/cwd"
   for args in "${inputs[@]}"; do

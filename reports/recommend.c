@@ -255,10 +255,11 @@ static void gnx__tie_words(struct gnx_reco *r, const char *iv) {
   const struct gnx_cell_an *b = r->best;
   struct gnx_sb sb;
   gnx_sb_init(&sb, r->why, sizeof r->why);
-  gnx_sb_printf(&sb, "%s of time to result (%s %s",
-                r->equivalent ? "Round by round they are within 5 % of each other"
-                              : "Round by round their ratio's interval contains 1",
-                b->engine, iv);
+  gnx_sb_printf(&sb,
+                r->equivalent ? "Round by round, each one's time to result is within 5 %% of %s's (%s %s"
+                              : "Round by round, each one's time to result over %s's has an "
+                                "interval containing 1 (%s %s",
+                b->engine, b->engine, iv);
   for (unsigned k = 0; k < r->n_tied; k++) {
     char tv[96];
     const struct gnx_est *q = &r->ratio[k];

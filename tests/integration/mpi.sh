@@ -46,6 +46,22 @@ quick_mpi_gnn_ranks_2_3_4() {
   done
 }
 
+# --hosts: a hostfile (here naming only this machine) takes the path a
+# cluster run takes: mpirun --hostfile, the TCP transport beside shared
+# memory, rank 0 finding the harness by this host's name on every address.
+quick_mpi_hostfile() {
+  need_mpirun
+  echo "localhost slots=3" >hosts.txt
+  SHM_BEFORE=$(shm_snapshot)
+  run_gnx --engines serial,mpi --workloads etl --sizes 8k --work 16 --reps 1 --warmup 0 \
+    --ranks 3 --hosts hosts.txt --out o
+  [ "$RC" -eq 0 ] || fail "exited $RC: $(cat "$ERR") $(cat "$OUT")"
+  same_as_serial o/report.json
+  opt=$(json_get o/report.json "[c for c in r['results'] if c['engine']=='mpi'][0]['options']['hosts']")
+  [ "$opt" = hosts.txt ] || fail "the cell does not record --hosts: '$opt'"
+  no_leftovers
+}
+
 quick_mpi_rank_killed() {
   need_mpirun
   need_engines threads

@@ -42,18 +42,6 @@ quick_verdict_names_slow_stage_under_threads() {
   grep -qE '^  threads .* s2 .* yes$' "$OUT" || fail "the console table lacks the bottleneck: $(cat "$OUT")"
 }
 
-# Timing checks on a machine shared with builds: measure again (up to 3
-# times) when a run was disturbed, as a person would.
-retry3() {
-  local i
-  for i in 1 2 3; do
-    "$@" && return 0
-    echo "attempt $i disturbed; measuring again" >&2
-    rm -rf out
-  done
-  return 1
-}
-
 bound_check() {
   # 9 repetitions: the medians must hold through a burst of the host's noise;
   # one worker per stage, or the tuner gives s2 both cores (bound 40 ms)

@@ -102,16 +102,29 @@ quick_headspace_small() {
   run_gnx scenario headspace --size 5000 --batch 100 --consumer-us 500 --reps 1 --out hs --quiet
   [ "$RC" -eq 0 ] || fail "headspace exited $RC: $(cat "$ERR")"
   valid hs
-  local head serial
-  head=$(figure hs items_s_replay_500) serial=$(figure hs items_s_serial_500)
-  # replay's timed run is the consumer alone; serial runs the loader too
-  "$PY" -c "import sys; sys.exit(0 if float('$head') >= float('$serial') else 1)" ||
-    fail "headspace $head items/s below serial's $serial"
+  [ "$(figure hs items_s_replay_500)" != None ] || fail "no replay figure"
   "$PY" -c 'import json,sys
 r = json.load(open("hs/consumer-500us/report.json"))
 bad = [c["engine"] for c in r["results"] if not c["verified"]]
 assert any(c["engine"] == "replay" for c in r["results"]), "no replay cell"
 sys.exit("not verified: %s" % bad if bad else 0)' || fail "a headspace cell did not verify"
+}
+
+# The claim, timed (label perf: not in make test; a burst of other work
+# on a 2-core VM can slow one run's consumer): replay's timed run is the
+# consumer alone, serial runs the loader too, so replay is at least as fast.
+headspace_check() {
+  run_gnx scenario headspace --size 5000 --batch 100 --consumer-us 500 --reps 3 --out hs --quiet
+  [ "$RC" -eq 0 ] || fail "headspace exited $RC: $(cat "$ERR")"
+  local head serial
+  head=$(figure hs items_s_replay_500) serial=$(figure hs items_s_serial_500)
+  echo "replay $head items/s, serial $serial items/s"
+  rm -rf hs
+  "$PY" -c "import sys; sys.exit(0 if float('$head') >= float('$serial') else 1)"
+}
+
+perf_headspace_bounds_the_pipeline() {
+  retry3 headspace_check || fail "headspace below serial's items/s in 3 runs"
 }
 
 quick_noisy_neighbour_small() {
