@@ -387,3 +387,13 @@ int gnx_cmd_scenario(int argc, char **argv) {
   gnx__scen_free(s);
   return rc;
 }
+
+int gnx_cmd_scenario_rank(int argc, char **argv) {
+  const struct gnx_scenario *sc = argc > 0 ? gnx__scen_find(argv[0]) : NULL;
+  if (!sc || !sc->rank) {
+    fprintf(stderr, "gnxbench scenario-rank: '%s' is not a scenario with ranks (this command is "
+                    "started by a scenario, not typed)\n", argc > 0 ? argv[0] : "");
+    return 2;
+  }
+  return sc->rank(argc - 1, argv + 1);
+}

@@ -26,6 +26,9 @@ int gnx_cmd_predict(int argc, char **argv);
  * an outside launcher (harness/cmd-rank.c). */
 int gnx_cmd_rank(int argc, char **argv);
 int gnx_cmd_scenario(int argc, char **argv);
+/* Hidden: one rank of a scenario's experiment (`scenario-rank NAME ...`),
+ * started by the launcher the scenario ran (harness/cmd-scenario.c). */
+int gnx_cmd_scenario_rank(int argc, char **argv);
 
 /* A subcommand: its name, what runs it (argv: its arguments), and its
  * lines in the usage. */

@@ -72,6 +72,9 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "rank") == 0) {
     return gnx_cmd_rank(argc - 2, argv + 2); /* hidden: started by mpirun, not typed */
   }
+  if (argc >= 2 && strcmp(argv[1], "scenario-rank") == 0) {
+    return gnx_cmd_scenario_rank(argc - 2, argv + 2); /* hidden, likewise */
+  }
   if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
     printf("gnxbench %s (%s, %s build)\n", GNX_VERSION, GNX_GIT_REV, GNX_BUILD_TYPE);
     rc = 0;

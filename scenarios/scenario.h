@@ -68,6 +68,10 @@ struct gnx_scenario {
   /* Fill the section (tables, charts, figures, verdict) from what the
    * variants measured. Required. */
   void (*conclude)(struct gnx_scen *s, json_t *section);
+  /* One rank of an experiment an outside launcher starts (broadcast's
+   * ranks under mpirun): `gnxbench scenario-rank NAME ARGS...`, hidden.
+   * argv: the ARGS. Returns the process's exit status. Optional. */
+  int (*rank)(int argc, char **argv);
 };
 
 struct gnx_scen {

@@ -138,17 +138,140 @@ quick_noisy_neighbour_small() {
   [ -z "$left" ] || fail "processes left behind: $left"
 }
 
-quick_broadcast_small() {
-  ls /dev/shm >shm.before 2>/dev/null
-  run_gnx scenario broadcast --ranks 2 --object-sizes 64k --rounds 1,4 --requests 4 --out bc --quiet
-  [ "$RC" -eq 0 ] || fail "broadcast exited $RC: $(cat "$ERR")"
-  valid bc
-  [ "$(figure bc identical)" = "1.0" ] || fail "ranks held different objects"
+# broadcast_ok DIR: the last run exited 0, its report validates and every
+# rank held the same object.
+broadcast_ok() {
+  [ "$RC" -eq 0 ] || fail "broadcast into $1 exited $RC: $(cat "$ERR")"
+  valid "$1"
+  [ "$(figure "$1" identical)" = "1.0" ] || fail "ranks held different objects in $1"
+}
+
+# nothing_left: /dev/shm as shm.before listed it, and no process of ours.
+nothing_left() {
   ls /dev/shm >shm.after 2>/dev/null
   cmp -s shm.before shm.after || fail "/dev/shm changed: $(diff shm.before shm.after)"
   local left
   left=$(tagged_pids)
   [ -z "$left" ] || fail "processes left behind: $left"
+}
+
+quick_broadcast_small() {
+  ls /dev/shm >shm.before 2>/dev/null
+  run_gnx scenario broadcast --transport shm --ranks 2 --object-sizes 64k --rounds 1,4 --requests 4 \
+    --out bc --quiet
+  broadcast_ok bc
+  nothing_left
+}
+
+# same_table A B: the runs tables of two broadcast reports have the same
+# columns and the same rows (size, ranks, rounds, mode), transports A's, B's.
+same_table() {
+  "$PY" - "$1" "$2" <<'EOF2'
+import json, sys
+a, b = (json.load(open(d + "/report.json"))["scenario"] for d in sys.argv[1:3])
+ta, tb = a["tables"][0], b["tables"][0]
+assert ta["columns"] == tb["columns"], (ta["columns"], tb["columns"])
+key = lambda t: [r[:4] for r in t["rows"]]
+assert key(ta) == key(tb), (key(ta), key(tb))
+assert [r[-1] for r in ta["rows"]] == ["shm"] * len(ta["rows"]), ta["rows"]
+assert [r[-1] for r in tb["rows"]] == ["mpi"] * len(tb["rows"]), tb["rows"]
+assert (a["transport"], b["transport"]) == ("shm", "mpi")
+assert [r[9] for r in tb["rows"]] == ["yes"] * len(tb["rows"]), "a rank held another object"
+EOF2
+}
+
+quick_broadcast_mpi_small() {
+  need_mpirun
+  local small="--ranks 2 --object-sizes 64k --rounds 1,8 --requests 4 --quiet"
+  export TMPDIR="$WORK/tmp" # Open MPI's files go with the scenario's own directory
+  mkdir -p "$TMPDIR"
+  ls /dev/shm >shm.before 2>/dev/null
+  run_gnx scenario broadcast --transport mpi $small --out bm
+  broadcast_ok bm
+  grep -q "^Over mpi (mpirun, MPI_Bcast), every rank" "$OUT" || fail "no mpi verdict: $(cat "$OUT")"
+  run_gnx scenario broadcast --transport shm $small --out bs
+  broadcast_ok bs
+  same_table bs bm || fail "the mpi run's table differs in shape from the shm run's"
+  [ ! -e bm/mpi-obs.bin ] || fail "rank 0's observations left in bm"
+  [ -z "$(ls -A "$TMPDIR")" ] || fail "Open MPI's files left in TMPDIR: $(ls -A "$TMPDIR")"
+  nothing_left
+}
+
+# Ranks whose clocks disagree by a second (as other hosts' might): the
+# offsets are corrected before any cross-rank difference, so T_transfer is
+# the copy's, not the skew (ms).
+quick_broadcast_mpi_skewed_clocks() {
+  need_mpirun
+  GNX_BC_TEST_SKEW_NS=1000000000 run_gnx scenario broadcast --transport mpi --ranks 2 \
+    --object-sizes 64k --rounds 1 --requests 4 --rate 1000 --out sk --quiet
+  broadcast_ok sk
+  "$PY" -c 'import json,sys
+t = json.load(open("sk/report.json"))["scenario"]["tables"][1]
+tr = t["rows"][0][t["columns"].index("T_transfer (ms)")]
+sys.exit(0 if 0 <= tr < 100 else "T_transfer %s ms: the clocks were not corrected" % tr)' || fail "skew"
+}
+
+quick_broadcast_mpi_unavailable() {
+  local want="mpirun is not in PATH; .* or give --transport shm"
+  "$GNX" list >list.txt 2>&1
+  if ! grep -A1 -E "^  mpi " list.txt | grep -q "NOT AVAILABLE"; then
+    mkdir -p nobin # a PATH without mpirun, for gnxbench alone
+    PATH="$WORK/nobin" "$GNX" scenario broadcast --transport mpi --out nm >nm.out 2>nm.err
+  else
+    want="this gnxbench was built without Open MPI; .* or give --transport shm"
+    "$GNX" scenario broadcast --transport mpi --out nm >nm.out 2>nm.err
+  fi
+  local rc=$?
+  [ "$rc" -eq 2 ] || fail "--transport mpi without mpirun: exit $rc, expected 2: $(cat nm.err)"
+  [ "$(wc -l <nm.err)" -eq 1 ] || fail "expected one line: $(cat nm.err)"
+  grep -qE "^gnxbench: --transport mpi: $want$" nm.err || fail "unexpected: $(cat nm.err)"
+  [ ! -e nm ] || fail "--out nm was made"
+  # auto without mpirun (or MPI): shm, named in the section and the verdict
+  mkdir -p nobin
+  PATH="$WORK/nobin" "$GNX" scenario broadcast --ranks 2 --object-sizes 64k --rounds 1 --requests 2 \
+    --out au --quiet >au.out 2>au.err || fail "auto without mpirun failed: $(cat au.err)"
+  [ "$(json_get au/report.json "r['scenario']['transport']")" = shm ] || fail "auto did not fall back to shm"
+  grep -q "^Over shm (forked processes" au.out || fail "verdict: $(cat au.out)"
+  expect_usage_error "^gnxbench: --transport: 'tcp' is not auto, shm or mpi$" \
+    scenario broadcast --transport tcp
+}
+
+# An mpirun that never starts the ranks: one clear line after
+# --mpi-timeout, not a hang, and nothing left running.
+quick_broadcast_mpi_hung_mpirun() {
+  need_mpirun
+  ls /dev/shm >shm.before 2>/dev/null
+  mkdir -p fake
+  printf '#!/bin/sh\necho "starting, never ready"\nexec sleep 60\n' >fake/mpirun
+  chmod +x fake/mpirun
+  PATH="$WORK/fake:$PATH" run_gnx scenario broadcast --transport mpi --mpi-timeout 1 --ranks 2 \
+    --object-sizes 64k --rounds 1,8 --requests 2 --out hung --quiet
+  [ "$RC" -eq 1 ] || fail "a hung mpirun: exit $RC, expected 1"
+  [ "$(grep -c 'not ready within --mpi-timeout 1 s' "$ERR")" -eq 1 ] ||
+    fail "expected one timeout line: $(cat "$ERR")"
+  grep -q "last words: starting, never ready" "$ERR" || fail "mpirun's words not quoted: $(cat "$ERR")"
+  grep -q "^Over mpi, 4 of 4 configurations were not measured" "$OUT" || fail "a verdict: $(cat "$OUT")"
+  nothing_left
+}
+
+# SIGINT during a job: exit 130, mpirun and every rank gone.
+quick_broadcast_mpi_sigint() {
+  need_mpirun
+  ls /dev/shm >shm.before 2>/dev/null
+  "$GNX" scenario broadcast --transport mpi --ranks 2 --object-sizes 2m --rounds 100 \
+    --requests 1000 --out int --quiet >int.out 2>int.err &
+  local pid=$! i
+  for i in $(seq 100); do
+    pgrep -f "scenario-rank broadcast --words 250000" >/dev/null && break
+    sleep 0.1
+  done
+  sleep 0.3
+  kill -INT "$pid"
+  wait "$pid"
+  local rc=$?
+  [ "$rc" -eq 130 ] || fail "interrupted: exit $rc, expected 130: $(cat int.err)"
+  sleep 0.3
+  nothing_left
 }
 
 run_case "$1"
