@@ -149,7 +149,7 @@ struct gnx_group {
   size_t calibration;            /* adaptive: the calibration's rounds; 0: fixed */
   double level;                  /* the intervals' coverage */
   double deadline_s;             /* when the run's time budget ends (monotonic) */
-  size_t groups_left;            /* this group and the ones after it */
+  uint64_t later_sizes;          /* the sizes of the groups after this one, summed */
   size_t index, n_groups;        /* this group's place in the run (progress) */
   struct gnx_order order;
   int failed[GNX_CLI_MAX];
@@ -797,14 +797,32 @@ static int gnx__round(struct gnx_group *g, size_t round, long r, size_t of,
   return 0;
 }
 
+/* This group's part of the time budget left, for its extra rounds. First
+ * the groups after it are kept their warm-up and calibration rounds
+ * (a round costing about in proportion to the size: this group's round,
+ * scaled), then what remains is shared in proportion to the sizes. Equal
+ * parts of what was left let the small sizes, which run first, spend what
+ * the largest needed: the main job's gnn 100k kept its 3 calibration
+ * rounds while etl 25k got 12. */
+static double gnx__group_share(const struct gnx_group *g) {
+  const struct gnx_run_config *cfg = g->cfg;
+  double round_s = 0;
+  for (size_t e = 0; e < cfg->n_engines; e++) {
+    round_s += g->run_s[e];
+  }
+  double size = g->size ? (double)g->size : 1.0, later = (double)g->later_sizes;
+  double keep = (double)(cfg->warmup + cfg->reps) * round_s * later / size;
+  double left = g->deadline_s - gnx__now_s() - keep;
+  return left > 0 ? left * size / (size + later) : 0;
+}
+
 /* Adaptive repetitions: after the calibration, the rule of
  * gnx_adapt_decide; the intervals then cover at the two looks' level. */
 static int gnx__group_extend(struct gnx_group *g) {
   const struct gnx_run_config *cfg = g->cfg;
   static double totals[GNX_CLI_MAX][GNX_REPORT_MAX_REPS];
   struct gnx_adapt_in in = {.n_engines = cfg->n_engines, .calibration = cfg->reps,
-                            .max_reps = g->cap,
-                            .share_s = (g->deadline_s - gnx__now_s()) / (double)g->groups_left,
+                            .max_reps = g->cap, .share_s = gnx__group_share(g),
                             .level = GNX_STATS_LEVEL_TWO_LOOKS};
   for (size_t e = 0; e < cfg->n_engines; e++) {
     const struct gnx_rep_outcome *o = &g->reps[e * g->cap];
@@ -847,6 +865,15 @@ static int gnx__group_measure(struct gnx_group *g) {
   return cfg->time_budget_s > 0 && !gnx_stop ? gnx__group_extend(g) : 0;
 }
 
+/* The sizes of the groups after gi, summed (for gnx__group_share). */
+static uint64_t gnx__later_sizes(const struct gnx_run_state *run, size_t gi) {
+  uint64_t sum = 0;
+  for (size_t j = gi + 1; j < run->n_groups; j++) {
+    sum += run->groups[j].size;
+  }
+  return sum;
+}
+
 /* One workload at one size (group gi): measured, its cells added, the
  * report rewritten (an interruption later loses nothing) and its table
  * printed. Returns -1 when the workload's other sizes are not to run
@@ -857,7 +884,8 @@ static int gnx__group_run(struct gnx_run_state *run, size_t gi) {
   struct gnx_group g = {.cfg = cfg, .ctrs = run->ctrs, .plan = run->plan,
                         .wl = cfg->workloads[w], .size = run->groups[gi].size, .index = gi,
                         .n_groups = run->n_groups, .deadline_s = run->t0 + cfg->time_budget_s,
-                        .groups_left = run->n_groups - gi, .faults_fired = &run->faults_fired};
+                        .later_sizes = gnx__later_sizes(run, gi),
+                        .faults_fired = &run->faults_fired};
   int rc = gnx__group_setup(run, &g, w);
   if (rc == 0) {
     rc = gnx__group_measure(&g);
