@@ -53,6 +53,7 @@
 
 #include "common/iov.h"
 #include "gnx/engine.h"
+#include "gnx/mpirun.h"
 
 static const struct gnx_option mpi_options[] = {
     {"ranks", GNX_OPT_U64, "auto",
@@ -116,8 +117,6 @@ static int mpi_model(const struct gnx_model_in *in, const struct gnx_params *cfg
 #ifdef GNX_HAVE_MPI
 
 #include <arpa/inet.h>
-#include <dirent.h>
-#include <ftw.h>
 #include <mpi.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -126,7 +125,6 @@ static int mpi_model(const struct gnx_model_in *in, const struct gnx_params *cfg
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 
@@ -847,73 +845,19 @@ static void mpi_child_env(struct mpi_job *j) {
   snprintf(tok, sizeof tok, "%016llx", (unsigned long long)j->token);
   setenv("GNX_MPI_ADDR", j->addr, 1);
   setenv("GNX_MPI_TOKEN", tok, 1);
-  if (geteuid() == 0) { /* Open MPI refuses root without both */
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 0);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);
-  }
-  /* ob1 over shared memory: MPI_Init in ~30 ms instead of ~230 (no UCX/OFI probing) */
-  setenv("OMPI_MCA_pml", "ob1", 0);
-  setenv("OMPI_MCA_btl", j->hosts ? "self,vader,tcp" : "self,vader", 0);
-  /* Under AddressSanitizer (make check-sanitize) the ranks would fail at
-   * exit on what Open MPI leaves allocated after MPI_Finalize; elsewhere
-   * the variable does nothing. */
-  setenv("LSAN_OPTIONS", "detect_leaks=0", 0);
-  if (j->tmp[0]) { /* not /dev/shm: a killed rank's segments go with this directory */
-    setenv("OMPI_MCA_btl_vader_backing_directory", j->tmp, 0);
-    setenv("OMPI_MCA_orte_tmpdir_base", j->tmp, 0);
-  }
-}
-
-static int mpi_tmp_unlink(const char *path, const struct stat *st, int type, struct FTW *f) {
-  (void)st;
-  (void)f;
-  (void)(type == FTW_DP ? rmdir(path) : unlink(path)); /* remove what can be */
-  return 0;
-}
-
-/* Directories of harnesses that were SIGKILLed (their pid is gone). */
-static void mpi_tmp_sweep(const char *base) {
-  DIR *d = opendir(base);
-  struct dirent *e;
-  while (d && (e = readdir(d)) != NULL) {
-    int pid = 0;
-    char path[512];
-    if (sscanf(e->d_name, "gnx-mpi.%d.", &pid) == 1 && pid > 0 && kill(pid, 0) < 0 &&
-        errno == ESRCH) {
-      snprintf(path, sizeof path, "%s/%s", base, e->d_name);
-      (void)nftw(path, mpi_tmp_unlink, 16, FTW_DEPTH | FTW_PHYS);
-    }
-  }
-  if (d) {
-    closedir(d);
-  }
+  gnx_mpirun_env(j->tmp, j->hosts != NULL);
 }
 
 /* One host: a private directory for Open MPI's files (named by our pid),
  * removed after the job however it ended; other hosts would not have it. */
 static int mpi_tmp_make(struct mpi_job *j) {
-  const char *base = getenv("TMPDIR");
-  base = base && *base && strlen(base) < 32 ? base : "/tmp";
-  snprintf(j->tmp, sizeof j->tmp, "%s/gnx-mpi.%d.XXXXXX", base, (int)getpid());
-  if (!j->hosts) {
-    mpi_tmp_sweep(base);
-  }
-  if (!j->hosts && !mkdtemp(j->tmp)) {
-    j->tmp[0] = '\0';
-    return gnx_run_fail(j->run, -errno, "mpi: cannot make a directory for Open MPI's files "
-                        "in %s: %s; set TMPDIR to a writable one", base, strerror(errno));
-  }
-  if (j->hosts) {
-    j->tmp[0] = '\0';
+  char base[32];
+  int rc = j->hosts ? 0 : gnx_mpirun_tmp_make(j->tmp, sizeof j->tmp, base, sizeof base);
+  if (rc < 0) {
+    return gnx_run_fail(j->run, rc, "mpi: cannot make a directory for Open MPI's files "
+                        "in %s: %s; set TMPDIR to a writable one", base, strerror(-rc));
   }
   return 0;
-}
-
-static void mpi_tmp_remove(struct mpi_job *j) {
-  if (j->tmp[0]) {
-    (void)nftw(j->tmp, mpi_tmp_unlink, 16, FTW_DEPTH | FTW_PHYS);
-    j->tmp[0] = '\0';
-  }
 }
 
 static __attribute__((noreturn)) void mpi_child_exec(struct mpi_job *j, char **argv, int out,
@@ -1354,7 +1298,7 @@ static int mpi_run(struct gnx_run *run) {
   rc = rc ? rc : mpi_consume(&j);
   rc = rc ? rc : mpi_finish(&j);
   mpi_kill(&j); /* after a failure or a stop: no rank left running */
-  mpi_tmp_remove(&j);
+  gnx_mpirun_tmp_remove(j.tmp);
   gnx_worker_exit(&j.sink);
   int fds[] = {j.fd, j.lfd, j.out_fd};
   for (size_t i = 0; i < 3; i++) {

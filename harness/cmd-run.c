@@ -797,23 +797,14 @@ static int gnx__round(struct gnx_group *g, size_t round, long r, size_t of,
   return 0;
 }
 
-/* This group's part of the time budget left, for its extra rounds. First
- * the groups after it are kept their warm-up and calibration rounds
- * (a round costing about in proportion to the size: this group's round,
- * scaled), then what remains is shared in proportion to the sizes. Equal
- * parts of what was left let the small sizes, which run first, spend what
- * the largest needed: the main job's gnn 100k kept its 3 calibration
- * rounds while etl 25k got 12. */
+/* This group's part of the time budget left (gnx_adapt_share). */
 static double gnx__group_share(const struct gnx_group *g) {
-  const struct gnx_run_config *cfg = g->cfg;
   double round_s = 0;
-  for (size_t e = 0; e < cfg->n_engines; e++) {
+  for (size_t e = 0; e < g->cfg->n_engines; e++) {
     round_s += g->run_s[e];
   }
-  double size = g->size ? (double)g->size : 1.0, later = (double)g->later_sizes;
-  double keep = (double)(cfg->warmup + cfg->reps) * round_s * later / size;
-  double left = g->deadline_s - gnx__now_s() - keep;
-  return left > 0 ? left * size / (size + later) : 0;
+  return gnx_adapt_share(g->deadline_s - gnx__now_s(), round_s, g->cfg->warmup + g->cfg->reps,
+                         (double)g->size, (double)g->later_sizes);
 }
 
 /* Adaptive repetitions: after the calibration, the rule of

@@ -120,3 +120,9 @@ void gnx_adapt_decide(const struct gnx_adapt_in *in, struct gnx_adapt_plan *out)
   out->extra = fit < (double)room ? (size_t)fit : room;
   out->why = out->extra ? (weak ? "too few repetitions" : "tied") : "no budget left";
 }
+
+double gnx_adapt_share(double left_s, double round_s, size_t rounds, double size, double later_size) {
+  size = size > 0 ? size : 1;
+  double rest = left_s - (double)rounds * round_s * later_size / size;
+  return rest > 0 ? rest * size / (size + later_size) : 0;
+}

@@ -57,4 +57,13 @@ struct gnx_adapt_plan {
  * min(max_reps - calibration, share / the round's cost) more rounds. */
 void gnx_adapt_decide(const struct gnx_adapt_in *in, struct gnx_adapt_plan *out);
 
+/* A group's share of the budget for its extra rounds: from left_s, the
+ * groups after it (later_size, their sizes summed) are first kept their
+ * `rounds` warm-up and calibration rounds, each estimated as this group's
+ * round (round_s) scaled by size; the rest is shared in proportion to the
+ * sizes. Equal parts let the small sizes, which run first, spend what the
+ * largest needed (the main job's gnn 100k kept its 3 calibration rounds
+ * while etl 25k got 12). Returns seconds, at least 0. */
+double gnx_adapt_share(double left_s, double round_s, size_t rounds, double size, double later_size);
+
 #endif

@@ -35,12 +35,11 @@
 #include <unistd.h>
 
 #if GNX_HAVE_MPI
-#include <ftw.h>
 #include <mpi.h>
 #include <poll.h>
-#include <sys/stat.h>
 #endif
 
+#include "gnx/mpirun.h"
 #include "reports/schema.h"
 #include "scenarios/scenario.h"
 
@@ -601,17 +600,7 @@ static __attribute__((noreturn)) void bc_mpi_child(const struct bc_priv *p, char
   dup2(null, 0);
   dup2(out, 1);
   dup2(out, 2);
-  if (geteuid() == 0) {
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 0);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);
-  }
-  setenv("OMPI_MCA_pml", "ob1", 0); /* MPI_Init in ~30 ms, not ~230 (no UCX/OFI probing) */
-  setenv("OMPI_MCA_btl", "self,vader", 0);
-  setenv("LSAN_OPTIONS", "detect_leaks=0", 0); /* what Open MPI keeps after MPI_Finalize */
-  if (p->tmp[0]) { /* not /dev/shm: a killed job's segments go with this directory */
-    setenv("OMPI_MCA_btl_vader_backing_directory", p->tmp, 0);
-    setenv("OMPI_MCA_orte_tmpdir_base", p->tmp, 0);
-  }
+  gnx_mpirun_env(p->tmp, 0);
   execvp(v[0], v);
   fprintf(stderr, "cannot run %s: %s\n", v[0], strerror(errno));
   _exit(127);
@@ -786,22 +775,16 @@ static int bc_mpi_one(struct bc_priv *p, const struct bc_cfg *c, struct bc_resul
   return rc;
 }
 
-static int bc_tmp_unlink(const char *path, const struct stat *st, int type, struct FTW *f) {
-  (void)st, (void)f;
-  (void)(type == FTW_DP ? rmdir(path) : unlink(path)); /* remove what can be */
-  return 0;
-}
-
 /* Around the jobs: a private directory for Open MPI's files, the absolute
  * directory rank 0 writes into, SIGINT and SIGTERM ending the job. */
 static int bc_mpi_enter(struct bc_priv *p, const char *out, struct sigaction *old) {
-  const char *base = getenv("TMPDIR");
-  base = base && *base && strlen(base) < 32 ? base : "/tmp";
-  snprintf(p->tmp, sizeof p->tmp, "%s/gnx-bcast.%d.XXXXXX", base, (int)getpid());
-  if (!mkdtemp(p->tmp) || !realpath(out, p->dir)) {
-    fprintf(stderr, "gnxbench: scenario broadcast: cannot make %s or resolve %s: %s; set TMPDIR "
-                    "to a writable directory\n", p->tmp, out, strerror(errno));
-    p->tmp[0] = '\0';
+  char base[32];
+  int rc = gnx_mpirun_tmp_make(p->tmp, sizeof p->tmp, base, sizeof base);
+  if (rc < 0 || !realpath(out, p->dir)) {
+    fprintf(stderr, "gnxbench: scenario broadcast: cannot make a directory in %s or resolve %s: "
+                    "%s; set TMPDIR to a writable directory\n", base, out,
+            strerror(rc < 0 ? -rc : errno));
+    gnx_mpirun_tmp_remove(p->tmp);
     return 1;
   }
   struct sigaction sa;
@@ -817,9 +800,7 @@ static int bc_mpi_enter(struct bc_priv *p, const char *out, struct sigaction *ol
 static void bc_mpi_leave(struct bc_priv *p, const struct sigaction *old) {
   sigaction(SIGINT, &old[0], NULL);
   sigaction(SIGTERM, &old[1], NULL);
-  if (p->tmp[0]) {
-    (void)nftw(p->tmp, bc_tmp_unlink, 16, FTW_DEPTH | FTW_PHYS);
-  }
+  gnx_mpirun_tmp_remove(p->tmp);
 }
 
 #endif /* GNX_HAVE_MPI */

@@ -2,6 +2,7 @@
 /* tests/unit/test-schedule.c: the engines' order within a round (--order)
  * and the fixed rule that gives tied groups more rounds (--time-budget),
  * on synthetic times. */
+#include <math.h>
 #include <string.h>
 
 #include "core/stats.h"
@@ -188,4 +189,15 @@ GNX_TEST(adapt_too_few_reps_runs_everyone) {
   in.failed[2] = 1;
   gnx_adapt_decide(&in, &p);
   ASSERT(p.in[0] && p.in[1] && !p.in[2]);
+}
+
+/* The later groups keep their calibration, then the rest goes by size: a
+ * group of 25k before 50k and 100k, with 40 s left, 0.2 s per round and 4
+ * rounds each: 0.2 x 4 x 150/25 = 4.8 s kept, (40 - 4.8) x 25/175 its part;
+ * the last group takes all that is left; none below 0. */
+GNX_TEST(adapt_share_keeps_later_calibrations_then_goes_by_size) {
+  ASSERT(fabs(gnx_adapt_share(40, 0.2, 4, 25e3, 150e3) - (40 - 4.8) * 25.0 / 175.0) < 1e-9);
+  ASSERT(fabs(gnx_adapt_share(7.5, 1.0, 4, 100e3, 0) - 7.5) < 1e-9);
+  ASSERT(gnx_adapt_share(3, 1.0, 4, 25e3, 100e3) == 0);
+  ASSERT(gnx_adapt_share(-1, 0.1, 4, 25e3, 0) == 0);
 }
