@@ -129,7 +129,7 @@ done
 rm -f "$OUT/last.json"
 
 "$PY" - "$TSV" "$THREADS" "$started" "$(cut -d' ' -f1 /proc/loadavg)" <<'EOF' | tee "$OUT/plain.md" || status=1
-import csv, statistics, sys
+import csv, math, statistics, sys
 tsv, threads, started, load = sys.argv[1:5]
 print("bench/plain.sh: started %s, ended at load average %s" % (started, load))
 print()
@@ -147,6 +147,24 @@ def med(w, n, impl):
 def low(w, n, impl):
     v = [float(r["ms"]) for r in cells.get((w, n, impl), []) if r["ms"] != "nan"]
     return min(v) if v else None
+
+def by_round(w, n, impl):
+    return {r["round"]: float(r["ms"]) for r in cells.get((w, n, impl), []) if r["ms"] != "nan"}
+
+def paired(w, n, num, den):
+    # the ratio num / den in each round both ran, its median, and the
+    # narrowest order-statistics interval covering the median at >= 95 %
+    # (docs/statistics.md; [min, max] of 7 rounds covers 98.4 %)
+    a, b = by_round(w, n, num), by_round(w, n, den)
+    q = sorted(a[k] / b[k] for k in a if k in b and b[k] > 0)
+    m = len(q)
+    if m == 0:
+        return None
+    cov = lambda j: 1 - 2 * sum(math.comb(m, i) for i in range(j)) / 2 ** m
+    j = 0
+    while j + 1 <= (m - 1) // 2 and cov(j + 1) >= 0.95:
+        j += 1
+    return statistics.median(q), q[j], q[m - 1 - j], cov(j)
 
 def label(n):
     return "%gk" % (n / 1000) if n % 1000 == 0 else str(n)
@@ -188,17 +206,20 @@ for w in works:
         if g and p:
             (gt, gi), (pt, pi) = min(g), min(p)
             lo = min(low(w, n, i) for i in plain) / min(low(w, n, i) for i in gnx)
-            ratios.append((w, n, gi, gt, pi, pt, pt / gt, TARGET[w](n), lo))
+            ratios.append((w, n, gi, gt, pi, pt, pt / gt, TARGET[w](n), lo, paired(w, n, pi, gi)))
 print()
 print("ratio = best plain median / best gnxbench median (1.0x: as fast; higher: gnxbench faster);")
-print("of minima: the same on each implementation's fastest round (less hit by other load)")
+print("of minima: the same on each implementation's fastest round (less hit by other load);")
+print("round by round: the median of the two's ratio in each round, with its interval (coverage);")
+print("missed: below the target, shown when the whole interval is (else the rounds cannot tell)")
 print()
-print("| workload | size | best gnxbench | best plain | ratio | target | | ratio of minima |")
-print("|---|---:|---|---|---:|---:|---|---:|")
-for w, n, gi, gt, pi, pt, q, t, lo in ratios:
-    print("| %s | %s | %s %.1f ms | %s %.1f ms | %.2fx | %.2fx | %s | %.2fx |" %
-          (w, label(n), gi[len("gnxbench-"):], gt, pi[len("plain-"):], pt, q, t,
-           "met" if q >= t else "missed", lo))
+print("| workload | size | best gnxbench | best plain | ratio | target | | ratio of minima | round by round |")
+print("|---|---:|---|---|---:|---:|---|---:|---|")
+for w, n, gi, gt, pi, pt, q, t, lo, pr in ratios:
+    verdict = "met" if q >= t else "missed" + (", shown" if pr and pr[2] < t else ", not shown")
+    rr = "%.2fx [%.2f, %.2f] (%.1f %%)" % (pr[0], pr[1], pr[2], 100 * pr[3]) if pr else "-"
+    print("| %s | %s | %s %.1f ms | %s %.1f ms | %.2fx | %.2fx | %s | %.2fx | %s |" %
+          (w, label(n), gi[len("gnxbench-"):], gt, pi[len("plain-"):], pt, q, t, verdict, lo, rr))
 print()
 if bad:
     print("results: %d differ from gnxbench serial's:" % len(bad))
