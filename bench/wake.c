@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* bench/wake.c: how long does a thread take to run once released, when it
  * slept on a condition variable, against one that yielded the CPU while it
- * waited? Issue 18: in ETL traces an engine's second worker sometimes began
- * its first item 1-4 ms after the first (async in 8 of 8 runs, procpool in
- * 3 of 8, 2026-12-03), and gates that yield instead of sleeping were tried
- * against that; the walls did not move. This program says why: a yielding
+ * waited? Issue 18: in ETL traces procpool's second worker began its
+ * first item 1-4 ms after the first in 3 of 8 runs (2026-12-03), and gates
+ * that yield instead of sleeping were tried against that; the walls did
+ * not move. This program says why: a yielding
  * waiter runs about 1 us after its release instead of 13-27 us, but both
  * kinds see releases of 1-4 ms now and then, at the same rate of about 1 in
  * 100 (the host preempting the vCPU, not the guest's idle), which no gate
- * can avoid. Figures: docs/benchmarks.md, "Plain comparators".
+ * can avoid. Figures: docs/benchmarks.md, "ETL's last few percent".
  *
  *   cc -O2 -pthread bench/wake.c -o wake && ./wake [ROUNDS] [IDLE_MS]
  *
