@@ -308,6 +308,42 @@ GNX_TEST(inflation_with_page_faults_names_them) {
   json_decref(ser);
 }
 
+/* Each worker counted f page faults (its perf_event counter). */
+static void set_worker_faults(json_t *cell, long long f) {
+  size_t i, k;
+  json_t *r, *w;
+  json_array_foreach(json_object_get(cell, "reps"), i, r) {
+    json_array_foreach(json_object_get(r, "workers"), k, w) {
+      json_object_set_new(w, "counters", json_pack("{s:I}", "page_faults", (json_int_t)f));
+    }
+  }
+}
+
+GNX_TEST(page_faults_are_the_workers_own_where_counted) {
+  /* getrusage also counts forks and a rank's start-up, outside the
+   * stages: where every worker counted its faults, their sum is used */
+  static const struct st s[] = {{"gen", 2, 0, 0, 0}, {"s1", 2, 0, 0, 0}, {"s2", 16, 0, 0, 0},
+                                {"s3", 2, 0, 0, 0}, {"sink", 0, 10, 0, 0}};
+  static const int roles[] = {4, -1, -1};
+  static const double w[] = {11, 11, 11};
+  json_t *ser = serial_cell();
+  json_t *pp = cell("procpool", w, 3, 0, s, 5, roles, 3);
+  set_faults(ser, 2400);
+  set_faults(pp, 19200);
+  set_worker_faults(ser, 20);
+  set_worker_faults(pp, 300);
+  struct gnx_cell_an c;
+  ASSERT_OK(gnx_cell_analyse(pp, ser, NULL, 2, 2e-6, &c));
+  ASSERT_NEAR(c.faults, 900, 1e-9);
+  ASSERT_NEAR(c.serial_faults, 20 * (double)json_array_size(json_object_get(
+                                    json_array_get(json_object_get(ser, "reps"), 0), "workers")),
+              1e-9);
+  ASSERT(strstr(c.verdict, "page faults explain") == NULL); /* fewer than 1000 more */
+  gnx_cell_an_free(&c);
+  json_decref(pp);
+  json_decref(ser);
+}
+
 static void analyse_report(json_t *results, struct gnx_analysis *a) {
   json_t *report = json_pack("{s:{s:i}, s:o}", "context", "cpus_allowed", 2, "results", results);
   char why[256];
