@@ -797,6 +797,24 @@ static size_t mpi_argv_place(const struct mpi_job *j, char **v, size_t n) {
   return n;
 }
 
+/* With --hosts, the harness's BLAS and OpenMP settings go to every rank as
+ * -x NAME=VALUE. A rank that mpirun starts on another host, through the
+ * daemon that ssh started there, gets only the OMPI_* and -x variables, not
+ * the harness's environment (on one host the ranks inherit mpirun's). Found
+ * across two hosts (bench/hosts.sh): without OPENBLAS_CORETYPE the remote
+ * ranks' OpenBLAS chose another kernel, and gnn's results differed from
+ * serial's, which the harness computed with it; any cluster whose login
+ * node sets such a variable in the shell would fail the same way. */
+static int mpi_env_forwarded(const char *e) {
+  static const char *const pre[] = {"OPENBLAS_", "GOTO_", "OMP_"};
+  for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
+    if (strncmp(e, pre[i], strlen(pre[i])) == 0 && strchr(e, '=')) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
 /* mpirun's command line: gnxbench's options, then --mpi-args (Open MPI
  * lets a later option win), then this binary in rank mode. *pool holds the
  * split --mpi-args. */
@@ -807,8 +825,12 @@ static char **mpi_argv(struct mpi_job *j, char **pool) {
   while (cell[n_cell]) {
     n_cell++;
   }
+  size_t n_env = 0;
+  for (char **e = environ; j->hosts && e && *e; e++) {
+    n_env += (size_t)mpi_env_forwarded(*e);
+  }
   *pool = strdup(extra ? extra : "");
-  char **v = calloc(32 + n_cell + (*pool ? strlen(*pool) : 0), sizeof *v);
+  char **v = calloc(32 + n_cell + 2 * n_env + (*pool ? strlen(*pool) : 0), sizeof *v);
   if (!v || !*pool) {
     free(v);
     return NULL;
@@ -823,6 +845,13 @@ static char **mpi_argv(struct mpi_job *j, char **pool) {
   const char *xs[] = {"-x", "GNX_MPI_ADDR", "-x", "GNX_MPI_TOKEN"};
   for (size_t i = 0; i < 4; i++) {
     v[n++] = (char *)xs[i];
+  }
+  for (char **e = environ; j->hosts && e && *e && n_env; e++) { /* before --mpi-args: theirs win */
+    if (mpi_env_forwarded(*e)) {
+      v[n++] = "-x";
+      v[n++] = *e;
+      n_env--;
+    }
   }
   char *save = NULL;
   for (char *t = strtok_r(*pool, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {

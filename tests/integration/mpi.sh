@@ -147,6 +147,24 @@ assert lo > -5000 and hi < wall_us + 5000, (lo, hi, wall_us)
 EOF
 }
 
+# Across two hosts that are network namespaces of this machine, each with
+# its own sshd (bench/hosts.sh --quick): mpirun's daemons started over ssh,
+# the ranks on both, serial's results, the clocks, a killed rank. Skips
+# (77) unless root with `ip netns`, sshd and Open MPI; `timeout` ends it
+# with SIGTERM well before the test's limit, so its trap removes what it
+# made (and its watcher does after a SIGKILL).
+slow_mpi_across_hosts() {
+  need_mpirun
+  timeout -s TERM 240 bash "$GNX_SRC/bench/hosts.sh" --quick --gnx "$GNX" >hosts.log 2>&1
+  rc=$?
+  [ "$rc" -eq 77 ] && skip "$(grep SKIP hosts.log)"
+  [ "$rc" -eq 0 ] || fail "bench/hosts.sh --quick exited $rc: $(tail -n 20 hosts.log)"
+  grep -q "ranks mpi.r0@gnxh1, mpi.r1@gnxh1, mpi.r2@gnxh2" hosts.log ||
+    fail "ranks not on both hosts: $(cat hosts.log)"
+  ! ip netns list | grep -qE "^gnxh[12]( |$)" || fail "namespaces left behind: $(ip netns list)"
+  ! ip -o link | grep -qE ": gnx(br0|v[12])[:@]" || fail "links left behind"
+}
+
 # Listed with its options; where Open MPI is absent, as unavailable with the
 # packages to install, and naming it is a usage error that says so.
 quick_mpi_listed() {
