@@ -95,17 +95,42 @@ static int gnx__median_rep(const json_t *cell) {
 
 static int gnx__median_rep(const json_t *cell);
 
-double gnx_cell_rep_median(const json_t *cell, const char *obj, const char *key) {
+/* The median over the cell's successful repetitions of value(rep), leaving
+ * out the NAN ones; *missing (when not NULL) counts those. */
+typedef double (*gnx__rep_value_fn)(const json_t *rep, const void *arg);
+
+static double gnx__reps_median(const json_t *cell, gnx__rep_value_fn value, const void *arg,
+                               size_t *missing) {
   double x[1024];
-  size_t n = 0, i;
+  size_t n = 0, skipped = 0, i;
   json_t *rep;
   json_array_foreach(json_object_get(cell, GNX_F_REPS), i, rep) {
-    const json_t *v = json_object_get(obj ? json_object_get(rep, obj) : rep, key);
-    if (gnx_jbool(rep, GNX_F_OK, 0) && json_is_number(v) && n < 1024) {
-      x[n++] = json_number_value(v);
+    double v = gnx_jbool(rep, GNX_F_OK, 0) ? value(rep, arg) : NAN;
+    if (!isnan(v) && n < 1024) {
+      x[n++] = v;
+    } else if (gnx_jbool(rep, GNX_F_OK, 0)) {
+      skipped++;
     }
   }
+  if (missing) {
+    *missing = skipped;
+  }
   return gnx__median(x, n);
+}
+
+struct gnx__field {
+  const char *obj, *key;
+};
+
+static double gnx__rep_field(const json_t *rep, const void *arg) {
+  const struct gnx__field *f = arg;
+  const json_t *v = json_object_get(f->obj ? json_object_get(rep, f->obj) : rep, f->key);
+  return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+double gnx_cell_rep_median(const json_t *cell, const char *obj, const char *key) {
+  const struct gnx__field f = {obj, key};
+  return gnx__reps_median(cell, gnx__rep_field, &f, NULL);
 }
 
 /* Serial's cost of stage s from its profile: per item the cheapest of its
@@ -289,21 +314,16 @@ static void gnx__stage_cpu(struct gnx_cell_an *c, const json_t *workers) {
  * an mpi rank's whole start-up (GNN 100k: 7952 more than serial's under
  * procpool, where its two workers counted about 300 each), which is not
  * time inside the stages that the faults are asked to explain. */
-static double gnx__rep_worker_faults(const json_t *rep) {
+static double gnx__rep_worker_faults(const json_t *rep, const void *arg) {
+  (void)arg;
   const json_t *workers = json_object_get(rep, GNX_F_WORKERS);
-  double sum = 0;
+  double sum = json_array_size(workers) ? 0 : NAN;
   size_t i;
   json_t *w;
-  if (json_array_size(workers) == 0) {
-    return NAN;
-  }
   json_array_foreach(workers, i, w) {
     const json_t *f =
         json_object_get(json_object_get(w, GNX_F_COUNTERS), gnx_sw_ctr_name(GNX_SW_FAULTS));
-    if (!json_is_number(f) || json_number_value(f) < 0) {
-      return NAN;
-    }
-    sum += json_number_value(f);
+    sum += json_is_number(f) && json_number_value(f) >= 0 ? json_number_value(f) : NAN;
   }
   return sum;
 }
@@ -311,22 +331,9 @@ static double gnx__rep_worker_faults(const json_t *rep) {
 /* The median repetition's faults by the workers' counters where every
  * repetition has them, else by getrusage. */
 static double gnx__cell_faults(const json_t *cell) {
-  double x[1024];
-  size_t n = 0, i;
-  json_t *rep;
-  json_array_foreach(json_object_get(cell, GNX_F_REPS), i, rep) {
-    if (!gnx_jbool(rep, GNX_F_OK, 0)) {
-      continue;
-    }
-    double f = gnx__rep_worker_faults(rep);
-    if (isnan(f)) {
-      return gnx_cell_rep_median(cell, NULL, GNX_F_MINFLT);
-    }
-    if (n < 1024) {
-      x[n++] = f;
-    }
-  }
-  return n ? gnx__median(x, n) : gnx_cell_rep_median(cell, NULL, GNX_F_MINFLT);
+  size_t missing;
+  double m = gnx__reps_median(cell, gnx__rep_worker_faults, NULL, &missing);
+  return missing || isnan(m) ? gnx_cell_rep_median(cell, NULL, GNX_F_MINFLT) : m;
 }
 
 int gnx_cell_analyse(const json_t *cell, const json_t *serial, const struct gnx_tfile *t,
