@@ -52,4 +52,8 @@ void gnx_pin_plan_free(struct gnx_pin_plan *p);
 void gnx_pin_worker_bind(struct gnx_worker *w);
 void gnx_pin_worker_unbind(struct gnx_worker *w);
 
+/* Unpinned: move the calling worker to a CPU of its own for its start,
+ * keeping its mask (what gnx_pin_worker_bind does without a plan). */
+void gnx_pin_worker_spread(struct gnx_worker *w);
+
 #endif

@@ -50,7 +50,7 @@ struct gnx_pipe {
   pthread_mutex_t gate_mu;
   pthread_cond_t gate_cv;
   unsigned arrived;
-  int open;
+  _Atomic int open; /* written under gate_mu, read without it at the gate */
 
   /* Set once the run failed (recorded by gnx_run_fail): everyone stops. */
   _Atomic int failed;
@@ -340,10 +340,18 @@ static int gnx__pipe_exec(struct gnx_pipe *p, struct gnx_worker *w, unsigned s, 
   return rc;
 }
 
+static int gnx__gate_is_open(void *p) { return atomic_load(&((struct gnx_pipe *)p)->open); }
+
+/* Arrive, then yield until the gate opens (see GNX_GATE_SPIN_NS). */
 static void gnx__gate_pass(struct gnx_pipe *p) {
   pthread_mutex_lock(&p->gate_mu);
   p->arrived++;
   pthread_cond_broadcast(&p->gate_cv);
+  pthread_mutex_unlock(&p->gate_mu);
+  if (gnx_yield_until(gnx__gate_is_open, p, GNX_GATE_SPIN_NS)) {
+    return;
+  }
+  pthread_mutex_lock(&p->gate_mu);
   while (!p->open) {
     pthread_cond_wait(&p->gate_cv, &p->gate_mu);
   }

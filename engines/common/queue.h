@@ -12,6 +12,7 @@
 #define GNX_ENGINES_QUEUE_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -60,6 +61,27 @@ static inline int gnx_spin_until(int (*done)(void *), void *arg, uint64_t ns) {
     if ((k & 63) == 0 && gnx_now_ns() >= end) {
       return done(arg);
     }
+  }
+}
+
+/* How long a worker at a start gate yields before it sleeps. Asleep, it is
+ * woken by whoever opens the gate onto that thread's CPU, behind it, while
+ * another CPU idles until the next balancing tick (1-4 ms on the 2-vCPU
+ * VM); yielding, it keeps its own CPU (gnx_pin_worker_spread put it there)
+ * and still lets a thread that shares the CPU run. Workers arrive within
+ * about 0.1 ms of each other, so the bound is rarely reached. */
+#define GNX_GATE_SPIN_NS 10000000ull
+
+/* Yield the CPU until done(arg) is nonzero or ns have passed; returns
+ * done's last value. */
+static inline int gnx_yield_until(int (*done)(void *), void *arg, uint64_t ns) {
+  uint64_t end = gnx_now_ns() + ns;
+  for (;;) {
+    int d = done(arg);
+    if (d || gnx_now_ns() >= end) {
+      return d;
+    }
+    sched_yield();
   }
 }
 

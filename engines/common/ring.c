@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/queue.h"
 #include "common/ring.h"
 
 /* Sleep at most this long per wait before asking `poll` whether to give up. */
@@ -69,14 +70,6 @@ static void gnx__futex_wake_all(_Atomic uint32_t *word) {
   (void)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-static inline void gnx__cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#endif
-}
-
 /* Wait until *word == want: spin briefly, then sleep in slices of
  * GNX_RING_POLL_NS, calling poll after each slice. Returns 0 or poll's value.
  * *waited is set when the caller had to wait at all (for the trace). */
@@ -89,7 +82,7 @@ static int gnx__ring_wait(_Atomic uint32_t *word, _Atomic uint32_t *waiters, uin
   *waited = 1;
   uint64_t spin_end = gnx_now_ns() + spin_ns;
   for (unsigned k = 0; spin_ns; k++) {
-    gnx__cpu_relax();
+    gnx_cpu_relax();
     if (atomic_load_explicit(word, memory_order_acquire) == want) {
       return 0;
     }
@@ -193,10 +186,17 @@ int gnx_ring_gate_open(struct gnx_ring *r, unsigned n, struct gnx_run *run,
   return 0;
 }
 
+static int gnx__ring_gate_is_open(void *r) {
+  return atomic_load(&((struct gnx_ring *)r)->gate_open) != 0;
+}
+
 int gnx_ring_gate_arrive_and_wait(struct gnx_ring *r, gnx_ring_poll_fn poll, void *arg) {
   atomic_fetch_add(&r->gate_arrived, 1);
   if (atomic_load(&r->gate_waiters)) {
     gnx__futex_wake_all(&r->gate_arrived);
+  }
+  if (gnx_yield_until(gnx__ring_gate_is_open, r, GNX_GATE_SPIN_NS)) {
+    return 0;
   }
   int waited = 0;
   return gnx__ring_wait(&r->gate_open, &r->gate_waiters, 1, 0, poll, arg, &waited);

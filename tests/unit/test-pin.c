@@ -215,3 +215,40 @@ GNX_TEST(pin_none_leaves_rest_unchanged) {
   }
   gnx_run_result_free(&res);
 }
+
+/* Unpinned, worker i starts on the (i mod n)-th CPU it may use
+ * (gnx_pin_worker_spread: workers woken together otherwise queue on one
+ * CPU), and nobody keeps a narrowed mask: the harness thread has its own
+ * back. */
+static void check_spread(const char *eng) {
+  cpu_set_t before, after;
+  ASSERT_OK(sched_getaffinity(0, sizeof before, &before));
+  int n = CPU_COUNT(&before), cpus[CPU_SETSIZE], k = 0;
+  if (n < 2) {
+    GNX_SKIP("one CPU allowed: nothing to spread over");
+  }
+  for (int c = 0; c < CPU_SETSIZE; c++) {
+    if (CPU_ISSET(c, &before)) {
+      cpus[k++] = c;
+    }
+  }
+  struct gnx_pin_plan plan;
+  struct gnx_run_result res;
+  ASSERT_OK(run_pinned(eng, GNX_PIN_NONE, &plan, &res));
+  for (uint32_t w = 0; w < res.trace.n_workers; w++) {
+    const struct gnx_trace_worker *tw = res.trace.workers[w];
+    if (tw->index < 0) {
+      continue;
+    }
+    printf("%s %s (worker %d): began on %d\n", eng, tw->name, tw->index, tw->cpu_begin);
+    ASSERT_EQ_INT(tw->cpu_begin, cpus[tw->index % n]);
+  }
+  ASSERT_OK(sched_getaffinity(0, sizeof after, &after));
+  ASSERT(CPU_EQUAL(&before, &after));
+  gnx_run_result_free(&res);
+  gnx_pin_plan_free(&plan);
+}
+
+GNX_TEST(unpinned_threads_start_on_cpus_of_their_own) { check_spread("threads"); }
+GNX_TEST(unpinned_processes_start_on_cpus_of_their_own) { check_spread("procpool"); }
+GNX_TEST(unpinned_async_pool_threads_start_on_cpus_of_their_own) { check_spread("async"); }
