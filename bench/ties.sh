@@ -6,6 +6,9 @@
 # Prints per run the wall time and how the six recommendations ended:
 # separated, equivalent within 5 %, or a tie (docs/statistics.md).
 #   bench/ties.sh [ROUNDS] [OUT]
+#   environment: FIXED_REPS (default 3), the fixed mode's repetitions: set
+#   it so that the fixed runs take as long as the adaptive ones to compare
+#   the two rules at equal cost
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GNX=${GNX:-build/dev/gnxbench}
@@ -25,7 +28,7 @@ printf '| run | mode | wall | ties | equivalent | separated |\n|---:|---|---:|--
 for r in $(seq 1 "$ROUNDS"); do
   for mode in fixed adaptive; do
     opts=()
-    [ "$mode" = fixed ] && opts=(--time-budget 0)
+    [ "$mode" = fixed ] && opts=(--time-budget 0 --reps "${FIXED_REPS:-3}")
     t0=$(date +%s.%N)
     "$GNX" --engines all --sizes 25k,50k,100k "${opts[@]}" --quiet --out "$OUT/$mode-$r" >/dev/null
     t1=$(date +%s.%N)

@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/bufcache.h"
 #include "gnx/buf.h"
 
 /* Under AddressSanitizer every buffer stays malloc's: mappings would escape
@@ -39,6 +40,7 @@
 #define GNX_BUF_CACHE_N 64                   /* mappings kept */
 #define GNX_BUF_CACHE_MAX ((size_t)1 << 30)  /* bytes kept, at most */
 #define GNX_BUF_PAGE ((size_t)4096)
+#define GNX_BUF_MADE_N 8 /* mapping sizes remembered for gnx_buf_maps_take */
 
 struct gnx__map {
   void *p;
@@ -53,6 +55,7 @@ static struct {
   size_t bytes;    /* sum of e[].bytes */
   size_t resident; /* sum of e[].resident */
   size_t idle_low; /* the least resident bytes kept since gnx_buf_cache_mark() */
+  uint64_t made[GNX_BUF_MADE_N]; /* sizes of the mappings made (gnx_buf_maps_take) */
 } gnx__cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static pthread_once_t gnx__cache_once = PTHREAD_ONCE_INIT;
@@ -65,18 +68,46 @@ static void gnx__cache_forget(void) {
   pthread_mutex_init(&gnx__cache.mu, NULL);
   gnx__cache.n = 0;
   gnx__cache.bytes = gnx__cache.resident = gnx__cache.idle_low = 0;
+  memset(gnx__cache.made, 0, sizeof gnx__cache.made);
 }
 
 static void gnx__cache_init(void) {
   (void)pthread_atfork(gnx__cache_lock, gnx__cache_unlock, gnx__cache_forget);
 }
 
-static void *gnx__map_new(size_t bytes) {
+static void *gnx__map_make(size_t bytes) {
   void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   if (p == MAP_FAILED) {
     return NULL;
   }
   (void)madvise(p, bytes, MADV_DONTFORK); /* failing, it is only slower */
+  return p;
+}
+
+/* Remember a mapping of `bytes` made, or one of `old` bytes grown to it:
+ * the largest GNX_BUF_MADE_N sizes. */
+static void gnx__made_note(size_t old, size_t bytes) {
+  gnx__cache_lock();
+  uint64_t *m = gnx__cache.made;
+  unsigned k = 0;
+  for (unsigned i = 0; i < GNX_BUF_MADE_N; i++) {
+    if (old && m[i] == old) {
+      k = i;
+      break;
+    }
+    k = m[i] < m[k] ? i : k; /* else the smallest (an empty slot is 0) */
+  }
+  if (m[k] < bytes) {
+    m[k] = bytes;
+  }
+  gnx__cache_unlock();
+}
+
+static void *gnx__map_new(size_t bytes) {
+  void *p = gnx__map_make(bytes);
+  if (p) {
+    gnx__made_note(0, bytes);
+  }
   return p;
 }
 
@@ -129,10 +160,9 @@ static size_t gnx__map_resident(void *p, size_t bytes) {
   return in;
 }
 
-/* Keep a mapping for the next buffer, or unmap it when the cache is full. */
-static void gnx__map_put(void *p, size_t bytes) {
-  pthread_once(&gnx__cache_once, gnx__cache_init);
-  size_t resident = gnx__map_resident(p, bytes);
+/* Keep a mapping (resident bytes of it in memory) for the next buffer, or
+ * unmap it when the cache is full. Returns whether it was kept. */
+static int gnx__map_keep(void *p, size_t bytes, size_t resident) {
   gnx__cache_lock();
   int kept = gnx__cache.n < GNX_BUF_CACHE_N && gnx__cache.bytes + bytes <= GNX_BUF_CACHE_MAX;
   if (kept) {
@@ -144,6 +174,12 @@ static void gnx__map_put(void *p, size_t bytes) {
   if (!kept) {
     munmap(p, bytes);
   }
+  return kept;
+}
+
+static void gnx__map_put(void *p, size_t bytes) {
+  pthread_once(&gnx__cache_once, gnx__cache_init);
+  (void)gnx__map_keep(p, bytes, gnx__map_resident(p, bytes));
 }
 
 static int gnx__is_map(const struct gnx_buf *b) { return b->cap >= GNX_BUF_MAP_MIN; }
@@ -169,6 +205,7 @@ static int gnx__map_grow(struct gnx_buf *b, size_t want) {
   if (p == MAP_FAILED) {
     return -ENOMEM;
   }
+  gnx__made_note(b->cap, want);
   b->data = p;
   b->cap = want;
   return 0;
@@ -272,4 +309,40 @@ void gnx_buf_cache_drop(void) {
   gnx__cache.n = 0;
   gnx__cache.bytes = gnx__cache.resident = gnx__cache.idle_low = 0;
   gnx__cache_unlock();
+}
+
+static int gnx__cmp_desc(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+void gnx_buf_maps_take(uint64_t *sizes, unsigned n) {
+  pthread_once(&gnx__cache_once, gnx__cache_init);
+  uint64_t m[GNX_BUF_MADE_N];
+  gnx__cache_lock();
+  memcpy(m, gnx__cache.made, sizeof m);
+  memset(gnx__cache.made, 0, sizeof gnx__cache.made);
+  gnx__cache_unlock();
+  qsort(m, GNX_BUF_MADE_N, sizeof *m, gnx__cmp_desc);
+  for (unsigned i = 0; i < n; i++) {
+    sizes[i] = i < GNX_BUF_MADE_N ? m[i] : 0;
+  }
+}
+
+void gnx_buf_cache_prefill(const uint64_t *sizes, unsigned n) {
+  pthread_once(&gnx__cache_once, gnx__cache_init);
+  for (unsigned i = 0; i < n; i++) {
+    size_t bytes = (size_t)sizes[i];
+    if (bytes < GNX_BUF_MAP_MIN || bytes % GNX_BUF_PAGE) {
+      continue; /* none, or not a size this file maps */
+    }
+    void *p = gnx__map_make(bytes);
+    if (!p) {
+      return; /* only slower */
+    }
+    gnx__made_note(0, bytes); /* the next run's worker makes it again */
+    if (!gnx__map_keep(p, bytes, bytes)) { /* populated: all of it resident */
+      return;
+    }
+  }
 }

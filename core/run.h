@@ -22,6 +22,12 @@ struct gnx_run_core {
    * the foreground consumer's CPU per item, spun after each sink_put. */
   uint64_t gil_mask;
   uint64_t consumer_ns;
+  /* Set by the runner: per worker index (n_buf_maps of them), the buffer
+   * sizes its process mapped in the engine's previous run of this cell
+   * (gnx_trace_worker.buf_maps), for a forked worker to make at its start;
+   * NULL when there was none. */
+  const uint64_t (*buf_maps)[GNX_TRACE_BUF_MAPS];
+  unsigned n_buf_maps;
 };
 
 /* Attach core to run, empty its failure record, open the sink and stamp

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "gnx/engine.h"
+#include "core/bufcache.h"
 #include "core/counters.h"
 #include "core/gil.h"
 #include "core/pin.h"
+#include "core/run.h"
 
 static int gnx__worker_add(struct gnx_worker *w, struct gnx_run *run, int index,
                            const char *name, unsigned lo, unsigned hi, int role) {
@@ -45,6 +47,18 @@ int gnx_worker_init_transport(struct gnx_worker *w, struct gnx_run *run, int ind
   return gnx__worker_add(w, run, index, name, sink + 1, sink, GNX_ROLE_TRANSPORT);
 }
 
+static int gnx__worker_forked(const struct gnx_worker *w) { return getpid() != w->run->main_pid; }
+
+/* A forked worker makes, before its start gate, the buffers its process
+ * mapped in its first items last run (core/bufcache.h). */
+static void gnx__worker_prefill(const struct gnx_worker *w) {
+  const struct gnx_run_core *core = w->run->core;
+  if (gnx__worker_forked(w) && core && core->buf_maps && w->index >= 0 &&
+      (unsigned)w->index < core->n_buf_maps) {
+    gnx_buf_cache_prefill(core->buf_maps[w->index], GNX_TRACE_BUF_MAPS);
+  }
+}
+
 int gnx_worker_enter(struct gnx_worker *w) {
   const struct gnx_workload *wl = w->run->wl;
   char comm[16]; /* prctl keeps 15 characters */
@@ -69,6 +83,7 @@ int gnx_worker_enter(struct gnx_worker *w) {
                           wl->stages[s].name, gnx_strerror(rc));
     }
   }
+  gnx__worker_prefill(w);
   /* after the states are made: the worker's counters cover its work */
   gnx_counters_worker_begin(w);
   return 0;
@@ -135,6 +150,9 @@ void gnx_worker_exit(struct gnx_worker *w) {
   const struct gnx_workload *wl = w->run->wl;
   if (w->tw) {
     gnx_counters_worker_end(w);
+    if (gnx__worker_forked(w)) { /* for the next run's gnx__worker_prefill */
+      gnx_buf_maps_take(w->tw->buf_maps, GNX_TRACE_BUF_MAPS);
+    }
     w->tw->cpu_end = sched_getcpu();
     gnx_pin_worker_unbind(w);
   }

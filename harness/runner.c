@@ -75,6 +75,41 @@ void gnx_runner_set_probe(const struct gnx_counters *c, const struct gnx_pin_pla
   gnx__pin = pin;
 }
 
+/* Per engine, the buffer sizes its forked workers mapped in its last run of
+ * a cell (a workload's shared state and item count), for the next run of
+ * the same cell to make before its start gate (core/bufcache.h). */
+#define GNX_BUF_MAPS_ENGINES 16
+#define GNX_BUF_MAPS_WORKERS 64
+static struct gnx__buf_maps {
+  const struct gnx_engine *e;
+  const void *shared;
+  uint64_t items;
+  uint64_t maps[GNX_BUF_MAPS_WORKERS][GNX_TRACE_BUF_MAPS];
+} gnx__buf_maps[GNX_BUF_MAPS_ENGINES];
+
+static struct gnx__buf_maps *gnx__buf_maps_of(const struct gnx_engine *e) {
+  for (unsigned i = 0; i < GNX_BUF_MAPS_ENGINES; i++) {
+    if (gnx__buf_maps[i].e == e || !gnx__buf_maps[i].e) {
+      return &gnx__buf_maps[i];
+    }
+  }
+  return NULL;
+}
+
+static void gnx__buf_maps_keep(struct gnx__buf_maps *m, const struct gnx_engine *e,
+                               const void *shared, uint64_t items, const struct gnx_trace *t) {
+  memset(m, 0, sizeof *m);
+  m->e = e;
+  m->shared = shared;
+  m->items = items;
+  for (uint32_t i = 0; i < t->n_workers; i++) {
+    const struct gnx_trace_worker *tw = t->workers[i];
+    if (tw->index >= 0 && tw->index < GNX_BUF_MAPS_WORKERS) {
+      memcpy(m->maps[tw->index], tw->buf_maps, sizeof tw->buf_maps);
+    }
+  }
+}
+
 static double gnx__tv_s(struct timeval tv) { return (double)tv.tv_sec + tv.tv_usec / 1e6; }
 
 int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_params,
@@ -122,10 +157,18 @@ int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_
   rc = gnx_run_begin(&run, &core);
   core.gil_mask = gnx__gil_mask;
   core.consumer_ns = gnx__consumer_ns;
+  struct gnx__buf_maps *maps = gnx__buf_maps_of(e);
+  if (maps && maps->e == e && maps->shared == shared && maps->items == info->items) {
+    core.buf_maps = (const uint64_t(*)[GNX_TRACE_BUF_MAPS])maps->maps;
+    core.n_buf_maps = GNX_BUF_MAPS_WORKERS;
+  }
   if (rc == 0) {
     rc = e->run(&run);
   }
   rc = gnx_run_end(&run, rc, &res->summary);
+  if (maps) {
+    gnx__buf_maps_keep(maps, e, shared, info->items, &res->trace);
+  }
   gnx_run_ctr_stop(&ctr);
   getrusage(RUSAGE_SELF, &s1);
   getrusage(RUSAGE_CHILDREN, &c1);

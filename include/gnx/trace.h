@@ -43,6 +43,7 @@ struct gnx_span {
 /* Per-worker counter slots: 4 software (task-clock ns, context switches,
  * CPU migrations, page faults) then up to 8 PAPI events (harness/counters.h). */
 #define GNX_TRACE_WCTR_MAX 12
+#define GNX_TRACE_BUF_MAPS 8
 
 struct gnx_trace_worker {
   char name[GNX_TRACE_NAME_MAX]; /* "transform.0", "procpool.w1" */
@@ -62,6 +63,10 @@ struct gnx_trace_worker {
   int32_t bind_err;              /* 0, or -errno from the bind */
   uint32_t ctr_src;              /* bit i: wctr[i] from perf_event, else rusage */
   int64_t wctr[GNX_TRACE_WCTR_MAX]; /* per-worker counter deltas, -1 = n/a */
+  /* A forked worker's process: the sizes of the large item buffers it
+   * mapped (0: none), so the next run's worker can make them before its
+   * start gate (core/bufcache.h). */
+  uint64_t buf_maps[GNX_TRACE_BUF_MAPS];
   struct gnx_span spans[];
 };
 

@@ -120,6 +120,51 @@ GNX_TEST(idle_kept_memory_is_what_a_run_never_took) {
   ASSERT_EQ_U64(gnx_buf_cache_mark(), 0);
 }
 
+/* A process remembers the sizes of the large buffers it mapped (largest
+ * first, one grown by mremap at its last size only), forgets them when asked, and a
+ * fresh process given those sizes makes them before it needs them: its
+ * buffers then take no page faults (a forked worker's next run,
+ * core/bufcache.h). */
+GNX_TEST(mapped_sizes_remembered_and_made_ahead_in_a_fresh_process) {
+  struct gnx_buf a = GNX_BUF_INIT, b = GNX_BUF_INIT;
+  skip_unless_mapped(&a);
+  pid_t pid = fork();
+  if (pid == 0) { /* a fresh process: the parent's record is not its own */
+    uint64_t sizes[4];
+    gnx_buf_maps_take(sizes, 4);
+    int ok = sizes[0] == 0;
+    for (uint32_t i = 0; i < (uint32_t)(BIG / 4); i++) { /* grown in place, page by page */
+      ok = ok && gnx_buf_append(&a, &i, sizeof i) == 0;
+    }
+    fill(&b, BIG / 4, 2); /* a second one */
+    gnx_buf_maps_take(sizes, 4);
+    ok = ok && sizes[0] == BIG && sizes[1] == BIG / 4 && sizes[2] == 0;
+    uint64_t again[4];
+    gnx_buf_maps_take(again, 4);
+    ok = ok && again[0] == 0; /* taken: forgotten */
+    _exit(ok ? 0 : 1);
+  }
+  ASSERT(pid > 0);
+  int st;
+  ASSERT(waitpid(pid, &st, 0) == pid);
+  ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  pid = fork();
+  if (pid == 0) {
+    uint64_t sizes[2] = {BIG, BIG / 4};
+    gnx_buf_cache_prefill(sizes, 2);
+    long f0 = minflt();
+    fill(&a, BIG, 3);
+    fill(&b, BIG / 4, 4);
+    long faults = minflt() - f0;
+    uint64_t made[2];
+    gnx_buf_maps_take(made, 2); /* made ahead counts as made: the next run's too */
+    _exit(faults < (long)PAGES / 8 && made[0] == BIG && made[1] == BIG / 4 ? 0 : 1);
+  }
+  ASSERT(pid > 0);
+  ASSERT(waitpid(pid, &st, 0) == pid);
+  ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 GNX_TEST(small_buffers_stay_mallocs) {
   struct gnx_buf a = GNX_BUF_INIT;
   fill(&a, 1000, 7);

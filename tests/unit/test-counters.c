@@ -288,3 +288,55 @@ GNX_TEST(sde_counters_readable) {
   gnx_trace_free(&t);
 #endif
 }
+
+/* A forked worker makes, before its start gate, the buffers its process
+ * mapped in the engine's previous run of the same cell: procpool's workers
+ * record the sizes (the trace's buf_maps), and in the next run their items
+ * take a fraction of the page faults (core/bufcache.h). ETL at 8000
+ * records per item: 0.8 MB items, in mapped buffers. */
+GNX_TEST(forked_workers_make_last_runs_buffers_before_they_start) {
+#if defined(__SANITIZE_ADDRESS__)
+  GNX_SKIP("large buffers are malloc's in this build (AddressSanitizer)");
+#endif
+  struct gnx_counters c;
+  char why[256];
+  ASSERT_OK(gnx_counters_init(&c, GNX_CTR_AUTO, NULL, why, sizeof why));
+  if (c.sw_src[GNX_SW_FAULTS] == GNX_SRC_NONE) {
+    GNX_SKIP("no page-fault counter here");
+  }
+  const struct gnx_workload *wl = gnx_workload_find("etl");
+  const struct gnx_engine *e = gnx_engine_find("procpool");
+  struct gnx_kv kv[] = {{"batch", "8000"}, {"workers", "2"}};
+  struct gnx_params wp, ep;
+  ASSERT_OK(gnx_params_build(wl->options, 64000, kv, 1, &wp));
+  ASSERT_OK(gnx_params_build(e->options, 64000, kv + 1, 1, &ep));
+  void *shared = NULL;
+  struct gnx_workload_info info = {0};
+  char swhy[GNX_WHY_MAX] = "";
+  ASSERT_OK(wl->setup(&wp, &shared, &info, swhy));
+  struct gnx_fault none = {0};
+  int64_t faults[2] = {0, 0};
+  uint64_t mapped = 0;
+  gnx_runner_set_probe(&c, NULL);
+  for (int r = 0; r < 2; r++) {
+    struct gnx_run_result res;
+    ASSERT_OK(gnx_runner_exec(e, &ep, wl, shared, &info, &none, &never, gnx_cpus_allowed(), &res));
+    for (uint32_t w = 0; w < res.trace.n_workers; w++) {
+      const struct gnx_trace_worker *tw = res.trace.workers[w];
+      if (strncmp(tw->name, "procpool.w", 10) == 0) {
+        faults[r] += tw->wctr[GNX_SW_FAULTS];
+        mapped += r == 0 ? tw->buf_maps[0] : 0;
+        printf("run %d %s: %lld page faults, largest buffer mapped %llu bytes\n", r + 1, tw->name,
+               (long long)tw->wctr[GNX_SW_FAULTS], (unsigned long long)tw->buf_maps[0]);
+      }
+    }
+    gnx_run_result_free(&res);
+  }
+  gnx_runner_set_probe(NULL, NULL);
+  wl->teardown(shared);
+  gnx_params_free(&wp);
+  gnx_params_free(&ep);
+  ASSERT(mapped > 0);
+  ASSERT(faults[0] > 200);
+  ASSERT(faults[1] * 2 < faults[0]);
+}
