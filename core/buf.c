@@ -40,7 +40,10 @@
 #define GNX_BUF_CACHE_N 64                   /* mappings kept */
 #define GNX_BUF_CACHE_MAX ((size_t)1 << 30)  /* bytes kept, at most */
 #define GNX_BUF_PAGE ((size_t)4096)
-#define GNX_BUF_MADE_N 8 /* mapping sizes remembered for gnx_buf_maps_take */
+/* Mapping sizes remembered for gnx_buf_maps_take: subproc's child, six
+ * threads with queues between them, maps more than 8 (at 8, GNN 50k still
+ * took 3400-9400 faults per run in its first items; at 32, none). */
+#define GNX_BUF_MADE_N 32
 
 struct gnx__map {
   void *p;

@@ -43,7 +43,7 @@ struct gnx_span {
 /* Per-worker counter slots: 4 software (task-clock ns, context switches,
  * CPU migrations, page faults) then up to 8 PAPI events (harness/counters.h). */
 #define GNX_TRACE_WCTR_MAX 12
-#define GNX_TRACE_BUF_MAPS 8
+#define GNX_TRACE_BUF_MAPS 32
 
 struct gnx_trace_worker {
   char name[GNX_TRACE_NAME_MAX]; /* "transform.0", "procpool.w1" */
