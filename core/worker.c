@@ -95,8 +95,7 @@ int gnx_worker_enter(struct gnx_worker *w) {
  * would depend on which worker the scheduler let claim it. */
 static void gnx__fault_maybe(const struct gnx_worker *w, uint64_t item) {
   const struct gnx_fault *f = w->run->fault;
-  if (f && f->enabled && f->worker == w->index && item >= f->item &&
-      getpid() != w->run->main_pid) {
+  if (f && f->enabled && f->worker == w->index && item >= f->item && gnx__worker_forked(w)) {
     w->run->trace->status->fault_fired = 1; /* shared: the parent reads it */
     if (f->sig == SIGKILL) {
       raise(SIGKILL);
