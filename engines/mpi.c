@@ -592,9 +592,11 @@ static int mpi_pack_trace(struct mpi_rank *m, struct gnx_buf *b) {
   gnx_worker_exit(&m->w);
   struct mpi_rank_trace h = {.pid = tw->pid, .tid = tw->tid, .cpu_begin = tw->cpu_begin,
                              .cpu_end = tw->cpu_end, .len = tw->len, .dropped = tw->dropped};
-  for (int i = 0; i < GNX_TRACE_WCTR_MAX; i++) {
-    h.wctr[i] = -1;
-  }
+  /* the software four from getrusage, the whole rank over the run (its
+   * worker's own counters began before the start-up's clock exchange);
+   * the PAPI events as its worker counted them, as every engine's are */
+  memcpy(h.wctr, tw->wctr, sizeof h.wctr);
+  h.wctr[2] = -1;
   h.wctr[0] = mpi_tv_ns(m->ru0.ru_utime, ru.ru_utime) + mpi_tv_ns(m->ru0.ru_stime, ru.ru_stime);
   h.wctr[1] = (ru.ru_nvcsw - m->ru0.ru_nvcsw) + (ru.ru_nivcsw - m->ru0.ru_nivcsw);
   h.wctr[3] = (ru.ru_minflt - m->ru0.ru_minflt) + (ru.ru_majflt - m->ru0.ru_majflt);

@@ -2,8 +2,8 @@
 /* harness/cmd-rank.c: `gnxbench rank ENGINE WORDS...`, hidden: one worker
  * process of an engine whose workers an outside launcher starts (mpi:
  * mpirun starts this on every rank). The words are the cell's
- * (gnx_run.cell_argv: --workload W --size N [--fault SPEC] [--NAME=VALUE])
- * and then the engine's own options. This process sets the workload up
+ * (gnx_run.cell_argv: --workload W --size N [--fault SPEC] [--counters MODE
+ * [--events LIST]] [--NAME=VALUE]) and then the engine's own options. This process sets the workload up
  * as the harness did (same binary, same options: the same items), and
  * hands a sink-less run to the engine's rank(). */
 #include <signal.h>
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/counters.h"
 #include "harness/cli.h"
 #include "harness/cmd.h"
 #include "harness/registry.h"
@@ -25,6 +26,8 @@ struct gnx_rank_args {
   const struct gnx_workload *wl;
   uint64_t size;
   struct gnx_fault fault;
+  int counters_mode;  /* the harness's --counters: the rank counts its worker */
+  const char *events; /* its --events, NULL for the defaults */
   struct gnx_kv kv[GNX_CLI_KV_MAX];
   size_t n_kv;
 };
@@ -54,6 +57,11 @@ static int gnx__rank_word(struct gnx_rank_args *a, int argc, char **argv, int *i
     return gnx_parse_u64(value, &a->size);
   } else if (strcmp(name, "fault") == 0) {
     return gnx_fault_parse(value, &a->fault);
+  } else if (strcmp(name, "counters") == 0) {
+    a->counters_mode = gnx_counters_mode_parse(value);
+    return a->counters_mode < 0 ? GNX_EUSAGE : 0;
+  } else if (strcmp(name, "events") == 0) {
+    a->events = value;
   } else {
     const struct gnx_option *o = gnx_option_lookup(name);
     if (!o) {
@@ -69,6 +77,7 @@ static int gnx__rank_word(struct gnx_rank_args *a, int argc, char **argv, int *i
 static int gnx__rank_parse(struct gnx_rank_args *a, int argc, char **argv, char *why,
                            size_t len) {
   memset(a, 0, sizeof *a);
+  a->counters_mode = GNX_CTR_OFF; /* unless the harness said */
   a->e = argc > 0 ? gnx_engine_find(argv[0]) : NULL;
   if (!a->e || !a->e->rank) {
     snprintf(why, len, "'%s' is not an engine with a rank mode", argc > 0 ? argv[0] : "");
@@ -102,13 +111,21 @@ static int gnx__rank_exec(const struct gnx_rank_args *a, const struct gnx_params
     fprintf(stderr, "gnxbench rank: %s setup: %s\n", a->wl->name, why[0] ? why : gnx_strerror(rc));
     return 1;
   }
+  struct gnx_counters ctrs;
+  rc = gnx_counters_init(&ctrs, a->counters_mode, a->events, why, sizeof why);
+  if (rc < 0) {
+    fprintf(stderr, "gnxbench rank: --events: %s\n", why);
+    a->wl->teardown(shared);
+    return 1;
+  }
   struct gnx_trace trace;
   uint64_t cap = (info.items + 2) * (a->wl->n_stages + 1) * 4 + 64;
   rc = gnx_trace_init(&trace, 4, (uint32_t)(cap > (1u << 21) ? 1u << 21 : cap));
   if (rc == 0) {
     struct gnx_run run = {.wl = a->wl, .shared = shared, .info = &info, .params = ep,
                           .trace = &trace, .stop = &gnx__rank_stop, .fault = &a->fault,
-                          .cpus = gnx_cpus_allowed(), .main_pid = 0};
+                          .cpus = gnx_cpus_allowed(), .main_pid = 0,
+                          .counters = &ctrs};
     rc = a->e->rank(&run);
     if (rc < 0 && trace.status->rc) {
       fprintf(stderr, "gnxbench rank: %s\n", trace.status->msg);

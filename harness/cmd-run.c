@@ -156,7 +156,7 @@ struct gnx_group {
   char failmsg[GNX_CLI_MAX][320];
   size_t *faults_fired; /* the run's count of runs where --fault fired */
   /* the cell as words a fresh process re-creates it from (gnx_run.cell_argv) */
-  const char *cell_argv[2 * GNX_CLI_KV_MAX + 8];
+  const char *cell_argv[2 * GNX_CLI_KV_MAX + 12];
   char cell_size[24], cell_fault[96], cell_pool[4096];
 };
 
@@ -695,9 +695,11 @@ static void gnx__prep_free(struct gnx_run_state *run) {
 }
 
 /* The words `gnxbench rank` re-creates this group's cell from: the
- * workload, the size, the fault, and the workload options typed (the
+ * workload, the size, the fault, the PAPI events (a rank counts them in
+ * its own worker, as a forked one does), and the workload options typed (the
  * defaults are the same binary's). */
-static void gnx__cell_words(struct gnx_group *g, const struct gnx_fault *f) {
+static void gnx__cell_words(struct gnx_group *g, const struct gnx_run_config *cfg) {
+  const struct gnx_fault *f = &cfg->fault;
   size_t n = 0;
   snprintf(g->cell_size, sizeof g->cell_size, "%llu", (unsigned long long)g->size);
   g->cell_argv[n++] = "--workload";
@@ -709,6 +711,15 @@ static void gnx__cell_words(struct gnx_group *g, const struct gnx_fault *f) {
              (unsigned long long)f->item, f->sig == SIGKILL ? "kill" : "abort");
     g->cell_argv[n++] = "--fault";
     g->cell_argv[n++] = g->cell_fault;
+  }
+  if (g->ctrs && g->ctrs->papi_ok) { /* else a rank's getrusage is all it needs, and
+                                     * PAPI's start-up would lengthen every rank's */
+    g->cell_argv[n++] = "--counters";
+    g->cell_argv[n++] = gnx_counters_mode_name(cfg->counters_mode);
+    if (cfg->events) {
+      g->cell_argv[n++] = "--events";
+      g->cell_argv[n++] = cfg->events;
+    }
   }
   size_t used = 0, max = sizeof g->cell_argv / sizeof g->cell_argv[0] - 1;
   for (size_t i = 0; i < g->wparams.count && n < max; i++) {
@@ -759,7 +770,7 @@ static int gnx__group_setup(struct gnx_run_state *run, struct gnx_group *g, size
   g->info = p.info;
   g->wparams = p.wparams;
   g->size = p.info.size ? p.info.size : g->size; /* e.g. the graph's node count */
-  gnx__cell_words(g, &cfg->fault);
+  gnx__cell_words(g, cfg);
   /* the consumer's time off CPU is waited before each sink write, as a
    * modelled remote store is (the async engine with a timer) */
   g->info.sink_wait_ns += cfg->consumer_sleep_us * 1000;

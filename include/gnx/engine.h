@@ -96,8 +96,9 @@ struct gnx_engine {
   /* Optional: the body of one worker process started by an outside
    * launcher (see cell_argv), in `gnxbench rank`. The run has the
    * workload set up, its own trace and failure record, no sink (no
-   * gnx_run_deliver, no gnx_run_started), no counters, no pinning, and
-   * main_pid 0 (so --fault fires here). Returns 0 or a negative code; the
+   * gnx_run_deliver, no gnx_run_started), the harness's counters (each
+   * worker counts itself at enter and exit), no pinning, and main_pid 0
+   * (so --fault fires here). Returns 0 or a negative code; the
    * process exits 0 or 1. */
   int (*rank)(struct gnx_run *run);
   /* Optional: check the options against this machine before anything runs
