@@ -9,6 +9,11 @@
 
 #include "gnx/engine.h"
 
+struct gnx_buf_hint {
+  char name[GNX_TRACE_NAME_MAX];      /* the worker's, "procpool.w1" */
+  uint64_t sizes[GNX_TRACE_BUF_MAPS]; /* 0: none */
+};
+
 struct gnx_run_core {
   void *sink;              /* the workload's sink, open while the engine runs */
   uint64_t t_begin;        /* the engine's run() was called */
@@ -22,12 +27,14 @@ struct gnx_run_core {
    * the foreground consumer's CPU per item, spun after each sink_put. */
   uint64_t gil_mask;
   uint64_t consumer_ns;
-  /* Set by the runner: per worker index (n_buf_maps of them), the buffer
-   * sizes its process mapped in the engine's previous run of this cell
-   * (gnx_trace_worker.buf_maps), for a forked worker to make at its start;
-   * NULL when there was none. */
-  const uint64_t (*buf_maps)[GNX_TRACE_BUF_MAPS];
-  unsigned n_buf_maps;
+  /* Set by the runner: per worker, by name, the buffer sizes its process
+   * mapped in the engine's previous run of this cell (gnx_trace_worker.
+   * buf_maps), for a forked worker of that name to make at its start;
+   * NULL when there was none. By name, not index: a rank started by an
+   * outside launcher (mpi) keeps the name it has in the harness's trace,
+   * not its position there. */
+  const struct gnx_buf_hint *buf_hints;
+  unsigned n_buf_hints;
 };
 
 /* Attach core to run, empty its failure record, open the sink and stamp

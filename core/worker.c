@@ -53,9 +53,11 @@ static int gnx__worker_forked(const struct gnx_worker *w) { return getpid() != w
  * mapped in its first items last run (core/bufcache.h). */
 static void gnx__worker_prefill(const struct gnx_worker *w) {
   const struct gnx_run_core *core = w->run->core;
-  if (gnx__worker_forked(w) && core && core->buf_maps && w->index >= 0 &&
-      (unsigned)w->index < core->n_buf_maps) {
-    gnx_buf_cache_prefill(core->buf_maps[w->index], GNX_TRACE_BUF_MAPS);
+  for (unsigned i = 0; gnx__worker_forked(w) && core && i < core->n_buf_hints; i++) {
+    if (strcmp(core->buf_hints[i].name, w->tw->name) == 0) {
+      gnx_buf_cache_prefill(core->buf_hints[i].sizes, GNX_TRACE_BUF_MAPS);
+      return;
+    }
   }
 }
 

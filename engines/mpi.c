@@ -152,6 +152,7 @@ struct mpi_rank_trace {
   int32_t pid, tid, cpu_begin, cpu_end;
   uint32_t len, dropped, ctr_src, pad;
   int64_t wctr[GNX_TRACE_WCTR_MAX];
+  uint64_t buf_maps[GNX_TRACE_BUF_MAPS]; /* for the next run's ranks (gnx_run.cell_argv) */
   char host[64];
 };
 
@@ -600,6 +601,7 @@ static int mpi_pack_trace(struct mpi_rank *m, struct gnx_buf *b) {
   h.wctr[0] = mpi_tv_ns(m->ru0.ru_utime, ru.ru_utime) + mpi_tv_ns(m->ru0.ru_stime, ru.ru_stime);
   h.wctr[1] = (ru.ru_nvcsw - m->ru0.ru_nvcsw) + (ru.ru_nivcsw - m->ru0.ru_nivcsw);
   h.wctr[3] = (ru.ru_minflt - m->ru0.ru_minflt) + (ru.ru_majflt - m->ru0.ru_majflt);
+  memcpy(h.buf_maps, tw->buf_maps, sizeof h.buf_maps);
   gethostname(h.host, sizeof h.host - 1);
   for (uint32_t i = 0; i < tw->len; i++) {
     tw->spans[i].t0 += (uint64_t)mpi_skew_ns;
@@ -1238,6 +1240,7 @@ static int mpi_take_trace(struct mpi_job *j, uint32_t k) {
   tw->cpu_end = h->cpu_end;
   tw->ctr_src = h->ctr_src;
   memcpy(tw->wctr, h->wctr, sizeof tw->wctr);
+  memcpy(tw->buf_maps, h->buf_maps, sizeof tw->buf_maps);
   char here[64] = "";
   gethostname(here, sizeof here - 1);
   if (h->host[0] && strncmp(h->host, here, sizeof here) != 0) {

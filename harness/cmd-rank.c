@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/counters.h"
+#include "core/run.h"
 #include "harness/cli.h"
 #include "harness/cmd.h"
 #include "harness/registry.h"
@@ -21,6 +22,8 @@
  * a job at once (a rank that caught it would wait for mpirun's SIGKILL). */
 static volatile sig_atomic_t gnx__rank_stop;
 
+#define GNX_RANK_BUF_HINTS 64
+
 struct gnx_rank_args {
   const struct gnx_engine *e;
   const struct gnx_workload *wl;
@@ -28,9 +31,38 @@ struct gnx_rank_args {
   struct gnx_fault fault;
   int counters_mode;  /* the harness's --counters: the rank counts its worker */
   const char *events; /* its --events, NULL for the defaults */
+  /* --buf-maps: per worker, by name, the buffer sizes its process mapped in
+   * the engine's previous run of this cell (harness/runner.c), made before
+   * the worker's start as a forked worker's are (core/bufcache.h) */
+  struct gnx_buf_hint hint[GNX_RANK_BUF_HINTS];
+  unsigned n_hints;
   struct gnx_kv kv[GNX_CLI_KV_MAX];
   size_t n_kv;
 };
+
+/* "NAME=S,S;NAME=S": per worker, its name and sizes (harness/runner.c). */
+static int gnx__rank_buf_maps(struct gnx_rank_args *a, const char *v) {
+  for (const char *p = v; *p && a->n_hints < GNX_RANK_BUF_HINTS; a->n_hints++) {
+    struct gnx_buf_hint *h = &a->hint[a->n_hints];
+    size_t nl = strcspn(p, "=");
+    if (p[nl] != '=' || nl >= sizeof h->name) {
+      return GNX_EUSAGE;
+    }
+    memcpy(h->name, p, nl);
+    p += nl + 1;
+    for (unsigned k = 0; *p && *p != ';'; k++) {
+      char *end;
+      unsigned long long x = strtoull(p, &end, 10);
+      if (end == p || k >= GNX_TRACE_BUF_MAPS || (*end && *end != ',' && *end != ';')) {
+        return GNX_EUSAGE;
+      }
+      h->sizes[k] = x;
+      p = *end == ',' ? end + 1 : end;
+    }
+    p += *p == ';';
+  }
+  return 0;
+}
 
 /* One "--name value" or "--name=value" at argv[*i]; moves *i past it. */
 static int gnx__rank_word(struct gnx_rank_args *a, int argc, char **argv, int *i, char *why,
@@ -62,6 +94,8 @@ static int gnx__rank_word(struct gnx_rank_args *a, int argc, char **argv, int *i
     return a->counters_mode < 0 ? GNX_EUSAGE : 0;
   } else if (strcmp(name, "events") == 0) {
     a->events = value;
+  } else if (strcmp(name, "buf-maps") == 0) {
+    return gnx__rank_buf_maps(a, value);
   } else {
     const struct gnx_option *o = gnx_option_lookup(name);
     if (!o) {
@@ -126,6 +160,8 @@ static int gnx__rank_exec(const struct gnx_rank_args *a, const struct gnx_params
                           .trace = &trace, .stop = &gnx__rank_stop, .fault = &a->fault,
                           .cpus = gnx_cpus_allowed(), .main_pid = 0,
                           .counters = &ctrs};
+    struct gnx_run_core core = {.buf_hints = a->hint, .n_buf_hints = a->n_hints};
+    run.core = &core; /* its buffer hints only: a rank has no sink */
     rc = a->e->rank(&run);
     if (rc < 0 && trace.status->rc) {
       fprintf(stderr, "gnxbench rank: %s\n", trace.status->msg);

@@ -84,7 +84,8 @@ static struct gnx__buf_maps {
   const struct gnx_engine *e;
   const void *shared;
   uint64_t items;
-  uint64_t maps[GNX_BUF_MAPS_WORKERS][GNX_TRACE_BUF_MAPS];
+  unsigned n;
+  struct gnx_buf_hint hint[GNX_BUF_MAPS_WORKERS];
 } gnx__buf_maps[GNX_BUF_MAPS_ENGINES];
 
 static struct gnx__buf_maps *gnx__buf_maps_of(const struct gnx_engine *e) {
@@ -102,12 +103,46 @@ static void gnx__buf_maps_keep(struct gnx__buf_maps *m, const struct gnx_engine 
   m->e = e;
   m->shared = shared;
   m->items = items;
-  for (uint32_t i = 0; i < t->n_workers; i++) {
+  for (uint32_t i = 0; i < t->n_workers && m->n < GNX_BUF_MAPS_WORKERS; i++) {
     const struct gnx_trace_worker *tw = t->workers[i];
-    if (tw->index >= 0 && tw->index < GNX_BUF_MAPS_WORKERS) {
-      memcpy(m->maps[tw->index], tw->buf_maps, sizeof tw->buf_maps);
+    if (tw->buf_maps[0]) {
+      struct gnx_buf_hint *h = &m->hint[m->n++];
+      memcpy(h->name, tw->name, sizeof h->name);
+      memcpy(h->sizes, tw->buf_maps, sizeof h->sizes);
     }
   }
+}
+
+/* An engine whose workers an outside launcher starts (mpi) cannot be
+ * handed core.buf_hints: its workers get them as two more words after the
+ * cell's, "--buf-maps" and "NAME=S,S;NAME=S", each worker's name and the
+ * sizes in bytes (harness/cmd-rank.c). Returns the words, or the cell's
+ * alone when they do not fit. */
+#define GNX_CELL_WORDS_MAX 128
+static const char *const *gnx__cell_argv_with_maps(const struct gnx__buf_maps *m) {
+  static const char *argv[GNX_CELL_WORDS_MAX + 3];
+  static char spec[8192];
+  size_t n = 0, used = 0;
+  while (gnx__cell_argv && gnx__cell_argv[n] && n < GNX_CELL_WORDS_MAX) {
+    argv[n] = gnx__cell_argv[n];
+    n++;
+  }
+  for (unsigned i = 0; i < m->n && used < sizeof spec; i++) {
+    used += (size_t)snprintf(spec + used, sizeof spec - used, "%s%s=", i ? ";" : "",
+                             m->hint[i].name);
+    for (unsigned k = 0; k < GNX_TRACE_BUF_MAPS && m->hint[i].sizes[k] && used < sizeof spec;
+         k++) {
+      used += (size_t)snprintf(spec + used, sizeof spec - used, "%s%llu", k ? "," : "",
+                               (unsigned long long)m->hint[i].sizes[k]);
+    }
+  }
+  if (used >= sizeof spec || m->n == 0 || (gnx__cell_argv && gnx__cell_argv[n])) {
+    return gnx__cell_argv; /* too long, or nothing to say */
+  }
+  argv[n++] = "--buf-maps";
+  argv[n++] = spec;
+  argv[n] = NULL;
+  return argv;
 }
 
 static double gnx__tv_s(struct timeval tv) { return (double)tv.tv_sec + tv.tv_usec / 1e6; }
@@ -159,8 +194,11 @@ int gnx_runner_exec(const struct gnx_engine *e, const struct gnx_params *engine_
   core.consumer_ns = gnx__consumer_ns;
   struct gnx__buf_maps *maps = gnx__buf_maps_of(e);
   if (maps && maps->e == e && maps->shared == shared && maps->items == info->items) {
-    core.buf_maps = (const uint64_t(*)[GNX_TRACE_BUF_MAPS])maps->maps;
-    core.n_buf_maps = GNX_BUF_MAPS_WORKERS;
+    core.buf_hints = maps->hint;
+    core.n_buf_hints = maps->n;
+    if (e->rank) {
+      run.cell_argv = gnx__cell_argv_with_maps(maps);
+    }
   }
   if (rc == 0) {
     rc = e->run(&run);

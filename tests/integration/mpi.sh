@@ -46,6 +46,25 @@ quick_mpi_gnn_ranks_2_3_4() {
   done
 }
 
+# A rank, like a forked worker, makes before its start the buffers it
+# mapped in the engine's previous run of the cell (harness/runner.c hands
+# the sizes to mpirun's command line): the second run's ranks take a
+# fraction of the first's page faults. ETL at 8000 records per item: 0.8 MB
+# items, in mapped buffers.
+quick_mpi_ranks_make_last_runs_buffers() {
+  need_mpirun
+  run_gnx --engines mpi --workloads etl --sizes 64000 --batch 8000 --reps 2 --warmup 0 \
+    --time-budget 0 --ranks 3 --quiet --out o
+  [ "$RC" -eq 0 ] || fail "exited $RC: $(cat "$ERR")"
+  validate o/report.json
+  faults=$(json_get o/report.json "[sum(w['counters']['page_faults'] for w in rep['workers'] if w['name'] in ('mpi.r1', 'mpi.r2')) for rep in [c for c in r['results'] if c['engine'] == 'mpi'][0]['reps']]")
+  $PY - "$faults" <<'EOF' || fail "the worker ranks' page faults, run 1 and run 2: $faults"
+import ast, sys
+a, b = ast.literal_eval(sys.argv[1])
+assert a > 400 and b * 2 < a, (a, b)
+EOF
+}
+
 # --hosts: a hostfile (here naming only this machine) takes the path a
 # cluster run takes: mpirun --hostfile, the TCP transport beside shared
 # memory, rank 0 finding the harness by this host's name on every address.
