@@ -2,10 +2,11 @@
 /* harness/cmd-rank.c: `gnxbench rank ENGINE WORDS...`, hidden: one worker
  * process of an engine whose workers an outside launcher starts (mpi:
  * mpirun starts this on every rank). The words are the cell's
- * (gnx_run.cell_argv: --workload W --size N [--fault SPEC] [--counters MODE
- * [--events LIST]] [--NAME=VALUE]) and then the engine's own options. This process sets the workload up
- * as the harness did (same binary, same options: the same items), and
- * hands a sink-less run to the engine's rank(). */
+ * (gnx_run.cell_argv: --workload W --size N [--fault SPEC] [--counters
+ * MODE [--events LIST]] [--NAME=VALUE] [--buf-maps HINTS]) and then the
+ * engine's own options. This process sets the workload up as the harness
+ * did (same binary, same options: the same items), and hands a sink-less
+ * run to the engine's rank(). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,7 +149,7 @@ static int gnx__rank_exec(const struct gnx_rank_args *a, const struct gnx_params
   struct gnx_counters ctrs;
   rc = gnx_counters_init(&ctrs, a->counters_mode, a->events, why, sizeof why);
   if (rc < 0) {
-    fprintf(stderr, "gnxbench rank: --events: %s\n", why);
+    fprintf(stderr, "gnxbench rank: %s\n", why);
     a->wl->teardown(shared);
     return 1;
   }
