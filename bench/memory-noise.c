@@ -10,7 +10,7 @@
  * vary far more than the hashing, the noise is the machine's memory (other
  * tenants' traffic in the caches and DRAM), not gnxbench.
  *
- *   cc -O2 bench/memory-noise.c -o memory-noise && ./memory-noise
+ *   cc -O2 bench/memory-noise.c -o memory-noise -lm && ./memory-noise
  */
 #include <math.h>
 #include <stdint.h>
