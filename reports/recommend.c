@@ -203,14 +203,31 @@ static double gnx__rss_mb(const struct gnx_cell_an *c) {
   return gnx_cell_rep_median(c->cell, NULL, GNX_F_MAXRSS_KB) / 1024;
 }
 
+/* Whether x and y differ in CPU time by more than 5 %. */
+static int gnx__cpu_differs(const struct gnx_cell_an *x, const struct gnx_cell_an *y) {
+  double cx = gnx__cpu_s(x), cy = gnx__cpu_s(y);
+  return !isnan(cx) && !isnan(cy) && fabs(cx - cy) > 0.05 * fmax(cx, cy);
+}
+
 /* Of tied strategies, the cheaper: less CPU time (5 % counts), then less
  * memory. */
 static int gnx__cheaper(const struct gnx_cell_an *x, const struct gnx_cell_an *y) {
-  double cx = gnx__cpu_s(x), cy = gnx__cpu_s(y);
-  if (!isnan(cx) && !isnan(cy) && fabs(cx - cy) > 0.05 * fmax(cx, cy)) {
-    return cx < cy;
+  return gnx__cpu_differs(x, y) ? gnx__cpu_s(x) < gnx__cpu_s(y)
+                                : gnx__rss_mb(x) < gnx__rss_mb(y);
+}
+
+/* Which part of gnx__cheaper's rule chose the best of a tie, in words. */
+static const char *gnx__cheaper_why(const struct gnx_reco *r) {
+  if (isnan(gnx__cpu_s(r->best))) {
+    return "the least peak RSS: no CPU time was recorded";
   }
-  return gnx__rss_mb(x) < gnx__rss_mb(y);
+  unsigned by_cpu = 0;
+  for (unsigned k = 0; k < r->n_tied; k++) {
+    by_cpu += (unsigned)gnx__cpu_differs(r->best, r->tied[k]);
+  }
+  return by_cpu == r->n_tied ? "the least CPU time"
+         : by_cpu == 0       ? "CPU time within 5 %, the least peak RSS"
+                             : "the least CPU time, or within 5 % of it the least peak RSS";
 }
 
 /* The model's wall for cell c at `cores`, NAN when it has none. */
@@ -267,10 +284,10 @@ static void gnx__tie_words(struct gnx_reco *r, const char *iv) {
     gnx_sb_printf(&sb, "; %s %s, %.3fx %s's [%.3f, %.3f] over %zu rounds", r->tied[k]->engine, tv,
                   q->median, b->engine, q->lo, q->hi, q->n);
   }
-  gnx_sb_printf(&sb, "), %s; %s costs least for it:",
+  gnx_sb_printf(&sb, "), %s; %s costs least for it (%s):",
                 r->equivalent ? "no difference worth choosing by"
                               : "so the measurements cannot rank them",
-                b->engine);
+                b->engine, gnx__cheaper_why(r));
   for (unsigned k = 0; k <= r->n_tied; k++) {
     const struct gnx_cell_an *c = k ? r->tied[k - 1] : b;
     char su[32], spd[32] = "";

@@ -401,6 +401,53 @@ GNX_TEST(reco_says_tie_within_intervals) {
   json_decref(results);
 }
 
+/* Every repetition of c cost cpu_s of CPU (user) and peaked at rss_mb. */
+static void set_cost(json_t *c, double cpu_s, double rss_mb) {
+  json_t *reps = json_object_get(c, "reps");
+  for (size_t i = 0; i < json_array_size(reps); i++) {
+    json_t *rep = json_array_get(reps, i);
+    json_object_set_new(rep, "user_s", json_real(cpu_s));
+    json_object_set_new(rep, "sys_s", json_real(0));
+    json_object_set_new(rep, "maxrss_kb", json_integer((json_int_t)(rss_mb * 1024)));
+  }
+}
+
+/* A tie goes to the cheaper, and the words say which rule chose it: CPU
+ * time when it differs by more than 5 %, else peak RSS. */
+GNX_TEST(reco_tie_says_why_the_chosen_costs_least) {
+  static const double ws[] = {9.0, 9.4, 8.8};
+  static const double wt[] = {9.1, 9.3, 8.7};
+  static const struct {
+    double serial_cpu, threads_cpu;
+    const char *chosen, *why;
+  } cases[] = {
+      {10.0, 8.0, "threads", "threads costs least for it (the least CPU time):"},
+      {10.0, 10.2, "threads", "threads costs least for it (CPU time within 5 %, the least peak RSS):"},
+      {10.0, 12.0, "serial", "serial costs least for it (the least CPU time):"},
+  };
+  for (unsigned k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    json_t *results = json_array();
+    json_t *s = cell("serial", ws, 3, 0.0, serial_stages, 5, serial_roles, 1);
+    json_t *t = threads_cell(wt);
+    set_cost(s, cases[k].serial_cpu, 30); /* threads always takes less memory */
+    set_cost(t, cases[k].threads_cpu, 20);
+    json_array_append_new(results, s);
+    json_array_append_new(results, t);
+    json_incref(results);
+    struct gnx_analysis a;
+    analyse_report(results, &a);
+    struct gnx_reco r;
+    gnx_reco_make(&a, "null", 100, &r);
+    ASSERT_EQ_INT(r.n_tied, 1);
+    ASSERT_EQ_STR(r.best->engine, cases[k].chosen);
+    if (!strstr(r.why, cases[k].why)) {
+      GNX__FAIL("case %u: %s", k, r.why);
+    }
+    gnx_analysis_free(&a);
+    json_decref(results);
+  }
+}
+
 /* Tied at 95 % or more, and every interval within 5 % of the others:
  * equivalent, no rerun suggested. With 3 repetitions (75 %) the same
  * figures stay a tie to rerun. */
