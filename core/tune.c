@@ -263,7 +263,8 @@ int gnx_tune_engine(const struct gnx_engine *e, const struct gnx_params *given,
   }
   gnx__step_record(&c, "start", cur);
   if (!out->tuned) {
-    snprintf(out->stop, sizeof out->stop, "every sizing option was given");
+    snprintf(out->stop, sizeof out->stop, "%s",
+             c.n ? "every sizing option was given" : "the engine has no sizing option to tune");
   } else {
     rc = gnx__climb(&c, 0, &cur);
     if (rc == 0) {

@@ -166,6 +166,11 @@ static void gnx__tuning_list(FILE *f, const struct gnx_analysis *a, const struct
     gnx_fmt_time(a0, sizeof a0, gnx_jnum(json_array_get(steps, 0), GNX_F_WALL_S, NAN));
     gnx_fmt_time(a1, sizeof a1, gnx_jnum(t, GNX_F_WALL_S, NAN));
     gnx__heaviest(a, c, why, sizeof why);
+    if (!sb.len) { /* nothing was chosen: the model only predicted */
+      fprintf(f, "- **%s**: %s%s%s; predicted %s.\n", c->engine,
+              gnx_jstr(t, GNX_F_STOP, "nothing to tune"), why[0] ? "; " : "", why, a1);
+      continue;
+    }
     fprintf(f, "- **%s**: %s%s%s; predicted %s, against %s at the climb's start (one worker "
                "each, buffers at their floors); %zu step%s, then %s.\n",
             c->engine, cfg, why[0] ? ": " : "", why, a1, a0,

@@ -208,7 +208,18 @@ GNX_TEST(tune_explicit_option_overrides_auto) {
   ASSERT_OK(gnx_params_build(e->options, 0, all, 2, &params));
   ASSERT_OK(gnx_tune_engine(e, &params, &in, &t));
   ASSERT(!t.tuned);
+  ASSERT_EQ_STR(t.stop, "every sizing option was given");
   gnx_params_free(&params);
+  /* an engine with a model but no knobs (mpi: --ranks auto is fixed, one
+   * rank per CPU) is not told that options were given */
+  e = gnx_engine_find("mpi");
+  if (e && e->model && !e->knobs) {
+    ASSERT_OK(gnx_params_build(e->options, 0, NULL, 0, &params));
+    ASSERT_OK(gnx_tune_engine(e, &params, &in, &t));
+    ASSERT(!t.tuned);
+    ASSERT_EQ_STR(t.stop, "the engine has no sizing option to tune");
+    gnx_params_free(&params);
+  }
   free(p.cost_s);
 }
 
