@@ -53,6 +53,7 @@ quick_mpi_gnn_ranks_2_3_4() {
 # items, in mapped buffers.
 quick_mpi_ranks_make_last_runs_buffers() {
   need_mpirun
+  need_mapped_buffers
   run_gnx --engines mpi --workloads etl --sizes 64000 --batch 8000 --reps 2 --warmup 0 \
     --time-budget 0 --ranks 3 --quiet --out o
   [ "$RC" -eq 0 ] || fail "exited $RC: $(cat "$ERR")"
