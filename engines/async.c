@@ -57,6 +57,7 @@ static const struct gnx_option async_options[] = {
 #ifdef GNX_HAVE_LIBUV
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <uv.h>
@@ -590,6 +591,23 @@ static int async_setup(struct async_ctx *c, struct gnx_run *run) {
   return rc == 0 ? gnx_worker_enter(&c->sinkw) : rc;
 }
 
+/* The loop thread wakes once per finished job and works for microseconds.
+ * Woken as SCHED_OTHER it preempts the pool thread whose uv_async_send
+ * woke it, before that thread has marked the send done, and libuv before
+ * 1.45 (Debian 12 has 1.44) then spins in uv__async_io until it has (up to
+ * 997 pauses, then sched_yield; libuv PR #3879): on 2 CPUs the loop took
+ * 42 us of CPU per ETL item. As SCHED_BATCH it is not woken over a running
+ * thread and takes its turn instead, which the in-flight items hide; not
+ * with sink waits, whose timers must fire on time. An unprivileged thread
+ * may switch between SCHED_OTHER and SCHED_BATCH and back (sched(7)); if
+ * it cannot, nothing changes. Returns whether it switched. */
+static int async_loop_batch(const struct async_ctx *c, int *policy, struct sched_param *param) {
+  struct sched_param batch = {0};
+  return c->run->info->sink_wait_ns == 0 &&
+         pthread_getschedparam(pthread_self(), policy, param) == 0 && *policy == SCHED_OTHER &&
+         pthread_setschedparam(pthread_self(), SCHED_BATCH, &batch) == 0;
+}
+
 /* The start jobs (every pool thread takes its identity and stage states;
  * the last to arrive starts the run), the items queued behind them, then
  * the loop until every item is delivered or the run fails. A worker that
@@ -605,8 +623,14 @@ static int async_loop(struct async_ctx *c) {
     async_pump(c);
   }
   async_maybe_finish(c);
+  int policy;
+  struct sched_param param;
+  int batch = async_loop_batch(c, &policy, &param); /* after the pool exists: it inherits */
   uv_run(&c->loop, UV_RUN_DEFAULT);
   c->t_done = gnx_now_ns();
+  if (batch) {
+    (void)pthread_setschedparam(pthread_self(), policy, &param);
+  }
   return c->rc;
 }
 

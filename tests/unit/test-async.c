@@ -6,7 +6,9 @@
  * libuv sizes its thread pool once per process and each case runs in its
  * own process, so each pool size gets its own case. */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -143,6 +145,51 @@ GNX_TEST_PERF(perf_async_io_latency_overlaps) {
   }
   /* Every item still waited its full latency: 20 items, 8 at a time. */
   ASSERT(best >= 2e-3 * 2);
+}
+
+/* What a thread saw of another thread's scheduling policy while it ran. */
+struct async_policy_watch {
+  pid_t tid;
+  atomic_int stop, seen_batch, seen_other;
+};
+
+static void *async_policy_watch(void *arg) {
+  struct async_policy_watch *w = arg;
+  while (!atomic_load(&w->stop)) {
+    int policy = sched_getscheduler(w->tid);
+    if (policy == SCHED_BATCH) {
+      atomic_store(&w->seen_batch, 1);
+    } else if (policy == SCHED_OTHER) {
+      atomic_store(&w->seen_other, 1);
+    }
+    usleep(100);
+  }
+  return NULL;
+}
+
+/* The loop thread is SCHED_BATCH while it feeds the pool, so that it is not
+ * woken over the pool thread whose send woke it (engines/async.c:
+ * async_loop_batch); with sink waits it stays SCHED_OTHER, their timers
+ * must fire on time; after the run it is SCHED_OTHER again. */
+GNX_TEST_TSAN(async_loop_thread_batch_while_it_feeds_the_pool) {
+  async_need_libuv();
+  async_need_etl();
+  for (int waits = 0; waits < 2; waits++) {
+    const char *opts[] = {"work=64", "batch=50", "workers=2", waits ? "io-latency-us=300" : NULL,
+                          NULL};
+    struct async_policy_watch w = {.tid = gettid()};
+    pthread_t t;
+    ASSERT_OK(pthread_create(&t, NULL, async_policy_watch, &w));
+    struct gnx_test_out out;
+    int rc = gnx_test_run("etl", "async", 20000, opts, &out);
+    atomic_store(&w.stop, 1);
+    pthread_join(t, NULL);
+    ASSERT_OK(rc);
+    gnx_test_out_free(&out);
+    ASSERT_EQ_INT(sched_getscheduler(0), SCHED_OTHER);
+    ASSERT_EQ_INT(atomic_load(&w.seen_batch), !waits);
+    ASSERT(atomic_load(&w.seen_other));
+  }
 }
 
 /* libuv reads UV_THREADPOOL_SIZE once per process: another size must fail
