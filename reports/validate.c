@@ -379,6 +379,11 @@ static int gnx__fail(struct gnx__walk *w, const char *fmt, ...) {
   va_start(ap, fmt);
   gnx_sb_vprintf(&sb, fmt, ap);
   va_end(ap);
+  for (char *p = w->why; *p; p++) { /* one line: keys and values it quotes are the file's */
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+      *p = '?';
+    }
+  }
   return GNX_EFORMAT;
 }
 

@@ -118,6 +118,10 @@ static void gnx__trace_path(json_t *r) {
   json_object_set_new(gnx__cell0(r), "trace", json_pack("{s:s, s:i}", "file", "../../etc/x.json", "rep", 0));
 }
 static void gnx__bad_status(json_t *r) { json_object_set_new(r, "status", json_string("great")); }
+/* found by fuzz-report: a newline inside a quoted value broke the one line */
+static void gnx__status_newline(json_t *r) {
+  json_object_set_new(r, "status", json_string("com\nplete"));
+}
 static void gnx__empty_cell(json_t *r) {
   json_array_insert_new(json_object_get(r, "results"), 0, json_object());
 }
@@ -146,6 +150,7 @@ GNX_TEST(report_validate_rejects_damage_naming_the_field) {
       {"duplicate cell", gnx__dup_cell, "the same workload, size and engine as results[0]"},
       {"trace path", gnx__trace_path, "results[0].trace.file: not a trace file name"},
       {"status", gnx__bad_status, "status: 'great' is not one of running"},
+      {"a newline in a value", gnx__status_newline, "status: 'com?plete' is not one of"},
       {"empty cell (the crash of issue 16)", gnx__empty_cell, "results[0].workload: missing"},
       {"median a string", gnx__median_str, "results[0].stats.wall_s.median: expected a number"},
       {"negative stage time", gnx__stage_int, "results[0].reps[0].stages[0].exec_s: -0.5 is out"},
@@ -157,7 +162,7 @@ GNX_TEST(report_validate_rejects_damage_naming_the_field) {
     cases[i].edit(r);
     char why[512] = "";
     int rc = gnx_report_validate(r, why, sizeof why);
-    if (rc != GNX_EFORMAT || !strstr(why, cases[i].path)) {
+    if (rc != GNX_EFORMAT || !strstr(why, cases[i].path) || strchr(why, '\n')) {
       fprintf(stderr, "%s: rc %d, why '%s', expected '%s'\n", cases[i].what, rc, why,
               cases[i].path);
       exit(1);
