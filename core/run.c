@@ -113,6 +113,10 @@ int gnx_run_end(struct gnx_run *run, int engine_rc, json_t **summary) {
 
 void gnx_run_started(struct gnx_run *run) { run->core->t_start = gnx_now_ns(); }
 
+int gnx_run_sink_busy(const struct gnx_run *run) {
+  return run->info->sink_wait_ns > 0 || (run->core && run->core->consumer_ns > 0);
+}
+
 int gnx_run_deliver(struct gnx_run *run, struct gnx_worker *w, uint64_t item,
                     const struct gnx_buf *in, int waited) {
   struct gnx_run_core *core = run->core;

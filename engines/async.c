@@ -598,12 +598,13 @@ static int async_setup(struct async_ctx *c, struct gnx_run *run) {
  * 997 pauses, then sched_yield; libuv PR #3879): on 2 CPUs the loop took
  * 42 us of CPU per ETL item. As SCHED_BATCH it is not woken over a running
  * thread and takes its turn instead, which the in-flight items hide; not
- * with sink waits, whose timers must fire on time. An unprivileged thread
+ * with sink waits, whose timers must fire on time, nor with a foreground
+ * consumer, which stands for a thread of the user's. An unprivileged thread
  * may switch between SCHED_OTHER and SCHED_BATCH and back (sched(7)); if
  * it cannot, nothing changes. Returns whether it switched. */
 static int async_loop_batch(const struct async_ctx *c, int *policy, struct sched_param *param) {
   struct sched_param batch = {0};
-  return c->run->info->sink_wait_ns == 0 &&
+  return !gnx_run_sink_busy(c->run) &&
          pthread_getschedparam(pthread_self(), policy, param) == 0 && *policy == SCHED_OTHER &&
          pthread_setschedparam(pthread_self(), SCHED_BATCH, &batch) == 0;
 }

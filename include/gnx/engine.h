@@ -134,6 +134,12 @@ int gnx_run_failed(const struct gnx_run *run);
  * after SIGINT/SIGTERM, GNX_ESTOPPED (recorded once); else 0. */
 int gnx_run_check(struct gnx_run *run);
 
+/* Whether the sink's thread does more per item than the workload's
+ * sink_put: waits (the modelled sink latency) or a foreground consumer's
+ * CPU (--consumer-us), which a thread of the user's would run at normal
+ * priority. */
+int gnx_run_sink_busy(const struct gnx_run *run);
+
 /* Deliver the next item in index order to the sink, on the sink's worker
  * w: waits the workload's modelled sink latency unless the engine already
  * has (waited = 1, as the async engine does with a timer), calls sink_put,
