@@ -9,6 +9,10 @@
 
 #include "gnx/engine.h"
 
+/* The most workers a run keeps buffer hints for (the runner's table and
+ * a rank's --buf-maps words). */
+#define GNX_BUF_HINTS_MAX 64
+
 struct gnx_buf_hint {
   char name[GNX_TRACE_NAME_MAX];      /* the worker's, "procpool.w1" */
   uint64_t sizes[GNX_TRACE_BUF_MAPS]; /* 0: none */

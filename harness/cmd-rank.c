@@ -23,8 +23,6 @@
  * a job at once (a rank that caught it would wait for mpirun's SIGKILL). */
 static volatile sig_atomic_t gnx__rank_stop;
 
-#define GNX_RANK_BUF_HINTS 64
-
 struct gnx_rank_args {
   const struct gnx_engine *e;
   const struct gnx_workload *wl;
@@ -35,7 +33,7 @@ struct gnx_rank_args {
   /* --buf-maps: per worker, by name, the buffer sizes its process mapped in
    * the engine's previous run of this cell (harness/runner.c), made before
    * the worker's start as a forked worker's are (core/bufcache.h) */
-  struct gnx_buf_hint hint[GNX_RANK_BUF_HINTS];
+  struct gnx_buf_hint hint[GNX_BUF_HINTS_MAX];
   unsigned n_hints;
   struct gnx_kv kv[GNX_CLI_KV_MAX];
   size_t n_kv;
@@ -43,7 +41,7 @@ struct gnx_rank_args {
 
 /* "NAME=S,S;NAME=S": per worker, its name and sizes (harness/runner.c). */
 static int gnx__rank_buf_maps(struct gnx_rank_args *a, const char *v) {
-  for (const char *p = v; *p && a->n_hints < GNX_RANK_BUF_HINTS; a->n_hints++) {
+  for (const char *p = v; *p && a->n_hints < GNX_BUF_HINTS_MAX; a->n_hints++) {
     struct gnx_buf_hint *h = &a->hint[a->n_hints];
     size_t nl = strcspn(p, "=");
     if (p[nl] != '=' || nl >= sizeof h->name) {

@@ -79,13 +79,12 @@ void gnx_runner_set_probe(const struct gnx_counters *c, const struct gnx_pin_pla
  * a cell (a workload's shared state and item count), for the next run of
  * the same cell to make before its start gate (core/bufcache.h). */
 #define GNX_BUF_MAPS_ENGINES 16
-#define GNX_BUF_MAPS_WORKERS 64
 static struct gnx__buf_maps {
   const struct gnx_engine *e;
   const void *shared;
   uint64_t items;
   unsigned n;
-  struct gnx_buf_hint hint[GNX_BUF_MAPS_WORKERS];
+  struct gnx_buf_hint hint[GNX_BUF_HINTS_MAX];
 } gnx__buf_maps[GNX_BUF_MAPS_ENGINES];
 
 static struct gnx__buf_maps *gnx__buf_maps_of(const struct gnx_engine *e) {
@@ -103,7 +102,7 @@ static void gnx__buf_maps_keep(struct gnx__buf_maps *m, const struct gnx_engine 
   m->e = e;
   m->shared = shared;
   m->items = items;
-  for (uint32_t i = 0; i < t->n_workers && m->n < GNX_BUF_MAPS_WORKERS; i++) {
+  for (uint32_t i = 0; i < t->n_workers && m->n < GNX_BUF_HINTS_MAX; i++) {
     const struct gnx_trace_worker *tw = t->workers[i];
     if (tw->buf_maps[0]) {
       struct gnx_buf_hint *h = &m->hint[m->n++];
